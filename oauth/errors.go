@@ -1,0 +1,111 @@
+package oauth
+
+import (
+	"net/http"
+	"time"
+)
+
+// Code names a failure so that programs can act on it. The codes that match
+// Jira's oauth_problem values are spelled as Jira spells them.
+type Code string
+
+// Codes for Jira's oauth_problem answers.
+const (
+	CodeConsumerKeyUnknown      Code = "consumer_key_unknown"
+	CodeSignatureInvalid        Code = "signature_invalid"
+	CodeSignatureMethodRejected Code = "signature_method_rejected"
+	CodeTimestampRefused        Code = "timestamp_refused"
+	CodeNonceUsed               Code = "nonce_used"
+	CodePermissionUnknown       Code = "permission_unknown"
+	CodePermissionDenied        Code = "permission_denied"
+	CodeTokenExpired            Code = "token_expired"
+	CodeTokenRejected           Code = "token_rejected"
+	CodeParameterAbsent         Code = "parameter_absent"
+	CodeParameterRejected       Code = "parameter_rejected"
+	CodeOAuthProblem            Code = "oauth_problem" // an oauth_problem this package does not know; Error.Problem holds it
+)
+
+// Codes for failures that are not OAuth answers.
+const (
+	CodeDenied               Code = "denied"                 // the user clicked Deny (oauth_verifier=denied)
+	CodeCallbackNotConfirmed Code = "callback_not_confirmed" // request-token answer without oauth_callback_confirmed=true
+	CodeBadResponse          Code = "bad_response"           // a 200 whose body lacks what the step needs
+	CodeHTMLPage             Code = "html_page"              // an HTML page where Jira answers text: SSO/SAML proxy, login page, wrong base URL
+	CodeNotFound             Code = "not_found"              // 404: wrong base URL or context path
+	CodeUnauthorized         Code = "unauthorized"           // 401/403 without an oauth_problem
+	CodeServerError          Code = "server_error"           // 5xx
+	CodeUnexpectedStatus     Code = "unexpected_status"      // any other status
+	CodeTLS                  Code = "tls_error"              // certificate not trusted, wrong host name, TLS to a plain port
+	CodeTimeout              Code = "timeout"                // no answer within the timeout
+	CodeConnectionRefused    Code = "connection_refused"     // nothing listens at that host and port
+	CodeDNS                  Code = "dns_error"              // the host name does not resolve
+	CodeNetwork              Code = "network_error"          // any other transport failure
+	CodeCanceled             Code = "canceled"               // the caller's context was canceled
+	CodeBadBaseURL           Code = "bad_base_url"           // the Jira URL is not an absolute http(s) URL
+	CodeBadInput             Code = "bad_input"              // an argument to this package is wrong (empty consumer key, nil key...)
+	CodeRequestExpired       Code = "request_expired"        // the request token is older than 10 minutes: start again
+)
+
+// Error is every failure this package returns. Message is one line for
+// people; Hint says what to do. Neither ever holds a secret (token secret,
+// verifier, private key). The other fields keep what Jira said, for logs and
+// for tools that compare base strings.
+type Error struct {
+	Code    Code
+	Message string
+	Hint    string
+
+	Step    string // "request_token", "access_token", "myself", "mypermissions", "serverinfo", "authorize", "request"
+	Status  int    // HTTP status, 0 when there was no answer
+	Problem string // oauth_problem as Jira sent it, if any
+	URL     string // the URL called, without its query
+
+	// SignatureBaseString is Jira's own base string, sent with
+	// signature_invalid; ExpectedBaseString is ours, to compare.
+	SignatureBaseString  string
+	ExpectedBaseString   string
+	AcceptableTimestamps string // "FROM-TO", sent with timestamp_refused
+	ClockSkew            int64  // seconds Jira's clock is ahead of ours (negative: behind), when known
+
+	Err error // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	panic("not implemented")
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Problem is an oauth_problem answer as Jira sends it, in the body
+// (form-encoded) and in the WWW-Authenticate header.
+type Problem struct {
+	Problem              string // e.g. "signature_invalid"
+	Advice               string // oauth_problem_advice, when sent
+	SignatureBaseString  string // oauth_signature_base_string (signature_invalid)
+	AcceptableTimestamps string // oauth_acceptable_timestamps "FROM-TO" (timestamp_refused)
+	ParametersAbsent     string // oauth_parameters_absent (parameter_absent)
+	ParametersRejected   string // oauth_parameters_rejected (parameter_rejected)
+}
+
+// ParseProblem reads an oauth_problem from a response body (form-encoded)
+// and from a WWW-Authenticate header value; the body wins where both have a
+// field. ok is false when neither holds an oauth_problem. It never panics,
+// whatever the input.
+func ParseProblem(wwwAuthenticate string, body []byte) (p Problem, ok bool) {
+	panic("not implemented")
+}
+
+// Diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
+// from Jira at one step into an *Error with the right Code, Message and
+// Hint. now is the consumer's clock, used to compute ClockSkew from
+// oauth_acceptable_timestamps or a Date header.
+func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time) *Error {
+	panic("not implemented")
+}
+
+// DiagnoseTransport turns a failure to get any answer (DNS, refused
+// connection, TLS, timeout, cancellation) into an *Error.
+func DiagnoseTransport(step, url string, err error) *Error {
+	panic("not implemented")
+}
