@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rsa"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/applink/applink/internal/fsutil"
+	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
+)
+
+// tokenFile is what `applink authorize --out` writes (mode 0600). Its
+// fields are part of the CLI contract.
+type tokenFile struct {
+	JiraURL                string       `json:"jira_url"`
+	ConsumerKey            string       `json:"consumer_key"`
+	AccessToken            string       `json:"access_token"`
+	TokenSecret            string       `json:"token_secret"`
+	SessionHandle          string       `json:"session_handle,omitempty"`
+	ExpiresAt              string       `json:"expires_at,omitempty"`
+	AuthorizationExpiresAt string       `json:"authorization_expires_at,omitempty"`
+	ApprovedAt             string       `json:"approved_at"`
+	AuthorizedAs           authorizedAs `json:"authorized_as"`
+	ServiceAccount         string       `json:"service_account"`
+	ServiceAccountMatch    bool         `json:"service_account_match"`
+}
+
+type authorizedAs struct {
+	Name        string `json:"name"`
+	Key         string `json:"key"`
+	AccountID   string `json:"account_id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+}
+
+type authorizeOptions struct {
+	jiraURL, keyDir, privateKey, consumerKey, serviceAccount string
+	listen, out                                              string
+	oob                                                      bool
+	timeout                                                  time.Duration
+}
+
+func runAuthorize(ctx context.Context, args []string, e env) int {
+	fs := newFlagSet("authorize", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY --service-account WHO [--listen ADDR] [--oob] [--out FILE] [--timeout D]", e)
+	var o authorizeOptions
+	fs.StringVar(&o.jiraURL, "jira-url", "", "Jira base URL, context path included (required)")
+	fs.StringVar(&o.keyDir, "key-dir", "", "folder holding private.pem (this or --private-key)")
+	fs.StringVar(&o.privateKey, "private-key", "", "private key file, PKCS#1 or PKCS#8 PEM (this or --key-dir)")
+	fs.StringVar(&o.consumerKey, "consumer-key", "", "consumer key of the Application Link (required)")
+	fs.StringVar(&o.serviceAccount, "service-account", "", "the account that must approve: username, user key, account id or email (required)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to receive Jira's redirect on (http://ADDR/callback)")
+	fs.BoolVar(&o.oob, "oob", false, "no redirect: type the verification code Jira shows")
+	fs.StringVar(&o.out, "out", "", "file to write the token to as JSON (mode 0600); standard output when empty")
+	fs.DurationVar(&o.timeout, "timeout", oauth.RequestTokenLifetime, "give up after this long (the life of a request token)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	for _, req := range []struct{ name, v string }{{"jira-url", o.jiraURL}, {"consumer-key", o.consumerKey}, {"service-account", o.serviceAccount}} {
+		if strings.TrimSpace(req.v) == "" {
+			return usageError(e, fs, "--%s is required", req.name)
+		}
+	}
+	if (o.keyDir == "") == (o.privateKey == "") {
+		return usageError(e, fs, "give exactly one of --key-dir and --private-key")
+	}
+	if o.timeout <= 0 {
+		return usageError(e, fs, "--timeout must be positive, such as 10m")
+	}
+	return authorize(ctx, o, e)
+}
+
+func authorize(ctx context.Context, o authorizeOptions, e env) int {
+	const cmd = "authorize"
+	var key *rsa.PrivateKey
+	var err error
+	if o.keyDir != "" {
+		key, err = keys.LoadDir(o.keyDir)
+	} else {
+		key, err = keys.LoadPrivateKeyFile(o.privateKey)
+	}
+	if err != nil {
+		printError(e.stderr, cmd, err)
+		return exitFailure
+	}
+	consumer, err := oauth.NewConsumer(o.jiraURL, o.consumerKey, key)
+	if err != nil {
+		printError(e.stderr, cmd, err)
+		return exitFailure
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+
+	callbackURL := "oob"
+	var cb *callbackServer
+	if !o.oob {
+		cb, err = listenCallback(o.listen)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "applink %s: cannot listen on %s for Jira's redirect: %v\n  what to do: pick a free address with --listen, or use --oob\n", cmd, o.listen, err)
+			return exitFailure
+		}
+		defer cb.close()
+		callbackURL = cb.url
+	}
+
+	rt, err := consumer.RequestToken(ctx, callbackURL)
+	if err != nil {
+		printError(e.stderr, cmd, err)
+		return exitFailure
+	}
+	if cb != nil {
+		cb.expectToken(rt.Token.Token)
+	}
+	fmt.Fprintln(e.stderr, oauth.BeforeApproval(consumer.Endpoints.Base, o.serviceAccount))
+	fmt.Fprintln(e.stderr)
+	fmt.Fprintln(e.stderr, "Open this URL in that window:")
+	fmt.Fprintln(e.stdout, rt.AuthorizeURL)
+
+	var verifier string
+	if o.oob {
+		fmt.Fprintf(e.stderr, "Then type the verification code Jira shows: ")
+		verifier, err = readLine(ctx, e.stdin)
+	} else {
+		fmt.Fprintf(e.stderr, "Waiting for Jira to send the browser back to %s (up to %s)...\n", cb.url, o.timeout.Round(time.Second))
+		verifier, err = cb.wait(ctx)
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(e.stderr, "applink %s: nobody approved within %s [timeout]\n  what to do: run the command again and approve within %s; a request token lives 10 minutes\n", cmd, o.timeout, oauth.RequestTokenLifetime)
+		} else if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(e.stderr, "applink %s: interrupted\n", cmd)
+		} else {
+			printError(e.stderr, cmd, err)
+		}
+		return exitFailure
+	}
+
+	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount)
+	if res != nil && res.AccessToken != nil {
+		if werr := writeToken(o, consumer.Endpoints.Base, res, e); werr != nil {
+			fmt.Fprintf(e.stderr, "applink %s: the token was issued but could not be saved: %v\n", cmd, werr)
+			return exitFailure
+		}
+	}
+	if err != nil {
+		printError(e.stderr, cmd, err)
+		if res != nil && res.AccessToken != nil {
+			fmt.Fprintf(e.stderr, "  The access token was saved, but who approved it is unknown.\n")
+		}
+		return exitFailure
+	}
+	if !res.Match {
+		fmt.Fprintln(e.stderr)
+		fmt.Fprintln(e.stderr, res.Warning)
+		return exitMismatch
+	}
+	fmt.Fprintf(e.stderr, "Approved by %s: the designated service account %q. The link is ready.\n", res.Approver, o.serviceAccount)
+	if !res.AccessToken.ExpiresAt.IsZero() {
+		fmt.Fprintf(e.stderr, "The token expires %s.\n", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return exitOK
+}
+
+// writeToken writes the token JSON to --out (0600, atomic) or to standard
+// output.
+func writeToken(o authorizeOptions, base string, res *oauth.Result, e env) error {
+	at := res.AccessToken
+	tf := tokenFile{
+		JiraURL:             base,
+		ConsumerKey:         o.consumerKey,
+		AccessToken:         at.Token.Token,
+		TokenSecret:         at.Token.Secret,
+		SessionHandle:       at.SessionHandle,
+		ApprovedAt:          res.ApprovedAt.UTC().Format(time.RFC3339),
+		ServiceAccount:      o.serviceAccount,
+		ServiceAccountMatch: res.Match,
+	}
+	if !at.ExpiresAt.IsZero() {
+		tf.ExpiresAt = at.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if !at.AuthorizationExpiresAt.IsZero() {
+		tf.AuthorizationExpiresAt = at.AuthorizationExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if id := res.Approver; id != nil {
+		tf.AuthorizedAs = authorizedAs{Name: id.Name, Key: id.Key, AccountID: id.AccountID, Email: id.Email, DisplayName: id.DisplayName}
+	}
+	data, err := json.MarshalIndent(tf, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if o.out == "" {
+		_, err = e.stdout.Write(data)
+		return err
+	}
+	if err := fsutil.WritePrivate(o.out, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "Wrote the token to %s (mode 0600).\n", o.out)
+	return nil
+}
+
+// readLine reads one line from r, giving up when ctx ends.
+func readLine(ctx context.Context, r io.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		line = strings.TrimSpace(line)
+		if line != "" {
+			err = nil
+		} else if err == nil || errors.Is(err, io.EOF) {
+			err = errors.New("no verification code was typed")
+		}
+		ch <- result{line, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// callbackServer receives Jira's redirect after approval.
+type callbackServer struct {
+	srv *http.Server
+	url string
+	got chan string // the verifier
+
+	mu     sync.Mutex
+	expect string // the request token this run waits for
+}
+
+func listenCallback(addr string) (*callbackServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	cb := &callbackServer{
+		url: "http://" + net.JoinHostPort(host, port) + "/callback",
+		got: make(chan string, 1),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /callback", cb.handle)
+	cb.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	go func() { _ = cb.srv.Serve(ln) }()
+	return cb, nil
+}
+
+var callbackPage = template.Must(template.New("cb").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>applink</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;line-height:1.5}</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>`))
+
+func (cb *callbackServer) handle(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	q := r.URL.Query()
+	token, verifier := q.Get("oauth_token"), q.Get("oauth_verifier")
+	cb.mu.Lock()
+	expect := cb.expect
+	cb.mu.Unlock()
+	if token == "" || verifier == "" || expect == "" || subtle.ConstantTimeCompare([]byte(token), []byte(expect)) != 1 {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = callbackPage.Execute(w, map[string]string{"Title": "Not the approval applink is waiting for", "Text": "This address only receives Jira's redirect for the request this applink run started."})
+		return
+	}
+	select {
+	case cb.got <- verifier:
+		text := "Jira sent the approval back. Return to the terminal: applink is checking who approved."
+		if verifier == "denied" {
+			text = "The request was denied in Jira. Return to the terminal."
+		}
+		_ = callbackPage.Execute(w, map[string]string{"Title": "Done: you can close this window", "Text": text})
+	default:
+		w.WriteHeader(http.StatusConflict)
+		_ = callbackPage.Execute(w, map[string]string{"Title": "Already received", "Text": "applink already has an answer for this request."})
+	}
+}
+
+// expectToken sets the request token whose callback is accepted; a
+// callback for any other token is refused (it is not the handshake this run
+// started).
+func (cb *callbackServer) expectToken(requestToken string) {
+	cb.mu.Lock()
+	cb.expect = requestToken
+	cb.mu.Unlock()
+}
+
+// wait returns the verifier of the accepted callback.
+func (cb *callbackServer) wait(ctx context.Context) (string, error) {
+	select {
+	case v := <-cb.got:
+		return v, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (cb *callbackServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = cb.srv.Shutdown(ctx)
+}
+
+// readFileLimited reads a small file (a key), refusing anything over 1 MiB.
+func readFileLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 1<<20))
+}
