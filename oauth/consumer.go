@@ -3,8 +3,12 @@ package oauth
 import (
 	"context"
 	"crypto/rsa"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/dghubble/oauth1"
 )
@@ -41,8 +45,31 @@ type Consumer struct {
 // NewConsumer returns a Consumer for the Jira site at baseURL (normalised by
 // ParseBaseURL). It fails with CodeBadBaseURL or CodeBadInput.
 func NewConsumer(baseURL, consumerKey string, key *rsa.PrivateKey) (*Consumer, error) {
-	panic("not implemented")
+	base, err := ParseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	bad := func(msg, hint string) error {
+		return &Error{Code: CodeBadInput, Step: "consumer", Message: msg, Hint: hint}
+	}
+	switch {
+	case strings.TrimSpace(consumerKey) == "":
+		return nil, bad("the consumer key is empty",
+			"give the Consumer Key of the Application Link's incoming authentication")
+	case consumerKey != strings.TrimSpace(consumerKey) || strings.ContainsFunc(consumerKey, unicode.IsControl):
+		return nil, bad("the consumer key has white space or control characters around or in it",
+			"give the Consumer Key exactly as Jira's incoming authentication shows it")
+	case key == nil || key.N == nil:
+		return nil, bad("no private key", "give the consumer's RSA private key (applink keys makes one)")
+	case key.N.BitLen() < MinKeyBits:
+		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), MinKeyBits),
+			"make a new key pair with applink keys and put its public key in the Application Link")
+	}
+	return &Consumer{Endpoints: EndpointsFor(base), ConsumerKey: consumerKey, PrivateKey: key}, nil
 }
+
+// MinKeyBits is the smallest RSA key NewConsumer accepts.
+const MinKeyBits = 2048
 
 // Token is a token and its secret: a request token or an access token.
 type Token struct {
@@ -75,12 +102,38 @@ type AccessToken struct {
 // oauth_callback; "oob" when callbackURL is empty or "oob"). It refuses an
 // answer without oauth_callback_confirmed=true (CodeCallbackNotConfirmed).
 func (c *Consumer) RequestToken(ctx context.Context, callbackURL string) (*RequestToken, error) {
-	panic("not implemented")
+	cb := strings.TrimSpace(callbackURL)
+	if cb == "" {
+		cb = "oob"
+	}
+	issued := c.now()
+	vals, err := c.tokenCall(ctx, "request_token", c.Endpoints.RequestToken, nil,
+		map[string]string{"oauth_callback": cb})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenFrom(vals, "request_token", c.Endpoints.RequestToken)
+	if err != nil {
+		return nil, err
+	}
+	if vals.Get("oauth_callback_confirmed") != "true" {
+		return nil, &Error{Code: CodeCallbackNotConfirmed, Step: "request_token",
+			URL:     withoutQuery(c.Endpoints.RequestToken),
+			Message: "Jira's request-token answer lacks oauth_callback_confirmed=true",
+			Hint: "this is not an OAuth 1.0a provider (OAuth Security Advisory 2009.1): check that " +
+				"the URL is Jira's and that no proxy rewrites its answers"}
+	}
+	return &RequestToken{
+		Token:        tok,
+		AuthorizeURL: c.AuthorizeURL(tok.Token),
+		IssuedAt:     issued,
+		ExpiresAt:    issued.Add(RequestTokenLifetime),
+	}, nil
 }
 
 // AuthorizeURL returns the URL of Jira's approval page for a request token.
 func (c *Consumer) AuthorizeURL(requestToken string) string {
-	panic("not implemented")
+	return c.Endpoints.Authorize + "?oauth_token=" + url.QueryEscape(requestToken)
 }
 
 // AccessToken exchanges an approved request token and its verifier for an
@@ -88,28 +141,76 @@ func (c *Consumer) AuthorizeURL(requestToken string) string {
 // Jira; a request token older than RequestTokenLifetime returns
 // CodeRequestExpired without calling Jira.
 func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier string) (*AccessToken, error) {
-	panic("not implemented")
-}
-
-// Sign adds an OAuth Authorization header to req, signed with RSA-SHA1 for
-// token (nil for an unsigned-token request). It includes every query
-// parameter, repeated keys too, and the body's parameters when the body is
-// application/x-www-form-urlencoded (with or without a charset). extra
-// holds further oauth_* parameters (oauth_callback, oauth_verifier). It
-// returns the base string it signed, which is not a secret.
-func (c *Consumer) Sign(req *http.Request, token *Token, extra map[string]string) (baseString string, err error) {
-	panic("not implemented")
+	const step = "access_token"
+	where := withoutQuery(c.Endpoints.AccessToken)
+	verifier = strings.TrimSpace(verifier)
+	switch {
+	case rt == nil || rt.Token.Token == "":
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
+			Message: "no request token to exchange", Hint: "start with the request-token step"}
+	case verifier == "denied":
+		return nil, &Error{Code: CodeDenied, Step: step, URL: where,
+			Message: "the approval was denied in Jira (someone clicked Deny)",
+			Hint:    "start again and click Allow, logged in to Jira as the service account"}
+	case verifier == "":
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
+			Message: "no verification code", Hint: "give the code Jira showed after Allow, or use the callback"}
+	}
+	expires := rt.ExpiresAt
+	if expires.IsZero() && !rt.IssuedAt.IsZero() {
+		expires = rt.IssuedAt.Add(RequestTokenLifetime)
+	}
+	now := c.now()
+	if !expires.IsZero() && !now.Before(expires) {
+		return nil, &Error{Code: CodeRequestExpired, Step: step, URL: where,
+			Message: fmt.Sprintf("the request token is older than %s, the time Jira keeps it", RequestTokenLifetime),
+			Hint:    "start the authorization again and approve within 10 minutes"}
+	}
+	vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
+		map[string]string{"oauth_verifier": verifier})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenFrom(vals, step, c.Endpoints.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	return &AccessToken{
+		Token:                  tok,
+		SessionHandle:          vals.Get("oauth_session_handle"),
+		ExpiresAt:              afterSeconds(now, vals.Get("oauth_expires_in")),
+		AuthorizationExpiresAt: afterSeconds(now, vals.Get("oauth_authorization_expires_in")),
+	}, nil
 }
 
 // Client returns an HTTP client that signs every request with token and
 // bounds it by Timeout, for other REST calls to Jira.
+//
+// The client does not follow redirects: a 3xx comes back as it is, so
+// that a signed request never goes, signed again, to another place.
 func (c *Consumer) Client(token Token) *http.Client {
-	panic("not implemented")
+	cl := c.httpClient()
+	base := cl.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cl.Transport = &signingTransport{c: c, token: token, base: base}
+	return cl
 }
 
 // Get sends a signed GET to path (relative to the base URL, query allowed)
 // and returns the body of a 2xx answer. Any other answer is diagnosed into
 // an *Error with Step step.
 func (c *Consumer) Get(ctx context.Context, token Token, path, step string) ([]byte, error) {
-	panic("not implemented")
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	if step == "" {
+		step = "request"
+	}
+	body, _, err := c.call(ctx, callSpec{
+		step: step, method: http.MethodGet, url: c.Endpoints.Base + path,
+		sign: true, token: &token, limit: maxRESTBody,
+	})
+	return body, err
 }

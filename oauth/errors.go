@@ -1,10 +1,5 @@
 package oauth
 
-import (
-	"net/http"
-	"time"
-)
-
 // Code names a failure so that programs can act on it. The codes that match
 // Jira's oauth_problem values are spelled as Jira spells them.
 type Code string
@@ -70,8 +65,20 @@ type Error struct {
 	Err error // the underlying error, if any
 }
 
+// Error returns one line for people: the message and, in parentheses, the
+// hint. It never holds a secret or a Jira response body.
 func (e *Error) Error() string {
-	panic("not implemented")
+	if e == nil {
+		return "<nil>"
+	}
+	msg := oneLine(e.Message)
+	if msg == "" {
+		msg = "oauth: " + oneLine(string(e.Code))
+	}
+	if hint := oneLine(e.Hint); hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return msg
 }
 
 // Unwrap returns the underlying error.
@@ -86,26 +93,4 @@ type Problem struct {
 	AcceptableTimestamps string // oauth_acceptable_timestamps "FROM-TO" (timestamp_refused)
 	ParametersAbsent     string // oauth_parameters_absent (parameter_absent)
 	ParametersRejected   string // oauth_parameters_rejected (parameter_rejected)
-}
-
-// ParseProblem reads an oauth_problem from a response body (form-encoded)
-// and from a WWW-Authenticate header value; the body wins where both have a
-// field. ok is false when neither holds an oauth_problem. It never panics,
-// whatever the input.
-func ParseProblem(wwwAuthenticate string, body []byte) (p Problem, ok bool) {
-	panic("not implemented")
-}
-
-// Diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
-// from Jira at one step into an *Error with the right Code, Message and
-// Hint. now is the consumer's clock, used to compute ClockSkew from
-// oauth_acceptable_timestamps or a Date header.
-func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time) *Error {
-	panic("not implemented")
-}
-
-// DiagnoseTransport turns a failure to get any answer (DNS, refused
-// connection, TLS, timeout, cancellation) into an *Error.
-func DiagnoseTransport(step, url string, err error) *Error {
-	panic("not implemented")
 }

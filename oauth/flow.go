@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,7 +26,21 @@ type Result struct {
 // myself still returns the access token in a non-nil Result along with the
 // error, so that the caller can keep it.
 func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, serviceAccount string) (*Result, error) {
-	panic("not implemented")
+	at, err := c.AccessToken(ctx, rt, verifier)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{AccessToken: at, ServiceAccount: strings.TrimSpace(serviceAccount), ApprovedAt: c.now()}
+	id, err := c.Myself(ctx, at.Token)
+	if err != nil {
+		return res, err
+	}
+	res.Approver = id
+	res.Match = id.Matches(serviceAccount)
+	if !res.Match {
+		res.Warning = MismatchWarning(id, serviceAccount)
+	}
+	return res, nil
 }
 
 // MismatchWarning is the warning shown when a token was approved by
@@ -35,12 +51,41 @@ func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, ser
 // Profile > Tools > View OAuth Access Tokens, Cloud: Profile > Connected
 // apps). Several lines, no trailing newline.
 func MismatchWarning(approver *Identity, serviceAccount string) string {
-	panic("not implemented")
+	who := approver.String()
+	sa := fmt.Sprintf("%q", short(serviceAccount, 80))
+	if strings.TrimSpace(serviceAccount) == "" {
+		sa = "the integration's service account (none was named)"
+	}
+	lines := []string{
+		fmt.Sprintf("WARNING: this token was approved by %s, not by the service account %s.", who, sa),
+		fmt.Sprintf("Everything the integration does in Jira will appear as done by %s: "+
+			"every issue, comment and change it makes.", who),
+		"To fix it:",
+		fmt.Sprintf("  1. Authorize again in a private/incognito browser window, logged in to Jira as %s "+
+			"(not as yourself), and click Allow.", sa),
+		fmt.Sprintf("  2. Revoke the token approved by %s: on Jira Server/Data Center, logged in as that "+
+			"account, Profile > Tools > View OAuth Access Tokens; on Jira Cloud, account settings > "+
+			"Connected apps.", who),
+	}
+	return strings.Join(lines, "\n")
 }
 
 // BeforeApproval is the reminder shown before anyone opens the authorize
 // URL: log in to Jira as serviceAccount, in a private window, not as
 // yourself. Several lines, no trailing newline.
 func BeforeApproval(jiraURL, serviceAccount string) string {
-	panic("not implemented")
+	sa := fmt.Sprintf("the service account %q", short(serviceAccount, 80))
+	if strings.TrimSpace(serviceAccount) == "" {
+		sa = "the integration's service account"
+	}
+	site := "Jira"
+	if u := short(withoutQuery(jiraURL), 120); u != "" {
+		site = u
+	}
+	lines := []string{
+		"Before you open the authorize link: Jira gives the token to whoever is logged in when Allow is clicked.",
+		fmt.Sprintf("Open it in a private/incognito browser window and log in to %s as %s, not as yourself.", site, sa),
+		"Everything the integration does will show in Jira as done by that account.",
+	}
+	return strings.Join(lines, "\n")
 }

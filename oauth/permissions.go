@@ -1,6 +1,12 @@
 package oauth
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+)
 
 // SyncPermissions are the project permission keys an issue-sync
 // integration such as Jira Align's connector needs on every integrated
@@ -34,14 +40,74 @@ type PermissionReport struct {
 func (r *PermissionReport) OK() bool { return len(r.Missing) == 0 }
 
 // ParsePermissions reads a /rest/api/2/mypermissions body.
+// A permission whose entry lacks "key" takes the key it is listed under.
+// It fails with CodeBadResponse when the body is not JSON or holds no
+// "permissions" object.
 func ParsePermissions(body []byte) (map[string]Permission, error) {
-	panic("not implemented")
+	var raw struct {
+		Permissions map[string]Permission `json:"permissions"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil || raw.Permissions == nil {
+		return nil, &Error{Code: CodeBadResponse, Step: "mypermissions",
+			Message: "Jira's answer to mypermissions is not a permissions object",
+			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+	}
+	for k, p := range raw.Permissions {
+		if p.Key == "" {
+			p.Key = k
+			raw.Permissions[k] = p
+		}
+	}
+	return raw.Permissions, nil
 }
 
 // CheckPermissions asks Jira which of keys token's account holds in
 // project (an empty project checks global permissions).
+//
+// It sends GET mypermissions?projectKey=P&permissions=K1,K2 (permissions=
+// is always sent: Cloud requires it). Repeated and blank keys are asked
+// once; a key missing from Jira's answer counts as missing.
 func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project string, keys []string) (*PermissionReport, error) {
-	panic("not implemented")
+	const step = "mypermissions"
+	project = strings.TrimSpace(project)
+	var asked []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if k = strings.TrimSpace(k); k != "" && !seen[k] {
+			seen[k] = true
+			asked = append(asked, k)
+		}
+	}
+	if len(asked) == 0 {
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: c.Endpoints.Base + MyPermissionsPath,
+			Message: "no permission keys to check", Hint: "name at least one permission, such as BROWSE_PROJECTS"}
+	}
+	escaped := make([]string, len(asked))
+	for i, k := range asked {
+		escaped[i] = url.QueryEscape(k)
+	}
+	path := MyPermissionsPath + "?"
+	if project != "" {
+		path += "projectKey=" + url.QueryEscape(project) + "&"
+	}
+	path += "permissions=" + strings.Join(escaped, ",")
+	body, err := c.Get(ctx, token, path, step)
+	if err != nil {
+		return nil, err
+	}
+	perms, err := ParsePermissions(body)
+	if err != nil {
+		return nil, withStep(err, step, c.Endpoints.Base+MyPermissionsPath)
+	}
+	r := &PermissionReport{Project: project}
+	for _, k := range asked {
+		if p, ok := perms[k]; ok && p.HavePermission {
+			r.Have = append(r.Have, k)
+		} else {
+			r.Missing = append(r.Missing, k)
+		}
+	}
+	return r, nil
 }
 
 // ServerInfo is the part of /rest/api/2/serverInfo applink uses.
@@ -55,5 +121,17 @@ type ServerInfo struct {
 // ServerInfo asks Jira what it is, without signing (it is anonymous on
 // Server/DC). Useful to check a base URL and the clock before the handshake.
 func (c *Consumer) ServerInfo(ctx context.Context) (*ServerInfo, error) {
-	panic("not implemented")
+	const step = "serverinfo"
+	u := c.Endpoints.Base + ServerInfoPath
+	body, _, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
+	if err != nil {
+		return nil, err
+	}
+	var si ServerInfo
+	if err := json.Unmarshal(body, &si); err != nil {
+		return nil, &Error{Code: CodeBadResponse, Step: step, URL: u,
+			Message: fmt.Sprintf("Jira's answer at %s is not JSON", stepLabel(step)),
+			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+	}
+	return &si, nil
 }

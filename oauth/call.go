@@ -1,0 +1,240 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on the bodies read from Jira.
+const (
+	maxBody     = 1 << 20 // OAuth endpoints and error pages
+	maxRESTBody = 8 << 20 // REST answers
+)
+
+// errNoRedirect stops an http.Client at a redirect: the 3xx is returned
+// as it is and diagnosed.
+func errNoRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// httpClient returns the client for one call: a copy of HTTPClient (or a
+// new client) that does not follow redirects and whose Timeout is at most
+// the consumer's.
+func (c *Consumer) httpClient() *http.Client {
+	var cl http.Client
+	if c.HTTPClient != nil {
+		cl = *c.HTTPClient
+	}
+	if t := c.timeout(); cl.Timeout <= 0 || cl.Timeout > t {
+		cl.Timeout = t
+	}
+	cl.CheckRedirect = errNoRedirect
+	return &cl
+}
+
+func (c *Consumer) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (c *Consumer) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Consumer) nonce() string {
+	if c.Noncer != nil {
+		return c.Noncer.Nonce()
+	}
+	return randomNoncer{}.Nonce()
+}
+
+// callSpec is one request to Jira.
+type callSpec struct {
+	step, method, url string
+	sign              bool
+	token             *Token
+	extra             map[string]string
+	limit             int64
+}
+
+// call sends one request, bounded by the consumer's timeout, and returns
+// the body of a 2xx answer that is not an HTML page. Anything else is an
+// *Error: DiagnoseTransport for no answer, Diagnose for a bad answer (with
+// ExpectedBaseString set when the request was signed).
+func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, s.method, s.url, nil)
+	if err != nil {
+		return nil, nil, &Error{Code: CodeBadInput, Step: s.step, URL: withoutQuery(s.url),
+			Message: "the request URL does not parse", Err: err}
+	}
+	if s.step == "request_token" || s.step == "access_token" {
+		req.Header.Set("Accept", "text/plain, application/x-www-form-urlencoded")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	req.Header.Set("User-Agent", "applink")
+	var base string
+	if s.sign {
+		if base, err = c.Sign(req, s.token, s.extra); err != nil {
+			return nil, nil, withStep(err, s.step, s.url)
+		}
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return nil, nil, DiagnoseTransport(s.step, s.url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.limit+1))
+	if err != nil {
+		return nil, resp, DiagnoseTransport(s.step, s.url, err)
+	}
+	tooBig := int64(len(body)) > s.limit
+	if tooBig {
+		body = body[:s.limit]
+	}
+	if resp.StatusCode/100 == 2 && !isHTML(resp.Header, body) {
+		if tooBig {
+			return nil, resp, &Error{Code: CodeBadResponse, Step: s.step, URL: withoutQuery(s.url),
+				Status:  resp.StatusCode,
+				Message: fmt.Sprintf("Jira's answer at %s is larger than %d bytes", stepLabel(s.step), s.limit),
+				Hint:    "check that the Jira URL is Jira's base URL"}
+		}
+		return body, resp, nil
+	}
+	e := Diagnose(s.step, s.url, resp, body, c.now())
+	if s.sign {
+		e.ExpectedBaseString = redactVerifier(base)
+		if e.Code == CodeSignatureInvalid && e.SignatureBaseString != "" {
+			e.Hint = signatureHint(e.ExpectedBaseString, e.SignatureBaseString)
+		}
+	}
+	return nil, resp, e
+}
+
+// withStep sets Step (when generic) and URL (when empty) on an *Error.
+func withStep(err error, step, rawURL string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Step == "" || e.Step == "request" {
+			e.Step = step
+		}
+		if e.URL == "" {
+			e.URL = withoutQuery(rawURL)
+		}
+	}
+	return err
+}
+
+// tokenCall POSTs to an OAuth token endpoint and returns the
+// form-encoded answer.
+func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token, extra map[string]string) (url.Values, error) {
+	body, resp, err := c.call(ctx, callSpec{
+		step: step, method: http.MethodPost, url: endpoint,
+		sign: true, token: token, extra: extra, limit: maxBody,
+	})
+	if err != nil {
+		return nil, err
+	}
+	vals, err := parseTokenAnswer(body)
+	if err != nil {
+		return nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
+			Status:  resp.StatusCode,
+			Message: fmt.Sprintf("Jira's answer at %s is not form-encoded", stepLabel(step)),
+			Hint:    "check that the Jira URL is Jira's and that no proxy rewrites its answers", Err: err}
+	}
+	return vals, nil
+}
+
+// parseTokenAnswer reads a token endpoint's form-encoded answer. Repeated
+// names keep their first value first.
+func parseTokenAnswer(body []byte) (url.Values, error) {
+	pairs, err := parsePairs(strings.TrimSpace(string(body)))
+	if err != nil {
+		return nil, err
+	}
+	vals := url.Values{}
+	for _, p := range pairs {
+		vals.Add(p.name, p.value)
+	}
+	return vals, nil
+}
+
+// tokenFrom takes oauth_token and oauth_token_secret from an answer.
+func tokenFrom(vals url.Values, step, endpoint string) (Token, error) {
+	t := Token{Token: vals.Get("oauth_token"), Secret: vals.Get("oauth_token_secret")}
+	if t.Token == "" || t.Secret == "" {
+		return Token{}, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
+			Status:  http.StatusOK,
+			Message: fmt.Sprintf("Jira's answer at %s lacks oauth_token or oauth_token_secret", stepLabel(step)),
+			Hint:    "check that the Jira URL is Jira's and that no proxy rewrites its answers"}
+	}
+	return t, nil
+}
+
+// afterSeconds returns now plus a number of seconds Jira sent, or the zero
+// time when it sent none, or nothing sensible.
+func afterSeconds(now time.Time, s string) time.Time {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > 1<<33 { // 1<<33 s, 272 years, still fits a Duration
+		return time.Time{}
+	}
+	return now.Add(time.Duration(n) * time.Second)
+}
+
+// signingTransport signs every request to the consumer's Jira host.
+type signingTransport struct {
+	c     *Consumer
+	token Token
+	base  http.RoundTripper
+}
+
+func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.c.isJira(req.URL) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &Error{Code: CodeBadInput, Step: "request", URL: withoutQuery(req.URL.String()),
+			Message: "this client signs requests to Jira's host only",
+			Hint:    "send requests for other hosts with another client"}
+	}
+	r := req.Clone(req.Context())
+	if _, err := t.c.Sign(r, &t.token, nil); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return t.base.RoundTrip(r)
+}
+
+// isJira reports whether u points at the consumer's Jira: same scheme and
+// host, a default port written or not.
+func (c *Consumer) isJira(u *url.URL) bool {
+	base, err := url.Parse(c.Endpoints.Base)
+	if err != nil || u == nil {
+		return false
+	}
+	canon := func(u *url.URL) string {
+		scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
+			host = host[:strings.LastIndexByte(host, ':')]
+		}
+		return scheme + "://" + host
+	}
+	return canon(u) == canon(base)
+}
