@@ -2,7 +2,16 @@ package keys
 
 import (
 	"crypto/rsa"
+	"encoding/json"
+	"errors"
 	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/applink/applink/oauth"
 )
 
 // AppLinkConfig is what a Jira admin types into the Application Link's
@@ -30,32 +39,119 @@ type ConfigInput struct {
 	PublicKey    *rsa.PublicKey
 }
 
+// Limits on the text fields of the form.
+const (
+	MaxConsumerKeyLen  = 255
+	MaxConsumerNameLen = 255
+)
+
 // NewAppLinkConfig builds the configuration for one consumer. It fails with
 // CodeBadConfigArgs when the Jira URL is not an absolute http(s) URL, the
 // consumer key is empty or holds white space, or the callback URL is not
 // absolute http(s).
+//
+// The Jira URL is normalised as oauth.ParseBaseURL does (trailing slash and
+// pasted page paths removed, context path kept). The consumer name and the
+// callback URL are trimmed of surrounding white space. A public key under
+// MinBits fails with CodeTooShort.
 func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
-	panic("not implemented")
+	base, err := oauth.ParseBaseURL(in.JiraURL)
+	if err != nil {
+		var oe *oauth.Error
+		if errors.As(err, &oe) {
+			return nil, newError(CodeBadConfigArgs, oe.Message, oe.Hint, oe)
+		}
+		return nil, newError(CodeBadConfigArgs, "the Jira URL is not valid", "", err)
+	}
+	if err := checkConsumerKey(in.ConsumerKey); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.ConsumerName)
+	if name == "" {
+		name = "applink: " + in.ConsumerKey
+	}
+	if err := checkLine("consumer name", name, MaxConsumerNameLen); err != nil {
+		return nil, err
+	}
+	callback, err := checkCallback(in.CallbackURL)
+	if err != nil {
+		return nil, err
+	}
+	if in.PublicKey == nil {
+		return nil, newError(CodeBadConfigArgs, "no public key given", "give the key folder made by `applink keys`", nil)
+	}
+	pubPEM, err := MarshalPublicKey(in.PublicKey)
+	if err != nil {
+		return nil, newError(CodeBadConfigArgs, "the public key cannot be encoded", hintNewKey, err)
+	}
+	if bits := in.PublicKey.N.BitLen(); bits < MinBits {
+		return nil, newError(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey, nil)
+	}
+	fp := Fingerprint(in.PublicKey)
+	ep := oauth.EndpointsFor(base)
+	return &AppLinkConfig{
+		JiraURL:              ep.Base,
+		ConsumerKey:          in.ConsumerKey,
+		ConsumerName:         name,
+		Description:          "OAuth 1.0a RSA key " + fp,
+		PublicKey:            string(pubPEM),
+		PublicKeyFingerprint: fp,
+		CallbackURL:          callback,
+		RequestTokenURL:      ep.RequestToken,
+		AccessTokenURL:       ep.AccessToken,
+		AuthorizeURL:         ep.Authorize,
+	}, nil
 }
 
-// WriteText writes the configuration for people: each field of the form with
-// its value, the public key to paste, and the steps to find the form in each
-// Jira generation (older Server/DC UI, Data Center 8.22+/9.x through
-// "Atlassian product", Cloud).
-func (c *AppLinkConfig) WriteText(w io.Writer) error {
-	panic("not implemented")
+func checkConsumerKey(key string) error {
+	const hint = "use the consumer key the integration is configured with, such as my-integration"
+	switch {
+	case key == "":
+		return newError(CodeBadConfigArgs, "the consumer key is empty", hint, nil)
+	case strings.IndexFunc(key, unicode.IsSpace) >= 0:
+		return newError(CodeBadConfigArgs, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint, nil)
+	}
+	return checkLine("consumer key", key, MaxConsumerKeyLen)
 }
 
-// UISteps returns the steps to reach the incoming-authentication form, by UI
-// generation, in the order they should be shown: "server" (older Server/DC),
-// "datacenter" (8.22+/9.x), "cloud".
-func UISteps() []UIGuide {
-	panic("not implemented")
+// checkLine refuses text that would not fit one line of the form.
+func checkLine(what, s string, max int) error {
+	switch {
+	case !utf8.ValidString(s):
+		return newError(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "", nil)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return newError(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line", nil)
+	case utf8.RuneCountInString(s) > max:
+		return newError(CodeBadConfigArgs, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it", nil)
+	}
+	return nil
 }
 
-// UIGuide is how to find the Application Link form in one Jira UI generation.
-type UIGuide struct {
-	ID    string   `json:"id"`    // "server", "datacenter", "cloud"
-	Title string   `json:"title"` // e.g. "Jira Data Center 8.22 and later (9.x, 10.x)"
-	Steps []string `json:"steps"`
+// checkCallback returns the trimmed callback URL, "" when none is given.
+func checkCallback(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", nil
+	}
+	const hint = "give an absolute http(s) URL such as https://integration.example.com/oauth/callback, or leave it empty"
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", newError(CodeBadConfigArgs, "the callback URL does not parse as a URL", hint, nil)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "" {
+		return "", newError(CodeBadConfigArgs, "the callback URL must be an absolute http or https URL", hint, nil)
+	}
+	if u.User != nil {
+		return "", newError(CodeBadConfigArgs, "the callback URL must not hold a user name or password", hint, nil)
+	}
+	return s, nil
+}
+
+// WriteJSON writes the configuration as one indented JSON object followed
+// by a line break: the form programs read (`applink config --json`).
+func (c *AppLinkConfig) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
 }

@@ -5,10 +5,19 @@
 // ("BEGIN PRIVATE KEY") and written in PKCS#8 with mode 0600. Public keys are
 // written as X.509 SubjectPublicKeyInfo ("BEGIN PUBLIC KEY"), the one form
 // Jira's Public Key field accepts.
+//
+// Every failure is an *Error with a stable Code, a Message and a Hint that
+// says what to do. No error ever holds key material.
 package keys
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"strconv"
 )
 
 // Key sizes, in bits.
@@ -16,6 +25,9 @@ const (
 	DefaultBits = 2048
 	MinBits     = 2048
 )
+
+// AllowedBits are the key sizes Generate makes, smallest first.
+var AllowedBits = []int{2048, 3072, 4096}
 
 // File names inside a key folder.
 const (
@@ -59,62 +71,97 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
+func newError(code, msg, hint string, err error) *Error {
+	return &Error{Code: code, Message: msg, Hint: hint, Err: err}
+}
+
+// hintNewKey is the hint for keys that cannot be used at all.
+const hintNewKey = "make a new RSA key pair with `applink keys --out DIR` and put its public.pem " +
+	"into the Application Link's Public Key field"
+
 // Generate makes a new RSA private key of the given size: 2048, 3072 or
 // 4096 bits. Other sizes get an *Error with CodeBadBits.
 func Generate(bits int) (*rsa.PrivateKey, error) {
-	panic("not implemented")
+	if err := checkBits(bits); err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, newError(CodeIO, "could not generate an RSA key", "try again; the system's random source failed", err)
+	}
+	return key, nil
 }
 
-// ParsePrivateKey reads an RSA private key from PEM: PKCS#1 or PKCS#8. It
-// refuses encrypted keys, non-RSA keys, public keys and keys under 2048 bits,
-// each with an *Error whose Hint says what to do (for example the openssl
-// command that removes a passphrase).
-func ParsePrivateKey(pemData []byte) (*rsa.PrivateKey, error) {
-	panic("not implemented")
+func checkBits(bits int) error {
+	for _, b := range AllowedBits {
+		if bits == b {
+			return nil
+		}
+	}
+	const hint = "use 2048 (the default), 3072 or 4096 bits"
+	n := strconv.Itoa(bits)
+	switch {
+	case bits > 0 && bits < MinBits:
+		return newError(CodeBadBits, n+"-bit RSA keys are too weak; the minimum is 2048", hint, nil)
+	case bits > 4096:
+		return newError(CodeBadBits, n+"-bit RSA keys are not supported: they make every signature slow", hint, nil)
+	default:
+		return newError(CodeBadBits, n+" is not a supported RSA key size", hint, nil)
+	}
 }
 
 // MarshalPrivateKey encodes a private key as a PKCS#8 PEM block.
 func MarshalPrivateKey(key *rsa.PrivateKey) ([]byte, error) {
-	panic("not implemented")
+	if key == nil || key.N == nil || key.D == nil || len(key.Primes) < 2 {
+		return nil, newError(CodeMalformed, "no complete RSA private key to encode", "", nil)
+	}
+	if err := key.Validate(); err != nil {
+		return nil, newError(CodeMalformed, "the RSA private key is not valid", hintNewKey, err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, newError(CodeMalformed, "the RSA private key cannot be encoded as PKCS#8", hintNewKey, err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 // MarshalPublicKey encodes a public key as an X.509 SubjectPublicKeyInfo PEM
 // block ("BEGIN PUBLIC KEY").
 func MarshalPublicKey(pub *rsa.PublicKey) ([]byte, error) {
-	panic("not implemented")
+	der, err := publicDER(pub)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-// ParsePublicKey reads a public key the way Jira's Public Key field does: an
-// X.509 SubjectPublicKeyInfo, as PEM or as the bare base64 body without the
-// header lines (white space ignored). A PKCS#1 "BEGIN RSA PUBLIC KEY" is
-// refused with CodePKCS1Public, as Jira refuses it.
-func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
-	panic("not implemented")
+// publicDER returns the DER SubjectPublicKeyInfo of pub.
+func publicDER(pub *rsa.PublicKey) ([]byte, error) {
+	if pub == nil || pub.N == nil || pub.N.Sign() <= 0 || pub.E <= 0 {
+		return nil, newError(CodeMalformed, "no complete RSA public key to encode", "", nil)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, newError(CodeMalformed, "the RSA public key cannot be encoded", "", err)
+	}
+	return der, nil
 }
 
 // Fingerprint returns the SHA-256 fingerprint of a public key's DER
 // SubjectPublicKeyInfo, written "SHA256:" followed by unpadded standard
-// base64 (as ssh-keygen writes fingerprints).
+// base64 (as ssh-keygen writes fingerprints). It returns "" for a nil or
+// incomplete key.
+//
+// The same fingerprint comes out of
+//
+//	openssl pkey -pubin -in public.pem -outform DER | openssl dgst -sha256 -binary | base64
+//
+// (minus the trailing "=").
 func Fingerprint(pub *rsa.PublicKey) string {
-	panic("not implemented")
-}
-
-// WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
-// PublicKeyFile (mode 0644), creating dir with mode 0700. Both writes are
-// atomic. Unless force is set it refuses, with CodeExists and without
-// writing anything, when either file exists.
-func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
-	panic("not implemented")
-}
-
-// LoadDir reads the private key of a key folder written by WriteDir. When
-// the folder also holds PublicKeyFile it checks that it is the public half
-// of the private key (CodeKeyMismatch otherwise).
-func LoadDir(dir string) (*rsa.PrivateKey, error) {
-	panic("not implemented")
-}
-
-// LoadPrivateKeyFile reads and parses one private key file.
-func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
-	panic("not implemented")
+	der, err := publicDER(pub)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
 }

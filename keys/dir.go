@@ -1,0 +1,182 @@
+package keys
+
+import (
+	"crypto/rsa"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/applink/applink/internal/fsutil"
+)
+
+// Modes of the files and folder WriteDir creates.
+const (
+	PrivateKeyMode fs.FileMode = 0o600
+	PublicKeyMode  fs.FileMode = 0o644
+	DirMode        fs.FileMode = 0o700
+)
+
+// WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
+// PublicKeyFile (mode 0644), creating dir with mode 0700. Both writes are
+// atomic. Unless force is set it refuses, with CodeExists and without
+// writing anything, when either file exists.
+//
+// A folder that already exists keeps its mode (it may be the user's working
+// folder); the private key in it is 0600 all the same. With force, both
+// files are replaced, each atomically: should the second write fail, LoadDir
+// reports the mismatch.
+func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
+	if key == nil {
+		return newError(CodeMalformed, "no private key to write", "", nil)
+	}
+	privPEM, err := MarshalPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	pubPEM, err := MarshalPublicKey(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	privPath := filepath.Join(dir, PrivateKeyFile)
+	pubPath := filepath.Join(dir, PublicKeyFile)
+	if !force {
+		for _, p := range []string{privPath, pubPath} {
+			if _, err := os.Lstat(p); err == nil {
+				return existsError(p)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return ioError("cannot check "+p, err)
+			}
+		}
+	}
+	if err := ensureDir(dir); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFile(privPath, privPEM, PrivateKeyMode, !force); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return existsError(privPath)
+		}
+		return ioError("cannot write "+privPath, err)
+	}
+	if err := fsutil.WriteFile(pubPath, pubPEM, PublicKeyMode, !force); err != nil {
+		if !force {
+			// Leave nothing behind: private.pem did not exist before.
+			_ = os.Remove(privPath)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return existsError(pubPath)
+		}
+		return ioError("cannot write "+pubPath, err)
+	}
+	return nil
+}
+
+// ensureDir creates dir with mode 0700 when it is missing and checks that
+// it is a folder.
+func ensureDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := fsutil.MkdirPrivate(dir); err != nil {
+			return ioError("cannot create the key folder "+dir, err)
+		}
+		return nil
+	case err != nil:
+		return ioError("cannot use the key folder "+dir, err)
+	case !fi.IsDir():
+		return newError(CodeIO, dir+" is a file, not a folder", "give a folder for the key pair with --out", nil)
+	}
+	return nil
+}
+
+func existsError(path string) error {
+	return newError(CodeExists, path+" already exists; not replacing a key without force",
+		"choose another folder, or pass --force to replace both files: the old key then stops working "+
+			"until Jira's Application Link gets the new public key (and editing the link deletes its tokens)", fs.ErrExist)
+}
+
+func ioError(msg string, err error) error {
+	hint := "check that the path is right and that you may read and write there"
+	if errors.Is(err, fs.ErrPermission) {
+		hint = "permission denied: run as the user who owns the folder, or choose another one"
+	}
+	return newError(CodeIO, msg, hint, err)
+}
+
+// LoadDir reads the private key of a key folder written by WriteDir. When
+// the folder also holds PublicKeyFile it checks that it is the public half
+// of the private key (CodeKeyMismatch otherwise).
+func LoadDir(dir string) (*rsa.PrivateKey, error) {
+	privPath := filepath.Join(dir, PrivateKeyFile)
+	key, err := LoadPrivateKeyFile(privPath)
+	if err != nil {
+		return nil, err
+	}
+	pubPath := filepath.Join(dir, PublicKeyFile)
+	data, err := readLimited(pubPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return key, nil
+	}
+	if err != nil {
+		return nil, ioError("cannot read "+pubPath, err)
+	}
+	pub, err := ParsePublicKey(data)
+	if err != nil {
+		return nil, inFile(pubPath, err)
+	}
+	if !pub.Equal(&key.PublicKey) {
+		return nil, newError(CodeKeyMismatch,
+			pubPath+" ("+Fingerprint(pub)+") is not the public half of "+privPath+" ("+Fingerprint(&key.PublicKey)+")",
+			"Jira must hold the public half of private.pem: remake public.pem with "+
+				"`openssl pkey -in private.pem -pubout -out public.pem` and compare it with the Public Key "+
+				"in Jira's Application Link (changing it there deletes the link's tokens)", nil)
+	}
+	return key, nil
+}
+
+// LoadPrivateKeyFile reads and parses one private key file.
+func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
+	data, err := readLimited(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, newError(CodeNotFound, "no private key at "+path,
+			"check the path, or make a key pair with `applink keys --out DIR`", err)
+	}
+	if err != nil {
+		return nil, ioError("cannot read "+path, err)
+	}
+	key, err := ParsePrivateKey(data)
+	if err != nil {
+		return nil, inFile(path, err)
+	}
+	return key, nil
+}
+
+// readLimited reads at most maxInput+1 bytes of a file, so that a wrong
+// path to a large file fails fast in the parser instead of filling memory.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("is a folder, not a file")}
+	}
+	return io.ReadAll(io.LimitReader(f, maxInput+1))
+}
+
+// inFile prefixes the message of a parse error with the file it came from.
+func inFile(path string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Message = path + ": " + c.Message
+		return &c
+	}
+	return err
+}

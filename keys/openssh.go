@@ -1,0 +1,72 @@
+package keys
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// hintOpenSSH converts an OpenSSH RSA key to PEM (PKCS#1) in place.
+const hintOpenSSH = "convert a copy of it to PEM with `ssh-keygen -p -N \"\" -m PEM -f key-copy` " +
+	"(it rewrites the file in place, and asks for the old passphrase if there is one)"
+
+// openSSHError explains an "OPENSSH PRIVATE KEY" block (the format of
+// ssh-keygen since OpenSSH 7.8): an RSA key can be converted to PEM; other
+// key types cannot be used at all. The key type is read from the public
+// part of the block, which is never encrypted.
+func openSSHError(body []byte) error {
+	keyType, cipher, ok := openSSHHeader(body)
+	if !ok {
+		return newError(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH, nil)
+	}
+	if keyType != "ssh-rsa" {
+		return newError(CodeNotRSA, "this is an OpenSSH "+printable(keyType)+" key, not an RSA key", hintNotRSA, nil)
+	}
+	if cipher != "none" {
+		return newError(CodeNotPEM, "this is a passphrase-protected OpenSSH private key, not PEM", hintOpenSSH, nil)
+	}
+	return newError(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH, nil)
+}
+
+// openSSHHeader reads the cipher name and the type of the first public key
+// of an openssh-key-v1 body.
+func openSSHHeader(body []byte) (keyType, cipher string, ok bool) {
+	const magic = "openssh-key-v1\x00"
+	rest, found := bytes.CutPrefix(body, []byte(magic))
+	if !found {
+		return "", "", false
+	}
+	c, rest, ok := sshString(rest) // cipher name
+	if !ok {
+		return "", "", false
+	}
+	if _, rest, ok = sshString(rest); !ok { // KDF name
+		return "", "", false
+	}
+	if _, rest, ok = sshString(rest); !ok { // KDF options
+		return "", "", false
+	}
+	if len(rest) < 4 || binary.BigEndian.Uint32(rest) < 1 {
+		return "", "", false
+	}
+	pub, _, ok := sshString(rest[4:])
+	if !ok {
+		return "", "", false
+	}
+	t, _, ok := sshString(pub)
+	if !ok {
+		return "", "", false
+	}
+	return string(t), string(c), true
+}
+
+// sshString reads one length-prefixed string of the SSH wire format.
+func sshString(b []byte) (s, rest []byte, ok bool) {
+	if len(b) < 4 {
+		return nil, nil, false
+	}
+	n := binary.BigEndian.Uint32(b)
+	if uint64(n) > uint64(len(b)-4) {
+		return nil, nil, false
+	}
+	return b[4 : 4+n], b[4+n:], true
+}

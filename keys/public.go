@@ -1,0 +1,121 @@
+package keys
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"strconv"
+)
+
+// Hints shared by several public-key errors.
+const (
+	hintGivePublic = "give public.pem as written by `applink keys`, or make it from the private key " +
+		"with `openssl pkey -in private.pem -pubout -out public.pem`"
+	hintPKCS1Public = "convert it with `openssl rsa -RSAPublicKey_in -in pub.pem -pubout -out public.pem` " +
+		"and paste public.pem (BEGIN PUBLIC KEY)"
+)
+
+// ParsePublicKey reads a public key the way Jira's Public Key field does: an
+// X.509 SubjectPublicKeyInfo, as PEM or as the bare base64 body without the
+// header lines (white space ignored). A PKCS#1 "BEGIN RSA PUBLIC KEY" is
+// refused with CodePKCS1Public, as Jira refuses it.
+//
+// Like Jira it accepts RSA public keys of any size; a certificate, a private
+// key or an OpenSSH public key is refused with CodeWrongKind. It never
+// panics, whatever the input.
+func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
+	if len(data) > maxInput {
+		return nil, newError(CodeMalformed, "the input is too large to be a public key ("+strconv.Itoa(len(data))+" bytes)",
+			hintGivePublic, nil)
+	}
+	norm := normalise(data)
+	if blocks := pemBlocks(norm); len(blocks) > 0 {
+		return parsePublicBlock(blocks[0])
+	}
+	text := bytes.TrimSpace(norm)
+	switch {
+	case len(text) == 0:
+		return nil, newError(CodeNotPEM, "the public key is empty", hintGivePublic, nil)
+	case isSSHPublicKey(text):
+		return nil, newError(CodeWrongKind, "this is an OpenSSH public key, which Jira's Public Key field does not take",
+			"convert it with `ssh-keygen -e -m PKCS8 -f key.pub > public.pem` and paste public.pem", nil)
+	case looksDER(data):
+		return nil, newError(CodeNotPEM, "this is a binary (DER) public key, not PEM",
+			"convert it with `openssl pkey -pubin -inform DER -in pub.der -out public.pem`", nil)
+	}
+	// Jira takes the base64 body with or without its header lines, so a
+	// BEGIN line without its END line still reads.
+	der, ok := bareBase64(text)
+	if !ok {
+		msg := "neither a PEM public key (-----BEGIN PUBLIC KEY-----) nor its base64 body"
+		if hasArmour(text) {
+			msg = "a PEM BEGIN line was found but the block is damaged"
+			return nil, newError(CodeMalformed, msg, hintGivePublic, nil)
+		}
+		return nil, newError(CodeNotPEM, msg, hintGivePublic, nil)
+	}
+	return parsePublicDER(der, true)
+}
+
+// parsePublicBlock reads the first PEM block of a public-key input.
+func parsePublicBlock(b *pem.Block) (*rsa.PublicKey, error) {
+	switch {
+	case b.Type == "PUBLIC KEY":
+		return parsePublicDER(b.Bytes, false)
+	case b.Type == "RSA PUBLIC KEY":
+		return nil, newError(CodePKCS1Public, "this is a PKCS#1 public key (BEGIN RSA PUBLIC KEY), which Jira's Public Key field rejects",
+			hintPKCS1Public, nil)
+	case isCertificateType(b.Type):
+		return nil, newError(CodeWrongKind, "this is a certificate; Jira's Public Key field wants the public key alone",
+			"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`", nil)
+	case bytes.HasSuffix([]byte(b.Type), []byte("PRIVATE KEY")):
+		return nil, privateWherePublic()
+	}
+	return nil, newError(CodeWrongKind, "a PEM block "+label(b.Type)+" where a public key (BEGIN PUBLIC KEY) is expected",
+		hintGivePublic, nil)
+}
+
+// parsePublicDER reads a DER SubjectPublicKeyInfo. bare says whether it came
+// from a base64 body without header lines, which may then be something else
+// than a public key.
+func parsePublicDER(der []byte, bare bool) (*rsa.PublicKey, error) {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err == nil {
+		switch pub := pub.(type) {
+		case *rsa.PublicKey:
+			return pub, nil
+		case *ecdsa.PublicKey:
+			return nil, newError(CodeNotRSA, "this is an EC (ECDSA) public key, not an RSA key", hintNotRSA, nil)
+		case ed25519.PublicKey:
+			return nil, newError(CodeNotRSA, "this is an Ed25519 public key, not an RSA key", hintNotRSA, nil)
+		default:
+			return nil, newError(CodeNotRSA, "this public key is not an RSA key", hintNotRSA, nil)
+		}
+	}
+	if _, err1 := x509.ParsePKCS1PublicKey(der); err1 == nil {
+		return nil, newError(CodePKCS1Public, "this is a PKCS#1 RSA public key, which Jira's Public Key field rejects",
+			hintPKCS1Public, nil)
+	}
+	if bare {
+		if _, err := x509.ParseCertificate(der); err == nil {
+			return nil, newError(CodeWrongKind, "this is the base64 body of a certificate; Jira's Public Key field wants the public key alone",
+				"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`", nil)
+		}
+		if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+			return nil, privateWherePublic()
+		}
+		if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+			return nil, privateWherePublic()
+		}
+	}
+	return nil, newError(CodeMalformed, "not a valid X.509 SubjectPublicKeyInfo (BEGIN PUBLIC KEY)",
+		"the key may be damaged or cut short; "+hintGivePublic, err)
+}
+
+func privateWherePublic() error {
+	return newError(CodeWrongKind, "this is a PRIVATE key: it must never be pasted into Jira, which wants the public key",
+		"give public.pem, or make it with `openssl pkey -in private.pem -pubout -out public.pem`", nil)
+}
