@@ -20,10 +20,14 @@
 package jiratest
 
 import (
-	"context"
-	"net/http"
-	"net/url"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/applink/applink/keys"
 )
 
 // Flavor selects the shape of /rest/api/2/myself and serverInfo.
@@ -31,13 +35,14 @@ type Flavor string
 
 // Flavors.
 const (
-	Server Flavor = "server" // Server/Data Center: name, key, emailAddress
-	Cloud  Flavor = "cloud"  // Cloud: accountId, accountType; email may be hidden
+	Server     Flavor = "server"     // Server: name, key, emailAddress; deploymentType "Server"
+	DataCenter Flavor = "datacenter" // Data Center: as Server, with deploymentType "DataCenter"
+	Cloud      Flavor = "cloud"      // Cloud: accountId, accountType; email may be hidden
 )
 
 // User is an account of the simulated Jira.
 type User struct {
-	Name        string // username (Server) ; also the login name on Cloud
+	Name        string // username (Server); the login form also takes Email
 	Key         string // user key, e.g. JIRAUSER10100 (Server)
 	AccountID   string // Cloud account id
 	Email       string
@@ -53,13 +58,15 @@ type User struct {
 type Faults struct {
 	// ClockOffset is added to the simulated Jira's clock.
 	ClockOffset time.Duration
-	// SSOPage answers every OAuth and REST endpoint with a 200 HTML login
-	// page of an SSO proxy, as a SAML proxy in front of Jira does.
+	// SSOPage answers every request (OAuth and REST endpoints, the
+	// authorize page) with a 200 HTML login page of an SSO proxy, as a SAML
+	// proxy in front of Jira does.
 	SSOPage bool
-	// Latency delays every answer (honouring the request's context).
+	// Latency delays every answer. A request whose context ends first
+	// (the client gave up) gets no answer.
 	Latency time.Duration
 	// Status5xx, when not zero, is the status of every answer (502, 503...)
-	// with an HTML proxy error page.
+	// with an HTML proxy error page; a value outside 500-599 means 502.
 	Status5xx int
 }
 
@@ -83,69 +90,168 @@ type Options struct {
 // Jira is a simulated Jira. It is an http.Handler; serve it with
 // httptest.NewServer or net/http. It is safe for concurrent use.
 type Jira struct {
-	// unexported state
+	flavor      Flavor
+	contextPath string
+	now         func() time.Time
+	window      time.Duration
+	requestTTL  time.Duration
+	accessTTL   time.Duration
+
+	mu        sync.Mutex
+	faults    Faults
+	consumers map[string]*consumer
+	users     map[string]*User // by lower-case Name
+	tokens    map[string]*token
+	nonces    map[nonceKey]int64 // nonce -> its oauth_timestamp
+	sessions  map[string]*session
+	lastPrune time.Time
 }
+
+// Defaults of Options.
+const (
+	DefaultTimestampWindow = 5 * time.Minute
+	DefaultRequestTokenTTL = 10 * time.Minute
+	DefaultAccessTokenTTL  = 157680000 * time.Second // 5 years, as Jira says
+)
 
 // New returns a simulated Jira with no consumers and no users.
 func New(opts Options) *Jira {
-	panic("not implemented")
+	j := &Jira{
+		flavor:      opts.Flavor,
+		contextPath: normalizeContextPath(opts.ContextPath),
+		now:         opts.Now,
+		window:      opts.TimestampWindow,
+		requestTTL:  opts.RequestTokenTTL,
+		accessTTL:   opts.AccessTokenTTL,
+		consumers:   map[string]*consumer{},
+		users:       map[string]*User{},
+		tokens:      map[string]*token{},
+		nonces:      map[nonceKey]int64{},
+		sessions:    map[string]*session{},
+	}
+	if j.flavor != Cloud && j.flavor != DataCenter {
+		j.flavor = Server
+	}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	if j.window <= 0 {
+		j.window = DefaultTimestampWindow
+	}
+	if j.requestTTL <= 0 {
+		j.requestTTL = DefaultRequestTokenTTL
+	}
+	if j.accessTTL <= 0 {
+		j.accessTTL = DefaultAccessTokenTTL
+	}
+	return j
 }
 
-// ServeHTTP serves Jira's endpoints.
-func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	panic("not implemented")
+// normalizeContextPath turns "jira/", "/jira/" and "/jira" into "/jira",
+// and "" or "/" into "".
+func normalizeContextPath(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return ""
+	}
+	return "/" + p
 }
+
+// Flavor returns the flavor this Jira simulates (Server when Options
+// named none).
+func (j *Jira) Flavor() Flavor { return j.flavor }
+
+// ContextPath returns the normalized context path ("" or "/jira").
+func (j *Jira) ContextPath() string { return j.contextPath }
+
+// nowLocked is the simulated clock. j.mu must be held.
+func (j *Jira) nowLocked() time.Time { return j.now().Add(j.faults.ClockOffset) }
 
 // AddConsumer registers an Application Link's incoming authentication, as
 // an admin does in Jira's form: publicKey is parsed the way Jira parses the
 // Public Key field (X.509 SubjectPublicKeyInfo, with or without the PEM
 // header lines). Editing an existing consumer (same key) deletes every token
-// issued to it, as Jira does.
+// issued to it, as Jira does. It returns the error of keys.ParsePublicKey
+// for a key Jira would refuse, and an *Error with CodeBadInput for an empty
+// consumer key.
 func (j *Jira) AddConsumer(consumerKey, name string, publicKey []byte, callbackURL string) error {
-	panic("not implemented")
+	if strings.TrimSpace(consumerKey) == "" {
+		return &Error{Code: CodeBadInput, Message: "the consumer key is empty"}
+	}
+	pub, err := keys.ParsePublicKey(publicKey)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		name = consumerKey
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.consumers[consumerKey]; ok {
+		j.deleteTokensLocked(consumerKey)
+	}
+	j.consumers[consumerKey] = &consumer{key: consumerKey, name: name, pub: pub, callback: callbackURL}
+	return nil
 }
 
 // RemoveConsumer deletes an Application Link and its tokens.
 func (j *Jira) RemoveConsumer(consumerKey string) {
-	panic("not implemented")
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.consumers, consumerKey)
+	j.deleteTokensLocked(consumerKey)
 }
 
-// AddUser adds or replaces a user, by Name.
+// AddUser adds or replaces a user, by Name (compared without regard to
+// case, as Jira compares usernames). A missing Key is made up as
+// JIRAUSERnnnnn and a missing AccountID as 24 hex digits, both derived from
+// the Name, so that myself always has them. The Permissions map is copied.
 func (j *Jira) AddUser(u User) {
-	panic("not implemented")
+	if u.Key == "" {
+		u.Key = fmt.Sprintf("JIRAUSER%d", 10000+int(nameHash(u.Name)%90000))
+	}
+	if u.AccountID == "" {
+		u.AccountID = fmt.Sprintf("%024x", nameHash(u.Name))[:24]
+	}
+	perms := make(map[string][]string, len(u.Permissions))
+	for p, ks := range u.Permissions {
+		perms[p] = append([]string(nil), ks...)
+	}
+	u.Permissions = perms
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.users[strings.ToLower(u.Name)] = &u
+}
+
+// nameHash is a stable number derived from a user name.
+func nameHash(name string) uint64 {
+	h := sha256.Sum256([]byte(strings.ToLower(name)))
+	return binary.BigEndian.Uint64(h[:8])
 }
 
 // SetFaults replaces the current faults.
 func (j *Jira) SetFaults(f Faults) {
-	panic("not implemented")
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.faults = f
+}
+
+// Faults returns the current faults.
+func (j *Jira) Faults() Faults {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.faults
 }
 
 // RevokeAccessTokens revokes every access token approved by the named
 // user, as the user does in Profile > Tools > View OAuth Access Tokens.
 func (j *Jira) RevokeAccessTokens(userName string) {
-	panic("not implemented")
-}
-
-// ApproveRequest approves or denies a request token as the named user
-// would by logging in and clicking Allow or Deny, without HTTP. It returns
-// the verifier ("denied" on deny) and the callback URL the browser would be
-// sent to ("" for oob).
-func (j *Jira) ApproveRequest(requestToken, userName string, allow bool) (verifier, callback string, err error) {
-	panic("not implemented")
-}
-
-// Browser is a person at a web browser on the simulated Jira: it follows
-// the authorize URL, logs in on the login form, and clicks Allow or Deny,
-// all over HTTP like a real browser, with its own cookie jar.
-type Browser struct {
-	Client *http.Client // nil: a new client with a cookie jar that stops at the consumer's callback
-}
-
-// Approve opens authorizeURL, logs in as user with password, clicks Allow
-// (allow) or Deny, and returns where Jira sends the browser: the consumer's
-// callback URL with oauth_token and oauth_verifier, not followed. For an
-// oob request token it returns a nil URL and the verification code shown on
-// the page.
-func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password string, allow bool) (callback *url.URL, verifier string, err error) {
-	panic("not implemented")
+	name := strings.ToLower(userName)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for v, t := range j.tokens {
+		if t.kind == accessToken && t.user == name {
+			delete(j.tokens, v)
+		}
+	}
 }

@@ -1,0 +1,267 @@
+package jiratest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+)
+
+// maxPage bounds the size of a page Browser reads.
+const maxPage = 1 << 20
+
+// Browser is a person at a web browser on the simulated Jira: it follows
+// the authorize URL, logs in on the login form, and clicks Allow or Deny,
+// all over HTTP like a real browser, with its own cookie jar. It submits
+// every hidden field of each form (the atl_token included) and sends
+// Sec-Fetch-Site: same-origin with its form posts, as browsers do.
+type Browser struct {
+	// Client sends the requests. nil: a new client with a new cookie jar
+	// for each Approve, as a fresh private window. A client given here is
+	// copied: its Transport and Jar are used (a jar that holds a Jira
+	// session starts logged in), and its CheckRedirect is replaced by one
+	// that stops at the consumer's callback.
+	Client *http.Client
+}
+
+// Approve opens authorizeURL, logs in as user with password, clicks Allow
+// (allow) or Deny, and returns where Jira sends the browser: the consumer's
+// callback URL with oauth_token and oauth_verifier, not followed. For an
+// oob request token it returns a nil URL and the verification code shown on
+// the page ("denied" after Deny).
+//
+// When the browser is already logged in as someone else, it clicks "Not
+// you? Log out" first, as a careful person does. It fails with an *Error:
+// CodeLoginFailed for a wrong user name or password, CodeUnexpectedPage for
+// any page that is not Jira's login, Allow or result page (an SSO proxy, an
+// expired token, a 404...), CodeHTTP when no page could be had at all.
+func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password string, allow bool) (callback *url.URL, verifier string, err error) {
+	au, err := url.Parse(authorizeURL)
+	if err != nil || (au.Scheme != "http" && au.Scheme != "https") || au.Host == "" {
+		return nil, "", &Error{Code: CodeBadInput, Message: "the authorize URL is not an absolute http(s) URL"}
+	}
+	idx := strings.Index(au.Path, PathAuthorize)
+	if idx < 0 {
+		return nil, "", &Error{Code: CodeBadInput, Message: "the authorize URL does not end in " + PathAuthorize}
+	}
+	site := &url.URL{Scheme: au.Scheme, Host: au.Host, Path: au.Path[:idx]}
+	c := b.client(site)
+
+	page, err := fetch(ctx, c, http.MethodGet, authorizeURL, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	triedLogin, loggedOut, decided := false, false, false
+	for range 8 {
+		if page.away != nil {
+			if decided {
+				return page.away, "", nil
+			}
+			return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status,
+				Message: fmt.Sprintf("the browser was sent away from Jira to %s before the Allow page (an SSO proxy?)", withoutQuery(page.away))}
+		}
+		forms := parseForms(page.body)
+		if f, ok := findForm(forms, "approve-form"); ok && !decided {
+			cur, _, _ := findElement(page.body, "current-user")
+			if !sameUser(cur, user) {
+				lf, ok := findForm(forms, "logout-form")
+				if loggedOut || !ok {
+					return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status,
+						Message: fmt.Sprintf("the Allow page is for %q, not %q", cur.attrs["data-username"], user)}
+				}
+				loggedOut = true
+				page, err = submit(ctx, c, page, lf, "logout", nil)
+				if err != nil {
+					return nil, "", err
+				}
+				continue
+			}
+			button := "approve"
+			if !allow {
+				button = "deny"
+			}
+			decided = true
+			page, err = submit(ctx, c, page, f, button, nil)
+			if err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		if f, ok := findForm(forms, "login-form"); ok && !decided {
+			if triedLogin || page.header.Get("X-Seraph-LoginReason") == "AUTHENTICATED_FAILED" {
+				return nil, "", &Error{Code: CodeLoginFailed, Status: page.status,
+					Message: fmt.Sprintf("Jira refused the login of %q: wrong user name or password", user)}
+			}
+			triedLogin = true
+			page, err = submit(ctx, c, page, f, "login", map[string]string{"os_username": user, "os_password": password})
+			if err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		if _, code, ok := findElement(page.body, "oauth-verifier"); ok && decided && code != "" {
+			return nil, code, nil
+		}
+		if _, _, ok := findElement(page.body, "oauth-denied"); ok && decided {
+			return nil, "denied", nil
+		}
+		return nil, "", unexpectedPage(page)
+	}
+	return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status, Message: "the browser went round in circles on Jira's pages"}
+}
+
+// sameUser reports whether the current-user element names user (by user
+// name or email, without regard to case).
+func sameUser(cur htmlTag, user string) bool {
+	user = strings.TrimSpace(user)
+	if user == "" || cur.attrs == nil {
+		return false
+	}
+	return strings.EqualFold(cur.attrs["data-username"], user) ||
+		(cur.attrs["data-email"] != "" && strings.EqualFold(cur.attrs["data-email"], user))
+}
+
+// unexpectedPage describes a page Browser does not know.
+func unexpectedPage(p *page) *Error {
+	title := pageTitle(p.body)
+	if title == "" {
+		title = "untitled"
+	}
+	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", title, p.status)
+	if _, text, ok := findElement(p.body, "jira-message"); ok && text != "" {
+		msg += ": " + text
+	}
+	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		msg += " of type " + ct
+	}
+	return &Error{Code: CodeUnexpectedPage, Status: p.status, Message: msg}
+}
+
+// client is the http.Client of one Approve: b.Client's transport and jar
+// (or new ones), and redirects followed only within Jira's browser pages.
+func (b *Browser) client(site *url.URL) *http.Client {
+	var c http.Client
+	if b.Client != nil {
+		c = *b.Client
+	}
+	if c.Jar == nil {
+		c.Jar, _ = cookiejar.New(nil) // cookiejar.New never fails without options
+	}
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if !insideJira(site, req.URL) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	return &c
+}
+
+// insideJira reports whether u is one of the simulated Jira's browser
+// pages (authorize, login, logout, home); anything else is the consumer's
+// callback or another site.
+func insideJira(site, u *url.URL) bool {
+	if !strings.EqualFold(u.Scheme, site.Scheme) || !strings.EqualFold(u.Host, site.Host) {
+		return false
+	}
+	rel, ok := strings.CutPrefix(u.Path, site.Path)
+	if !ok {
+		return false
+	}
+	switch rel {
+	case PathAuthorize, PathLogin, PathLogout, "/", "":
+		return true
+	}
+	return false
+}
+
+// page is what the browser shows after a request.
+type page struct {
+	url    *url.URL // the page's URL, after redirects within Jira
+	status int
+	header http.Header
+	body   string
+	away   *url.URL // a redirect out of Jira, not followed
+}
+
+// fetch sends one request and reads the page.
+func fetch(ctx context.Context, c *http.Client, method, target string, form url.Values) (*page, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, &Error{Code: CodeHTTP, Message: "cannot make a request", Err: err}
+	}
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, &Error{Code: CodeHTTP, Message: fmt.Sprintf("%s %s failed", method, withoutQuery(req.URL)), Err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	if err != nil {
+		return nil, &Error{Code: CodeHTTP, Message: "cannot read a page", Err: err}
+	}
+	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, body: string(b)}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		loc, err := resp.Location()
+		if err != nil {
+			return nil, &Error{Code: CodeHTTP, Status: resp.StatusCode, Message: "a redirect without a usable Location", Err: err}
+		}
+		p.away = loc
+	}
+	return p, nil
+}
+
+// submit posts form f of page p as a browser does: every hidden field as
+// it is, the given values for the other inputs, and the one submit button
+// named button.
+func submit(ctx context.Context, c *http.Client, p *page, f htmlForm, button string, values map[string]string) (*page, error) {
+	form := url.Values{}
+	for _, fld := range f.fields {
+		if fld.name == "" {
+			continue
+		}
+		switch {
+		case fld.typ == "submit":
+			if fld.name == button {
+				form.Add(fld.name, fld.value)
+			}
+		case fld.typ == "hidden":
+			form.Add(fld.name, fld.value)
+		default:
+			if v, ok := values[fld.name]; ok {
+				form.Add(fld.name, v)
+			}
+		}
+	}
+	action, err := p.url.Parse(f.action)
+	if err != nil {
+		return nil, &Error{Code: CodeUnexpectedPage, Status: p.status, Message: "a form with a bad action URL", Err: err}
+	}
+	method := http.MethodPost
+	if f.method == "get" {
+		method = http.MethodGet
+		action.RawQuery = form.Encode()
+		form = nil
+	}
+	return fetch(ctx, c, method, action.String(), form)
+}
+
+// withoutQuery writes u for a message: no user info, query or fragment,
+// which may hold tokens and verifiers.
+func withoutQuery(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}

@@ -1,0 +1,179 @@
+package jiratest
+
+import (
+	"errors"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// param is one request parameter, decoded. Repeated names are kept as
+// separate params, as RFC 5849 3.4.1.3 requires.
+type param struct {
+	name, value string
+}
+
+// errNotOAuth means an Authorization header that is not an OAuth one
+// (Basic, Bearer...).
+var errNotOAuth = errors.New("not an OAuth Authorization header")
+
+// parseAuthorizationHeader parses the value of an "OAuth" Authorization
+// header (RFC 5849 3.5.1): the scheme name (any case), then a
+// comma-separated list of name="value" pairs whose names and values are
+// percent-encoded. The realm parameter is returned like the others; the
+// caller leaves it out of the signature. Unquoted values are tolerated, as
+// Jira tolerates them; a pair without "=" or with a bad percent escape is
+// an error. It returns errNotOAuth for another scheme.
+func parseAuthorizationHeader(h string) ([]param, error) {
+	const lws = " \t\r\n"
+	h = strings.TrimLeft(h, lws)
+	const scheme = "oauth"
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return nil, errNotOAuth
+	}
+	rest := h[len(scheme):]
+	if rest != "" && !strings.ContainsRune(lws, rune(rest[0])) {
+		return nil, errNotOAuth
+	}
+	var params []param
+	for {
+		rest = strings.TrimLeft(rest, lws+",")
+		if rest == "" {
+			return params, nil
+		}
+		eq := strings.IndexByte(rest, '=')
+		if eq < 0 {
+			return nil, errors.New("authorization header: a parameter without '='")
+		}
+		rawName := strings.TrimRight(rest[:eq], lws)
+		if rawName == "" || strings.ContainsAny(rawName, lws+",\"") {
+			return nil, errors.New("authorization header: a malformed parameter name")
+		}
+		rest = strings.TrimLeft(rest[eq+1:], lws)
+		var rawValue string
+		if strings.HasPrefix(rest, `"`) {
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				return nil, errors.New("authorization header: an unterminated quoted value")
+			}
+			rawValue = rest[1 : 1+end]
+			rest = rest[2+end:]
+		} else {
+			end := strings.IndexByte(rest, ',')
+			if end < 0 {
+				end = len(rest)
+			}
+			rawValue = strings.TrimRight(rest[:end], lws)
+			rest = rest[end:]
+		}
+		rest = strings.TrimLeft(rest, lws)
+		if rest != "" && rest[0] != ',' {
+			return nil, errors.New("authorization header: parameters must be separated by commas")
+		}
+		name, err1 := url.PathUnescape(rawName)
+		value, err2 := url.PathUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			return nil, errors.New("authorization header: a bad percent escape in " + safeName(rawName))
+		}
+		params = append(params, param{name, value})
+	}
+}
+
+// parseForm decodes an application/x-www-form-urlencoded string (a query or
+// a form body) into params, keeping order and repeated names ("+" is a
+// space, as RFC 5849 3.4.1.3.1 says). Empty pairs are skipped; a pair
+// without "=" has an empty value. A bad percent escape is an error that
+// names the parameter.
+func parseForm(s string) ([]param, error) {
+	var params []param
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(rawName)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			return nil, &badParamError{name: safeName(rawName)}
+		}
+		params = append(params, param{name, value})
+	}
+	return params, nil
+}
+
+// badParamError is a parameter that cannot be decoded.
+type badParamError struct{ name string }
+
+func (e *badParamError) Error() string { return "cannot decode parameter " + e.name }
+
+// safeName shortens a raw parameter name for an error message; names are
+// never secret, values may be.
+func safeName(s string) string {
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// percentEncode encodes s as RFC 5849 3.6 says: every byte except the
+// unreserved characters ALPHA, DIGIT, "-", ".", "_" and "~" becomes %XX with
+// upper-case hex digits.
+func percentEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// normalizeParameters builds the normalized parameter string of RFC 5849
+// 3.4.1.3.2: every parameter except oauth_signature, names and values
+// percent-encoded, sorted by name and then by value, joined with "=" and
+// "&". Repeated names all take part.
+func normalizeParameters(params []param) string {
+	enc := make([]param, 0, len(params))
+	for _, p := range params {
+		if p.name == "oauth_signature" {
+			continue
+		}
+		enc = append(enc, param{percentEncode(p.name), percentEncode(p.value)})
+	}
+	sort.Slice(enc, func(i, j int) bool {
+		if enc[i].name != enc[j].name {
+			return enc[i].name < enc[j].name
+		}
+		return enc[i].value < enc[j].value
+	})
+	var b strings.Builder
+	for i, p := range enc {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		b.WriteString(p.value)
+	}
+	return b.String()
+}
+
+// signatureBaseString is RFC 5849 3.4.1.1: the upper-case method, the
+// encoded base string URI and the encoded normalized parameters.
+func signatureBaseString(method, baseURI string, params []param) string {
+	return strings.ToUpper(method) + "&" + percentEncode(baseURI) + "&" + percentEncode(normalizeParameters(params))
+}

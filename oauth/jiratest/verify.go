@@ -1,0 +1,146 @@
+package jiratest
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha1"
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SignatureMethod is the one signature method Jira accepts.
+const SignatureMethod = "RSA-SHA1"
+
+// check says what a request must carry besides the common parameters.
+type check int
+
+const (
+	checkRequestToken check = iota // request-token: oauth_callback, no token
+	checkAccessToken               // access-token: a request token and oauth_verifier
+	checkREST                      // a REST call: an access token
+)
+
+// verifyLocked checks an OAuth message the way Jira's provider does, in
+// this order: parameters present, single and well formed; oauth_version;
+// the consumer; the signature method; the callback (request-token) or the
+// token (it must exist, be of the right kind and belong to the consumer);
+// the timestamp; the signature; the nonce, recorded only once the
+// signature holds. Token state (expiry, approval, verifier) is the
+// endpoint's to check. j.mu must be held.
+func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *token, *problem) {
+	if m.bad != "" {
+		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", m.bad})
+	}
+	if len(m.repeated) > 0 {
+		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", strings.Join(m.repeated, "&")})
+	}
+	required := []string{"oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce"}
+	switch c {
+	case checkRequestToken:
+		required = append(required, "oauth_callback")
+	case checkAccessToken:
+		required = append(required, "oauth_token", "oauth_verifier")
+	case checkREST:
+		required = append(required, "oauth_token")
+	}
+	var absent []string
+	for _, name := range required {
+		if m.get(name) == "" {
+			absent = append(absent, name)
+		}
+	}
+	if len(absent) > 0 {
+		return nil, nil, newProblem(ProblemParameterAbsent, param{"oauth_parameters_absent", strings.Join(absent, "&")})
+	}
+	if v, ok := m.oauth["oauth_version"]; ok && v != "1.0" {
+		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", "oauth_version"},
+			param{"oauth_acceptable_versions", "1.0-1.0"})
+	}
+	cons := j.consumers[m.get("oauth_consumer_key")]
+	if cons == nil {
+		return nil, nil, newProblem(ProblemConsumerKeyUnknown)
+	}
+	if m.get("oauth_signature_method") != SignatureMethod {
+		return nil, nil, newProblem(ProblemSignatureMethodRejected)
+	}
+	var tok *token
+	switch c {
+	case checkRequestToken:
+		if !validCallback(m.get("oauth_callback")) {
+			return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", "oauth_callback"})
+		}
+	case checkAccessToken, checkREST:
+		want := requestToken
+		if c == checkREST {
+			want = accessToken
+		}
+		tok = j.tokens[m.get("oauth_token")]
+		if tok == nil || tok.kind != want || tok.consumerKey != cons.key {
+			return nil, nil, newProblem(ProblemTokenRejected)
+		}
+	}
+	ts, ok := parseTimestamp(m.get("oauth_timestamp"))
+	if !ok {
+		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", "oauth_timestamp"})
+	}
+	if d := now.Unix() - ts; d > int64(j.window/time.Second) || -d > int64(j.window/time.Second) {
+		from := now.Add(-j.window).Unix()
+		to := now.Add(j.window).Unix()
+		return nil, nil, newProblem(ProblemTimestampRefused,
+			param{"oauth_acceptable_timestamps", strconv.FormatInt(from, 10) + "-" + strconv.FormatInt(to, 10)})
+	}
+	base := m.baseString()
+	if !verifyRSASHA1(cons.pub, base, m.get("oauth_signature")) {
+		return nil, nil, newProblem(ProblemSignatureInvalid,
+			param{"oauth_signature", m.get("oauth_signature")},
+			param{"oauth_signature_base_string", base},
+			param{"oauth_signature_method", SignatureMethod})
+	}
+	nk := nonceKey{cons.key, m.get("oauth_nonce")}
+	if _, used := j.nonces[nk]; used {
+		return nil, nil, newProblem(ProblemNonceUsed)
+	}
+	j.nonces[nk] = ts
+	return cons, tok, nil
+}
+
+// parseTimestamp reads oauth_timestamp: decimal digits only.
+func parseTimestamp(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// validCallback reports whether oauth_callback is "oob" or an absolute
+// http(s) URL.
+func validCallback(cb string) bool {
+	if cb == "oob" {
+		return true
+	}
+	u, err := url.Parse(cb)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// verifyRSASHA1 checks an RSA-SHA1 signature (RFC 5849 3.4.3): base64 of
+// an RSASSA-PKCS1-v1_5 signature over the SHA-1 of the base string.
+func verifyRSASHA1(pub *rsa.PublicKey, base, signature string) bool {
+	if pub == nil {
+		return false
+	}
+	sig, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil {
+		return false
+	}
+	sum := sha1.Sum([]byte(base))
+	return rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], sig) == nil
+}
