@@ -199,7 +199,7 @@ func diagnoseRedirect(e *Error, resp *http.Response, called string) {
 			short(to.Host+strings.TrimSuffix(basePath(from.Path), "/"), 120))
 	case !sameHost || looksLikeLogin(to):
 		e.Code = CodeHTMLPage
-		e.Message = fmt.Sprintf("Jira's %s redirected to a login page at %s", what, short(to.Host, 80))
+		e.Message = fmt.Sprintf("Jira redirected %s to a login page at %s", what, short(to.Host, 80))
 		e.Hint = ssoHint
 	default:
 		e.Code = CodeBadBaseURL

@@ -13,11 +13,14 @@ import (
 // JIRA-OAUTH.md.
 func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 	e.Problem = short(p.Problem, 100)
+	if e.Problem == "" {
+		e.Problem = "(unreadable)"
+	}
 	e.SignatureBaseString = redactVerifier(p.SignatureBaseString)
 	e.AcceptableTimestamps = short(p.AcceptableTimestamps, 100)
 	what := stepLabel(e.Step)
 	refused := func(why string) string {
-		return fmt.Sprintf("Jira refused %s: %s (oauth_problem=%s)", what, why, e.Problem)
+		return fmt.Sprintf("Jira refused %s with oauth_problem=%s: %s", what, e.Problem, why)
 	}
 	switch Code(p.Problem) {
 	case CodeConsumerKeyUnknown:
@@ -25,12 +28,12 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 		key := sentParam(resp, "oauth_consumer_key")
 		if key == "" {
 			e.Message = refused("it knows no such consumer key")
-			key = "this consumer key"
+			key = "no Application Link has incoming authentication with this consumer key"
 		} else {
 			e.Message = refused(fmt.Sprintf("it knows no consumer key %q", short(key, 80)))
-			key = fmt.Sprintf("%q", short(key, 80))
+			key = fmt.Sprintf("no Application Link has incoming authentication with consumer key %q", short(key, 80))
 		}
-		e.Hint = fmt.Sprintf("no Application Link has incoming authentication with consumer key %s: "+
+		e.Hint = fmt.Sprintf("%s: "+
 			"check it for typos (case matters) and that the link's incoming authentication is "+
 			"saved on this Jira (applink config prints what to enter)", key)
 	case CodeSignatureInvalid:
@@ -39,7 +42,7 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 		e.Hint = signatureHint("", e.SignatureBaseString)
 	case CodeSignatureMethodRejected:
 		e.Code = CodeSignatureMethodRejected
-		e.Message = refused("Jira accepts only RSA-SHA1 signatures")
+		e.Message = refused("it accepts only RSA-SHA1 signatures")
 		e.Hint = "sign with RSA-SHA1 and give the Application Link's incoming authentication " +
 			"a Public Key (not a shared secret)"
 	case CodeTimestampRefused:
@@ -153,8 +156,12 @@ func describeSkew(skew int64) string {
 		dir, n = "behind", -skew
 	}
 	s := fmt.Sprintf("Jira's clock is %d s %s this machine's", n, dir)
-	if n >= 120 && n < 1<<40 {
-		s += fmt.Sprintf(" (about %s)", (time.Duration(n) * time.Second).Round(time.Minute))
+	switch {
+	case n >= 1<<40:
+	case n >= 2*3600:
+		s += fmt.Sprintf(" (about %d h)", (n+1800)/3600)
+	case n >= 120:
+		s += fmt.Sprintf(" (about %d min)", (n+30)/60)
 	}
 	return s
 }

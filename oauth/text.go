@@ -8,14 +8,17 @@ import (
 )
 
 // oneLine folds s onto one line: control characters (newlines, escapes)
-// become spaces, runs of white space collapse and invalid UTF-8 is
-// dropped, so that text from anywhere can go to a terminal or a log.
+// become spaces, runs of white space collapse, format characters are
+// dropped and invalid UTF-8 becomes '?', so that text from anywhere can go
+// to a terminal or a log.
 func oneLine(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) ||
-			unicode.Is(unicode.Cf, r) {
+		if r == utf8.RuneError {
+			r = '?'
+		}
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			space = b.Len() > 0
 			continue
 		}
