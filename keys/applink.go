@@ -118,7 +118,7 @@ func checkConsumerKey(key string) error {
 func checkLine(what, s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
-		return newError(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "", nil)
+		return newError(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "type it again as plain text", nil)
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		return newError(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line", nil)
 	case utf8.RuneCountInString(s) > max:

@@ -157,6 +157,7 @@ func TestWriteDirErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, WriteDir(file, testKey(t), false), CodeIO)
+	wantCode(t, WriteDir(filepath.Join(file, "keys"), testKey(t), false), CodeIO)
 	wantCode(t, WriteDir(t.TempDir(), nil, false), CodeMalformed)
 }
 

@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"crypto/rsa"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ func TestParsePrivateKeyAccepts(t *testing.T) {
 		{"certificate before the key", append(append([]byte{}, cert...), pkcs8...)},
 		{"PKCS#8 labelled RSA PRIVATE KEY", bytes.ReplaceAll(pkcs8, []byte("PRIVATE KEY"), []byte("RSA PRIVATE KEY"))},
 		{"PKCS#1 labelled PRIVATE KEY", bytes.ReplaceAll(pkcs1, []byte("RSA PRIVATE KEY"), []byte("PRIVATE KEY"))},
+		{"PKCS#8 under another label", bytes.ReplaceAll(pkcs8, []byte("PRIVATE KEY"), []byte("ANY PRIVATE KEY"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +74,11 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 		{"RSA-PSS", fixture(t, "rsapss-pkcs8.pem"), CodeNotRSA, "applink keys", "RSA-PSS"},
 		{"OpenSSH Ed25519", fixture(t, "ed25519-openssh.pem"), CodeNotRSA, "applink keys", "ssh-ed25519"},
 		{"OpenSSH RSA", fixture(t, "rsa2048-openssh.pem"), CodeNotPEM, "ssh-keygen -p", "OpenSSH"},
+		{"OpenSSH RSA with passphrase", fixture(t, "rsa2048-openssh-encrypted.pem"), CodeNotPEM, "old passphrase", "passphrase-protected OpenSSH"},
+		{"OpenSSH block cut short", []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n"), CodeNotPEM, "ssh-keygen -p", "OpenSSH"},
+		{"certificate request", fixture(t, "rsa2048-csr.pem"), CodeWrongKind, "private key", "certificate request"},
+		{"unknown private key type", []byte("-----BEGIN FOO PRIVATE KEY-----\nMAMCAQA=\n-----END FOO PRIVATE KEY-----\n"), CodeMalformed, "applink keys", `"BEGIN FOO PRIVATE KEY"`},
+		{"unprintable PEM type", []byte("-----BEGIN \x01\xffXX-----\nAAAA\n-----END \x01\xffXX-----\n"), CodeWrongKind, "private key", `"BEGIN ??XX"`},
 		{"public key SPKI", fixture(t, "rsa2048-public.pem"), CodeWrongKind, "private key", "public key"},
 		{"public key PKCS#1", fixture(t, "rsa2048-public-pkcs1.pem"), CodeWrongKind, "private key", "public key"},
 		{"certificate", fixture(t, "rsa2048-cert.pem"), CodeWrongKind, "openssl pkcs12", "certificate"},
@@ -147,5 +154,20 @@ func TestMarshalPrivateKeyRefusesIncompleteKeys(t *testing.T) {
 			_, err := MarshalPrivateKey(tt.key)
 			wantCode(t, err, CodeMalformed)
 		})
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	cause := errors.New("cause")
+	e := &Error{Code: CodeIO, Message: "cannot read x", Hint: "check x", Err: cause}
+	if got, want := e.Error(), "cannot read x (check x)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(e, cause) {
+		t.Error("Unwrap does not reach the cause")
+	}
+	e.Hint = ""
+	if got, want := e.Error(), "cannot read x"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // start at valueColumn and are never wrapped, so that they copy whole.
 const (
 	textWidth   = 92
-	valueColumn = 28
+	valueColumn = 30
 )
 
 // WriteText writes the configuration for people: each field of the form with
@@ -51,7 +51,9 @@ func (c *AppLinkConfig) WriteText(w io.Writer) error {
 	t.field("   ", "Consumer Name", c.ConsumerName)
 	t.field("   ", "Description", c.Description)
 	t.field("   ", "Public Key", "paste this block whole, from BEGIN to END:")
+	t.line("")
 	t.raw(c.PublicKey)
+	t.line("")
 	if c.CallbackURL != "" {
 		t.field("   ", "Consumer Callback URL", c.CallbackURL)
 	} else {
@@ -121,12 +123,13 @@ func (t *textWriter) field(indent, name, value string) {
 	t.line(head + value)
 }
 
-// wrap splits text into lines of at most width bytes at spaces; a word
-// longer than width gets a line of its own.
+// wrap splits text into lines of at most width bytes at spaces. It does not
+// break inside double quotes nor around ">" (menu paths such as
+// Profile > Tools); a word longer than width gets a line of its own.
 func wrap(text string, width int) []string {
 	var lines []string
 	var cur strings.Builder
-	for _, word := range strings.Fields(text) {
+	for _, word := range unbreakable(strings.Fields(text)) {
 		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
 			lines = append(lines, cur.String())
 			cur.Reset()
@@ -140,6 +143,25 @@ func wrap(text string, width int) []string {
 		lines = append(lines, cur.String())
 	}
 	return lines
+}
+
+// unbreakable joins the words of a quoted phrase, and the words on either
+// side of a ">", into one.
+func unbreakable(words []string) []string {
+	var out []string
+	inQuote, glue := false, false
+	for _, w := range words {
+		if (inQuote || glue || w == ">") && len(out) > 0 {
+			out[len(out)-1] += " " + w
+		} else {
+			out = append(out, w)
+		}
+		glue = w == ">"
+		if strings.Count(w, `"`)%2 == 1 {
+			inQuote = !inQuote
+		}
+	}
+	return out
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but the

@@ -16,7 +16,7 @@ func UISteps() []UIGuide {
 			ID:    "server",
 			Title: "Jira Server, and Data Center before 8.22",
 			Steps: []string{
-				"Log in as a Jira administrator and open Administration (the cog) > Applications > Application links.",
+				"Open Administration (the cog) > Applications > Application links, logged in as a Jira administrator.",
 				"Enter the integration's URL (its callback URL, or any URL of it) and click Create new link.",
 				`Jira says "No response was received from the URL you entered": click Continue.`,
 				`Enter an Application Name (use the Consumer Name), keep the type "Generic Application", ` +
@@ -29,8 +29,8 @@ func UISteps() []UIGuide {
 			ID:    "datacenter",
 			Title: "Jira Data Center 8.22 and later (9.x, 10.x)",
 			Steps: []string{
-				"Log in as a Jira administrator, open Administration (the cog) > Applications > Application links " +
-					"and click Create link.",
+				"Open Administration (the cog) > Applications > Application links, logged in as a Jira " +
+					"administrator, and click Create link.",
 				`Choose "Atlassian product", not "External application" (that one is OAuth 2.0 only), ` +
 					"enter the integration's URL and click Continue.",
 				"Jira warns that it got no response from that URL: click Continue.",
@@ -46,7 +46,7 @@ func UISteps() []UIGuide {
 			ID:    "cloud",
 			Title: "Jira Cloud",
 			Steps: []string{
-				"Log in as a Jira site administrator and open Settings (the cog) > Products > Application links.",
+				"Open Settings (the cog) > Products > Application links, logged in as a Jira site administrator.",
 				"Click Create link, enter the integration's URL and click Continue; " +
 					`continue past "No response was received from the URL you entered".`,
 				`Enter an Application Name (use the Consumer Name), keep the type "Generic Application", ` +
