@@ -1,0 +1,193 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/applink/applink/keys"
+)
+
+// maxBody bounds request bodies (JSON and forms).
+const maxBody = 64 << 10
+
+// decodeJSON reads one JSON object of the request body into dst: unknown
+// fields, trailing data, a malformed body and a body over maxBody are
+// refused with a 400 *Error.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeJSONFrom(http.MaxBytesReader(w, r.Body, maxBody), dst)
+}
+
+// decodeJSONFrom is decodeJSON without the size limit, for fuzzing.
+func decodeJSONFrom(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			return &Error{Code: CodeBadRequest, Message: "The body must be a single JSON object, with nothing after it."}
+		}
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	var ute *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return asError(err)
+	case errors.Is(err, io.EOF):
+		return &Error{Code: CodeBadRequest, Message: "The body is empty; it must be a JSON object.", Err: err}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
+			Hint: "Fields: name, jira_url, service_account, consumer_key, consumer_name, environment.", Err: err}
+	case errors.As(err, &ute):
+		msg := "A field has the wrong type; every field is a string."
+		if ute.Field != "" {
+			msg = "The field " + ute.Field + " has the wrong type; it must be a string."
+		}
+		return &Error{Code: CodeBadRequest, Message: msg, Err: err}
+	default:
+		return &Error{Code: CodeBadRequest, Message: "The body is not valid JSON.", Err: err}
+	}
+}
+
+// apiCreateLink is POST /api/links.
+func (s *Server) apiCreateLink(w http.ResponseWriter, r *http.Request) {
+	var in LinkInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.CreateLink(r.Context(), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/links/"+v.Name)
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// apiListLinks is GET /api/links.
+func (s *Server) apiListLinks(w http.ResponseWriter, r *http.Request) {
+	views, err := s.listViews()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Links []*LinkView `json:"links"`
+	}{views})
+}
+
+// apiGetLink is GET /api/links/{name}.
+func (s *Server) apiGetLink(w http.ResponseWriter, r *http.Request) {
+	l, err := s.getLink(r.PathValue("name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.linkView(l)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// apiDeleteLink is DELETE /api/links/{name}: 204 when deleted.
+func (s *Server) apiDeleteLink(w http.ResponseWriter, r *http.Request) {
+	if err := s.DeleteLink(r.Context(), r.PathValue("name")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiStartHandshake is POST /api/links/{name}/handshakes.
+func (s *Server) apiStartHandshake(w http.ResponseWriter, r *http.Request) {
+	h, err := s.StartHandshake(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, h)
+}
+
+// credentials is what an integration needs to call Jira as the link's
+// approved account. It holds secrets: it is only ever encoded into the
+// answer of an export.
+type credentials struct {
+	JiraURL       string `json:"jira_url"`
+	ConsumerKey   string `json:"consumer_key"`
+	PrivateKeyPEM string `json:"private_key_pem"`
+	AccessToken   string `json:"access_token"`
+	TokenSecret   string `json:"token_secret"`
+}
+
+// exportCredentials gathers a link's credentials and writes the export to
+// the audit log (without secrets). via names the channel: "api" or "ui".
+func (s *Server) exportCredentials(ctx context.Context, name, via string, r *http.Request) (*credentials, error) {
+	l, err := s.getLink(name)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.store.Token(name)
+	if isNotFound(err) {
+		return nil, &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
+			Hint: "Start an approval and have the service account approve it in Jira first."}
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.store.PrivateKey(name)
+	if err != nil {
+		return nil, err
+	}
+	pemKey, err := keys.MarshalPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	ev := s.audit(ctx, "credentials_exported", name).Str("via", via).Str("client", clientKey(r))
+	if l.AuthorizedAs != nil {
+		ev = ev.Str("approver", identityName(l.AuthorizedAs))
+	}
+	ev.Msg("credentials exported")
+	return &credentials{
+		JiraURL:       l.JiraURL,
+		ConsumerKey:   l.ConsumerKey,
+		PrivateKeyPEM: string(pemKey),
+		AccessToken:   tok.AccessToken,
+		TokenSecret:   tok.TokenSecret,
+	}, nil
+}
+
+// apiCredentials is GET /api/links/{name}/credentials.
+func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
+	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// apiNotFound answers any other /api/ request.
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
+		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, GET /api/links/{name}/credentials."})
+}
+
+// healthz is GET /healthz: 200 "ok" when the data folder answers.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if _, err := s.store.ListLinks(); err != nil {
+		s.logger(r.Context()).Error().Err(err).Msg("health check: the data folder does not answer")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "data folder unavailable\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ok")
+}

@@ -1,0 +1,434 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dghubble/oauth1"
+
+	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth/jiratest"
+)
+
+// callMyself calls /rest/api/2/myself with exported credentials through
+// another OAuth 1.0a client (dghubble/oauth1 with RSA-SHA1), as an
+// integration would.
+func callMyself(t *testing.T, f *fixture, c credentials) map[string]any {
+	t.Helper()
+	key, err := keys.ParsePrivateKey([]byte(c.PrivateKeyPEM))
+	if err != nil {
+		t.Fatalf("the exported private key does not parse: %v", err)
+	}
+	cfg := &oauth1.Config{ConsumerKey: c.ConsumerKey, Signer: &oauth1.RSASigner{PrivateKey: key}}
+	ctx := context.WithValue(context.Background(), oauth1.HTTPClient, f.jiraSrv.Client())
+	client := cfg.Client(ctx, oauth1.NewToken(c.AccessToken, c.TokenSecret))
+	resp, err := client.Get(c.JiraURL + "/rest/api/2/myself")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("myself with the exported credentials: %d %s", resp.StatusCode, body)
+	}
+	return decode[map[string]any](t, body)
+}
+
+func TestFlowRightApprover(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	wantContains(t, f.logs.String(), `"event":"handshake_started"`)
+	if got := f.getLink("prod").State; got != "awaiting_approval" {
+		t.Errorf("state = %s", got)
+	}
+
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	if !strings.HasPrefix(cb, f.app.URL+"/oauth/callback?") {
+		t.Fatalf("callback = %s", cb)
+	}
+	resp, body := f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, string(body), "Approved by Jira Sync Service (svc-jira)")
+
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.LastError != nil || len(v.Warnings) != 0 {
+		t.Errorf("state %s, last_error %+v, warnings %q", v.State, v.LastError, v.Warnings)
+	}
+	wantID := IdentityView{Name: svcName, Key: "JIRAUSER10100", Email: "svc-jira@example.com", DisplayName: "Jira Sync Service"}
+	if v.AuthorizedAs == nil || *v.AuthorizedAs != wantID {
+		t.Errorf("authorized_as = %+v, want %+v", v.AuthorizedAs, wantID)
+	}
+	if v.ServiceAccountMatch == nil || !*v.ServiceAccountMatch {
+		t.Errorf("service_account_match = %v", v.ServiceAccountMatch)
+	}
+	if v.AuthorizedAt == nil || !v.AuthorizedAt.Equal(f.clock.Now()) {
+		t.Errorf("authorized_at = %v, want %v", v.AuthorizedAt, f.clock.Now())
+	}
+	if v.TokenExpiresAt == nil || !v.TokenExpiresAt.After(f.clock.Now().AddDate(1, 0, 0)) {
+		t.Errorf("token_expires_at = %v", v.TokenExpiresAt)
+	}
+
+	c := f.credentials("prod")
+	if c.JiraURL != f.jiraSrv.URL || c.ConsumerKey != "applink-prod" || c.AccessToken == "" || c.TokenSecret == "" {
+		t.Errorf("credentials = %+v", c)
+	}
+	if me := callMyself(t, f, c); me["name"] != svcName {
+		t.Errorf("myself with the exported credentials = %v", me)
+	}
+	logs := f.logs.String()
+	wantContains(t, logs, `"event":"approved"`, `"approver":"Jira Sync Service (svc-jira)"`, `"event":"credentials_exported"`)
+	if strings.Contains(logs, `"event":"mismatch"`) {
+		t.Error("mismatch logged for the right approver")
+	}
+	f.storedSecrets("prod")
+}
+
+func TestFlowCloud(t *testing.T) {
+	f := newFixture(t, options{flavor: jiratest.Cloud})
+	f.createLink("cloud")
+	h := f.startHandshake("cloud")
+	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	v := f.getLink("cloud")
+	if v.State != "authorized" || v.AuthorizedAs == nil || v.AuthorizedAs.AccountID != svcAccount || v.AuthorizedAs.Name != "" {
+		t.Fatalf("link = %+v, authorized_as %+v", v, v.AuthorizedAs)
+	}
+	if v.ServiceAccountMatch == nil || !*v.ServiceAccountMatch {
+		t.Errorf("service_account_match = %v", v.ServiceAccountMatch)
+	}
+	if me := callMyself(t, f, f.credentials("cloud")); me["accountId"] != svcAccount {
+		t.Errorf("myself = %v", me)
+	}
+	f.storedSecrets("cloud")
+}
+
+func TestFlowWrongApproverWarn(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	resp, body := f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, string(body), "Approved by the wrong account", "Alice Admin (alice)", "alert danger big",
+		"View OAuth Access Tokens", "private/incognito")
+
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.ServiceAccountMatch == nil || *v.ServiceAccountMatch {
+		t.Errorf("state %s, match %v", v.State, v.ServiceAccountMatch)
+	}
+	if v.AuthorizedAs == nil || v.AuthorizedAs.Name != adminName {
+		t.Errorf("authorized_as = %+v", v.AuthorizedAs)
+	}
+	if len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "Alice Admin (alice)") || !strings.Contains(v.Warnings[0], "svc-jira") {
+		t.Errorf("warnings = %q", v.Warnings)
+	}
+	wantContains(t, f.logs.String(), `"event":"mismatch"`, `"policy":"warn"`, `"approver":"Alice Admin (alice)"`)
+	// The token is kept and works, as alice.
+	if me := callMyself(t, f, f.credentials("prod")); me["name"] != adminName {
+		t.Errorf("myself = %v", me)
+	}
+
+	// Approving again as the service account clears the warning.
+	h = f.startHandshake("prod")
+	resp, body = f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if v := f.getLink("prod"); len(v.Warnings) != 0 || !*v.ServiceAccountMatch || v.AuthorizedAs.Name != svcName {
+		t.Errorf("after approving as the service account: %+v", v)
+	}
+	f.storedSecrets("prod")
+}
+
+func TestFlowWrongApproverReject(t *testing.T) {
+	f := newFixture(t, options{onMismatch: MismatchReject})
+	f.createLink("prod")
+
+	// A good token first.
+	h := f.startHandshake("prod")
+	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	good := f.credentials("prod")
+	approvedAt := f.getLink("prod").AuthorizedAt
+
+	// Then the wrong account approves: thrown away, the good token stays.
+	f.clock.Advance(time.Minute)
+	h = f.startHandshake("prod")
+	resp, body = f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
+	wantStatus(t, resp, body, http.StatusForbidden)
+	wantContains(t, string(body), "Approved by the wrong account", "threw it away", "Alice Admin (alice)")
+	v := f.getLink("prod")
+	if v.State != "failed" || v.LastError == nil || v.LastError.Code != "wrong_approver" {
+		t.Fatalf("state %s, last_error %+v", v.State, v.LastError)
+	}
+	if v.AuthorizedAs == nil || v.AuthorizedAs.Name != svcName || !*v.ServiceAccountMatch || !v.AuthorizedAt.Equal(*approvedAt) {
+		t.Errorf("the good approval was lost: %+v", v)
+	}
+	if got := f.credentials("prod"); got != good {
+		t.Error("the good token was replaced by the rejected one")
+	}
+	wantContains(t, f.logs.String(), `"policy":"reject"`)
+
+	// Without a previous token: nothing to export.
+	f.createLink("other")
+	h = f.startHandshake("other")
+	resp, body = f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
+	wantStatus(t, resp, body, http.StatusForbidden)
+	if v := f.getLink("other"); v.State != "failed" || v.AuthorizedAs != nil {
+		t.Errorf("other = %+v", v)
+	}
+	resp, body = f.api("GET", "/api/links/other/credentials", nil)
+	wantError(t, resp, body, http.StatusConflict, CodeNotApproved)
+	f.storedSecrets("prod")
+}
+
+func TestFlowDeny(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, false)
+	if got, _ := url.Parse(cb); got.Query().Get("oauth_verifier") != "denied" {
+		t.Fatalf("callback = %s", cb)
+	}
+	resp, body := f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusForbidden)
+	wantContains(t, string(body), "Access denied")
+	v := f.getLink("prod")
+	if v.State != "denied" || v.LastError == nil || v.LastError.Code != "denied" || v.LastError.Hint == "" {
+		t.Errorf("state %s, last_error %+v", v.State, v.LastError)
+	}
+	wantContains(t, f.logs.String(), `"event":"denied"`)
+	resp, body = f.api("GET", "/api/links/prod/credentials", nil)
+	wantError(t, resp, body, http.StatusConflict, CodeNotApproved)
+}
+
+// TestCallbackExpired: a callback more than 10 minutes after the start
+// gets a 410, changes nothing and does not call Jira.
+func TestCallbackExpired(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	before := f.getLink("prod")
+	f.clock.Advance(10*time.Minute + time.Second)
+	resp, body := f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusGone)
+	wantContains(t, string(body), "Ask the applink admin for a new approval link")
+	hits := f.jiraHits.Load()
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusGone)
+	wantContains(t, string(body), "more than 10 minutes")
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times", got-hits)
+	}
+	if after := f.getLink("prod"); after.State != before.State || after.AuthorizedAs != nil {
+		t.Errorf("link changed: %+v", after)
+	}
+	// Pruned now: a second delivery is unknown, still without Jira.
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusNotFound)
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times", got-hits)
+	}
+}
+
+// TestCallbackReplay: the second delivery of a callback is refused, changes
+// nothing and does not call Jira.
+func TestCallbackReplay(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	resp, body := f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	before, _ := json.Marshal(f.getLink("prod"))
+	tokenBefore := f.credentials("prod")
+
+	hits := f.jiraHits.Load()
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusNotFound)
+	wantContains(t, string(body), "did not start this approval")
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times", got-hits)
+	}
+	after, _ := json.Marshal(f.getLink("prod"))
+	if string(before) != string(after) {
+		t.Errorf("link changed:\n%s\n%s", before, after)
+	}
+	if f.credentials("prod") != tokenBefore {
+		t.Error("token changed")
+	}
+	// The approval link is used up too.
+	resp, body = f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusNotFound)
+}
+
+// TestCallbackForged: callbacks applink did not start, or malformed, are
+// refused without calling Jira.
+func TestCallbackForged(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	au, err := url.Parse(h.AuthorizeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := au.Query().Get("oauth_token")
+	hits := f.jiraHits.Load()
+	for _, tt := range []struct {
+		query  string
+		status int
+	}{
+		{"oauth_token=forged-token&oauth_verifier=abc123", http.StatusNotFound},
+		{"oauth_token=" + url.QueryEscape(rt) + "x&oauth_verifier=abc123", http.StatusNotFound},
+		{"oauth_token=" + url.QueryEscape(rt), http.StatusBadRequest},
+		{"oauth_verifier=abc123", http.StatusBadRequest},
+		{"", http.StatusBadRequest},
+		{"oauth_token=" + url.QueryEscape(rt) + "&oauth_token=x&oauth_verifier=abc123", http.StatusBadRequest},
+		{"oauth_token=" + url.QueryEscape(rt) + "&oauth_verifier=" + strings.Repeat("a", 600), http.StatusBadRequest},
+		{"oauth_token=%zz&oauth_verifier=abc", http.StatusBadRequest},
+	} {
+		resp, body := f.get(f.app.URL+"/oauth/callback?"+tt.query, nil)
+		if resp.StatusCode != tt.status {
+			t.Errorf("?%.60s: status %d, want %d: %s", tt.query, resp.StatusCode, tt.status, body)
+		}
+	}
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times", got-hits)
+	}
+	if v := f.getLink("prod"); v.State != "awaiting_approval" {
+		t.Errorf("state = %s", v.State)
+	}
+	// The real handshake still works.
+	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+}
+
+// TestConcurrentCallbacks: of two deliveries at once, exactly one
+// completes the handshake.
+func TestConcurrentCallbacks(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for i := range statuses {
+		wg.Go(func() {
+			resp, err := http.Get(cb)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusNotFound:
+		default:
+			t.Errorf("status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d callbacks completed, want 1 (%v)", ok, statuses)
+	}
+}
+
+// TestRestartMidHandshake: applink restarts between the approval link and
+// the callback; nothing is lost.
+func TestRestartMidHandshake(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.restart()
+	resp, body := f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	f.restart()
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, string(body), "Approved by Jira Sync Service")
+	f.restart()
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.AuthorizedAs == nil || v.AuthorizedAs.Name != svcName {
+		t.Errorf("after restart: %+v", v)
+	}
+	callMyself(t, f, f.credentials("prod"))
+}
+
+// TestNewHandshakeKeepsToken: starting a new handshake does not touch the
+// token until a new good one replaces it.
+func TestNewHandshakeKeepsToken(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	first := f.credentials("prod")
+
+	h = f.startHandshake("prod")
+	v := f.getLink("prod")
+	if v.State != "awaiting_approval" || v.AuthorizedAs == nil || v.AuthorizedAs.Name != svcName {
+		t.Errorf("during the new handshake: %+v", v)
+	}
+	if f.credentials("prod") != first {
+		t.Error("starting a handshake changed the token")
+	}
+	// A denied re-approval keeps it too.
+	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
+	if f.credentials("prod") != first {
+		t.Error("a denial changed the token")
+	}
+	h = f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	if second := f.credentials("prod"); second.AccessToken == first.AccessToken {
+		t.Error("a new approval did not replace the token")
+	}
+}
+
+func TestTokenExpiryWarning(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	exp := f.getLink("prod").TokenExpiresAt
+	f.clock.Advance(exp.Sub(f.clock.Now()) + time.Hour)
+	v := f.getLink("prod")
+	if len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "expired") {
+		t.Errorf("warnings = %q", v.Warnings)
+	}
+}
+
+func TestApprovalPage(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	resp, body := f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	page := string(body)
+	wantContains(t, page, f.jiraSrv.URL, "Log in as svc-jira, not as yourself", "private", "Continue to Jira",
+		`href="`+h.AuthorizeURL+`"`)
+	// The warning comes before the way to Jira.
+	if strings.Index(page, "not as yourself") > strings.Index(page, "Continue to Jira") {
+		t.Error("the warning comes after the link to Jira")
+	}
+	for _, id := range []string{"0123456789abcdef0123456789abcdef", "short", "..%2F..%2Fetc"} {
+		resp, body := f.get(f.app.URL+"/approve/"+id, nil)
+		wantStatus(t, resp, body, http.StatusNotFound)
+		wantContains(t, string(body), "Ask the applink admin for a new approval link")
+	}
+	// The access log hides approval ids.
+	if id := strings.TrimPrefix(h.ApprovalURL, f.app.URL+"/approve/"); strings.Contains(f.logs.String(), id) {
+		t.Error("the approval id is in the log")
+	}
+}

@@ -1,0 +1,42 @@
+package server
+
+import "net/http"
+
+// routes is every route of the app. Only POST and DELETE change state;
+// cross-origin protection (middleware.go) covers them all. requireToken
+// guards the API, requireSession the admin pages; the approval page, the
+// callback, /healthz and static assets are open.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	api, ui := s.requireToken, s.requireSession
+	hf := func(f http.HandlerFunc) http.Handler { return f }
+
+	// JSON API (Authorization: Bearer TOKEN).
+	mux.Handle("POST /api/links", api(hf(s.apiCreateLink)))
+	mux.Handle("GET /api/links", api(hf(s.apiListLinks)))
+	mux.Handle("GET /api/links/{name}", api(hf(s.apiGetLink)))
+	mux.Handle("DELETE /api/links/{name}", api(hf(s.apiDeleteLink)))
+	mux.Handle("POST /api/links/{name}/handshakes", api(hf(s.apiStartHandshake)))
+	mux.Handle("GET /api/links/{name}/credentials", api(hf(s.apiCredentials)))
+	mux.Handle("/api/", hf(s.apiNotFound))
+
+	// Admin pages (session cookie).
+	mux.Handle("GET /login", hf(s.pageLogin))
+	mux.Handle("POST /login", hf(s.postLogin))
+	mux.Handle("POST /logout", hf(s.postLogout))
+	mux.Handle("GET /{$}", ui(hf(s.pageDashboard)))
+	mux.Handle("GET /links/new", ui(hf(s.pageNewLink)))
+	mux.Handle("POST /links", ui(hf(s.postLink)))
+	mux.Handle("GET /links/{name}", ui(hf(s.pageLink)))
+	mux.Handle("POST /links/{name}/handshakes", ui(hf(s.postHandshake)))
+	mux.Handle("POST /links/{name}/credentials", ui(hf(s.postCredentials)))
+	mux.Handle("POST /links/{name}/delete", ui(hf(s.postDelete)))
+
+	// Open to anyone: the approver's pages, health, assets.
+	mux.Handle("GET /approve/{id}", hf(s.pageApprove))
+	mux.Handle("GET "+CallbackPath, hf(s.pageCallback))
+	mux.Handle("GET /healthz", hf(s.healthz))
+	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("/", hf(s.pageNotFound))
+	return mux
+}

@@ -1,0 +1,232 @@
+// Package server is applink's web service: a JSON API and server-rendered
+// pages with which a super admin creates links between integrations and
+// Jira sites, runs the OAuth 1.0a handshake (directly or through an approval
+// link sent to the service account's owner), sees who approved each token
+// and exports the credentials.
+//
+// Everything Jira-related goes through package oauth; keys are made and
+// described by package keys; state lives in the data folder of package
+// server/store. The whole app, middleware included, is Server.Handler.
+package server
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/rs/zerolog"
+
+	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/server/store"
+)
+
+// What to do when a token is approved by someone other than the link's
+// designated service account (Config.OnMismatch).
+const (
+	// MismatchWarn keeps the token, marks the link authorized and shows the
+	// mismatch warning everywhere.
+	MismatchWarn = "warn"
+	// MismatchReject throws the token away and marks the link failed
+	// (last_error "wrong_approver"); a token approved earlier is kept.
+	MismatchReject = "reject"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Store is the data folder, opened by the caller (who also closes it).
+	Store *store.Store
+	// PublicURL is how browsers reach applink, such as
+	// "http://127.0.0.1:8080" or "https://applink.example.com". Callbacks
+	// (PublicURL + "/oauth/callback") and approval links are built from it.
+	// It has no path: applink is served at the root of its host.
+	PublicURL string
+	// OnMismatch is MismatchWarn (the default when empty) or
+	// MismatchReject.
+	OnMismatch string
+	// AdminToken signs the admin in: a Bearer token for the API, the
+	// sign-in form for the UI. Required; see AdminTokenFrom.
+	AdminToken string
+	// Logger receives the access log, audit events and errors. It never
+	// receives a secret.
+	Logger zerolog.Logger
+	// HTTPClient sends the calls to Jira; nil means a client with a
+	// timeout that does not follow redirects (so that package oauth can
+	// diagnose them).
+	HTTPClient *http.Client
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Server is applink's web service. Build it with New.
+type Server struct {
+	store       *store.Store
+	publicURL   string // no trailing slash
+	callbackURL string
+	onMismatch  string
+	adminToken  secret
+	log         zerolog.Logger
+	client      *http.Client
+	now         func() time.Time
+
+	sessions      *sessions.CookieStore
+	secureCookies bool
+	signInLimit   *limiter
+	pages         map[string]*pageTemplate
+
+	// newKey makes a link's key pair; tests replace it to save time.
+	newKey func() (*rsa.PrivateKey, error)
+
+	// mu serialises read-modify-write of link records and tokens.
+	mu sync.Mutex
+	// configs caches each link's Application Link configuration.
+	configs sync.Map // name → *keys.AppLinkConfig
+
+	handler http.Handler
+}
+
+// Timeouts of the HTTP server and of calls to Jira.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	// writeTimeout leaves room for a callback, which calls Jira twice
+	// (access token, myself), each bounded by oauth.DefaultTimeout.
+	writeTimeout    = 2*oauth.DefaultTimeout + 30*time.Second
+	idleTimeout     = 2 * time.Minute
+	shutdownTimeout = 10 * time.Second
+)
+
+// New checks cfg and returns a Server. It reads (making them when missing)
+// the session keys of the data folder.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: Config.Store is required")
+	}
+	public, err := parsePublicURL(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	mode := cfg.OnMismatch
+	switch mode {
+	case "":
+		mode = MismatchWarn
+	case MismatchWarn, MismatchReject:
+	default:
+		return nil, fmt.Errorf("server: on-mismatch must be %q or %q, not %q", MismatchWarn, MismatchReject, cfg.OnMismatch)
+	}
+	token := strings.TrimSpace(cfg.AdminToken)
+	if token == "" {
+		return nil, errors.New("server: an admin token is required (set APPLINK_ADMIN_TOKEN or let applink make one in the data folder)")
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{
+			Timeout: oauth.DefaultTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		}
+	}
+	hashKey, encKey, err := cfg.Store.SessionKeys()
+	if err != nil {
+		return nil, fmt.Errorf("server: reading the session keys: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		store:         cfg.Store,
+		publicURL:     public.String(),
+		callbackURL:   public.String() + CallbackPath,
+		onMismatch:    mode,
+		adminToken:    secret(token),
+		log:           cfg.Logger,
+		client:        client,
+		now:           now,
+		secureCookies: public.Scheme != "http",
+		signInLimit:   newLimiter(now, signInFailures, signInWindow),
+		pages:         pages,
+		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
+	}
+	s.sessions = newSessionStore(hashKey, encKey, s.secureCookies)
+	s.handler, err = s.middleware(s.routes())
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parsePublicURL checks that raw is an absolute http(s) URL without a path,
+// query or user info, and returns it without a trailing slash.
+func parsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server: the public URL %q must be an absolute http(s) URL such as https://applink.example.com", raw)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("server: the public URL %q must be just scheme, host and port: applink is served at the root of its host", raw)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, nil
+}
+
+// Handler returns the whole app, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve serves the app on ln until ctx ends, then shuts down gracefully,
+// letting requests in flight finish (for at most 10 seconds). It returns
+// nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(s.log.With().Str("component", "http").Logger(), "", 0),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info().Msg("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutCtx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// logger returns the request's logger when ctx has one, else the server's.
+func (s *Server) logger(ctx context.Context) *zerolog.Logger {
+	l := zerolog.Ctx(ctx)
+	if l == zerolog.DefaultContextLogger || l.GetLevel() == zerolog.Disabled {
+		return &s.log
+	}
+	return l
+}
+
+// audit starts an audit event: field "audit": true, the event name and the
+// link. Callers add non-secret fields and call Msg.
+func (s *Server) audit(ctx context.Context, event, link string) *zerolog.Event {
+	return s.logger(ctx).Info().Bool("audit", true).Str("event", event).Str("link", link)
+}

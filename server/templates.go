@@ -1,0 +1,199 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Templates and static assets are embedded: applink is one binary.
+var (
+	//go:embed templates/*.html
+	templateFS embed.FS
+	//go:embed static
+	staticFS embed.FS
+)
+
+// pageTemplate is one page: the layout with the page's "content".
+type pageTemplate = template.Template
+
+// pageNames are the pages under templates/, each parsed with layout.html.
+var pageNames = []string{
+	"login.html", "dashboard.html", "new.html", "link.html",
+	"approve.html", "callback.html", "error.html",
+}
+
+// templateFuncs are the helpers pages use.
+var templateFuncs = template.FuncMap{
+	"when":       when,
+	"stateLabel": stateLabel,
+	"identity":   identityLabel,
+	"firstLine":  firstLine,
+	"deref":      func(b *bool) bool { return b != nil && *b },
+}
+
+// parsePages parses every page with the layout.
+func parsePages() (map[string]*pageTemplate, error) {
+	pages := make(map[string]*pageTemplate, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(templateFuncs).
+			ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("server: parsing template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// staticHandler serves the embedded assets under /static/.
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		// The embed pattern guarantees the folder; this cannot happen.
+		panic(err)
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// page is what the layout needs; every page's data embeds it.
+type page struct {
+	Title     string
+	SignedIn  bool
+	RequestID string
+}
+
+// newPage returns the layout's data for a request.
+func (s *Server) newPage(r *http.Request, title string) page {
+	return page{Title: title, SignedIn: s.signedIn(r), RequestID: requestID(r)}
+}
+
+// render executes a page into a buffer, then answers with it, so that a
+// template failure gives a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.pages[name]
+	var buf bytes.Buffer
+	err := fmt.Errorf("no page %s", name)
+	if ok {
+		err = t.Execute(&buf, data)
+	}
+	if err != nil {
+		s.logger(r.Context()).Error().Err(err).Str("page", name).Msg("rendering a page failed")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, "applink could not show this page (request id %s); the details are in its log.\n", requestID(r))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorPage is the data of error.html.
+type errorPage struct {
+	page
+	Error *Error
+}
+
+// renderError shows an error page with the error's status.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.public(r, asError(err))
+	s.render(w, r, e.Status(), "error.html", errorPage{page: s.newPage(r, errorTitle(e)), Error: e})
+}
+
+// errorTitle is the heading of an error page.
+func errorTitle(e *Error) string {
+	switch e.Status() {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusUnauthorized:
+		return "Sign-in needed"
+	case http.StatusForbidden:
+		return "Refused"
+	case http.StatusGone:
+		return "Expired"
+	case http.StatusTooManyRequests:
+		return "Too many attempts"
+	case http.StatusInternalServerError:
+		return "Something went wrong"
+	case http.StatusBadRequest:
+		return "Bad request"
+	default:
+		return "Jira did not play along"
+	}
+}
+
+// when formats a time for people; "—" for none.
+func when(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	}
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// stateLabel names a link state for people.
+func stateLabel(state string) string {
+	switch state {
+	case "new":
+		return "New"
+	case "awaiting_approval":
+		return "Waiting for approval"
+	case "authorized":
+		return "Authorized"
+	case "denied":
+		return "Denied"
+	case "failed":
+		return "Failed"
+	}
+	return state
+}
+
+// identityLabel names an approver: "Display Name (name)", or the account
+// id on Cloud.
+func identityLabel(id *IdentityView) string {
+	if id == nil {
+		return "—"
+	}
+	handle := id.Name
+	if handle == "" {
+		handle = id.AccountID
+	}
+	if handle == "" {
+		handle = id.Key
+	}
+	switch {
+	case id.DisplayName != "" && handle != "":
+		return id.DisplayName + " (" + handle + ")"
+	case id.DisplayName != "":
+		return id.DisplayName
+	}
+	return handle
+}
+
+// firstLine returns the first line of a text.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}

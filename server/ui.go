@@ -1,0 +1,356 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/server/store"
+)
+
+// parseForm reads a form body of at most maxBody bytes.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return asError(err)
+		}
+		return &Error{Code: CodeBadRequest, Message: "The form did not arrive intact.", Hint: "Reload the page and try again.", Err: err}
+	}
+	return nil
+}
+
+// loginPage is the data of login.html.
+type loginPage struct {
+	page
+	Error *Error
+}
+
+// pageLogin is GET /login.
+func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
+	if s.signedIn(r) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login.html", loginPage{page: s.newPage(r, "Sign in")})
+}
+
+// postLogin is POST /login: the admin token in field "token".
+func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
+	key := clientKey(r)
+	if wait, blocked := s.signInLimit.blocked(key); blocked {
+		s.tooMany(w, r, wait, false)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	token := r.PostForm.Get("token")
+	if token == "" || !s.tokenEqual(token) {
+		s.signInLimit.fail(key)
+		s.logger(r.Context()).Warn().Str("client", key).Msg("sign-in with a wrong admin token")
+		data := loginPage{page: s.newPage(r, "Sign in"), Error: &Error{Code: CodeUnauthorized,
+			Message: "That is not the admin token.",
+			Hint:    "Use the token applink printed at its first start (kept in the admin-token file of its data folder), or APPLINK_ADMIN_TOKEN."}}
+		s.render(w, r, http.StatusUnauthorized, "login.html", data)
+		return
+	}
+	s.signInLimit.reset(key)
+	sess := s.session(r)
+	sess.Values = map[any]any{
+		keyAdmin:    tokenTag(s.adminToken),
+		keySignedIn: s.now().Unix(),
+	}
+	if err := sess.Save(r, w); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.logger(r.Context()).Info().Str("client", key).Msg("admin signed in")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// postLogout is POST /logout.
+func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
+	sess := s.session(r)
+	sess.Values = map[any]any{}
+	sess.Options.MaxAge = -1
+	if err := sess.Save(r, w); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// dashboardPage is the data of dashboard.html.
+type dashboardPage struct {
+	page
+	Links []*LinkView
+}
+
+// pageDashboard is GET /: every link.
+func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
+	views, err := s.listViews()
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard.html", dashboardPage{page: s.newPage(r, "Links"), Links: views})
+}
+
+// newLinkPage is the data of new.html.
+type newLinkPage struct {
+	page
+	Input LinkInput
+	Error *Error
+}
+
+// pageNewLink is GET /links/new.
+func (s *Server) pageNewLink(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "new.html", newLinkPage{page: s.newPage(r, "New link")})
+}
+
+// postLink is POST /links: the new-link form.
+func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	f := r.PostForm
+	in := LinkInput{
+		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
+		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
+	}
+	v, err := s.CreateLink(r.Context(), in)
+	if err != nil {
+		e := asError(err)
+		if e.Code == CodeInternal {
+			s.renderError(w, r, e)
+			return
+		}
+		s.render(w, r, e.Status(), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e})
+		return
+	}
+	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)
+}
+
+// step is one step of a link's progress.
+type step struct {
+	Title  string
+	Detail string
+	Status string // "done", "current", "todo", "warn", "fail"
+}
+
+// pendingView is a live handshake shown on the link page.
+type pendingView struct {
+	AuthorizeURL string
+	ApprovalURL  string
+	ExpiresAt    time.Time
+	Before       string
+}
+
+// linkPage is the data of link.html.
+type linkPage struct {
+	page
+	Link        *LinkView
+	Steps       []step
+	Guides      []keys.UIGuide
+	Pending     *pendingView
+	HasToken    bool
+	DeleteError *Error
+}
+
+// pageLink is GET /links/{name}.
+func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
+	s.showLink(w, r, http.StatusOK, nil)
+}
+
+// showLink renders a link's page.
+func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, deleteErr *Error) {
+	l, err := s.getLink(r.PathValue("name"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	v, err := s.linkView(l)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	data := linkPage{
+		page:        s.newPage(r, v.Name),
+		Link:        v,
+		Steps:       steps(v),
+		Guides:      keys.UISteps(),
+		HasToken:    v.AuthorizedAt != nil,
+		DeleteError: deleteErr,
+	}
+	if id, _ := s.session(r).Values[keyHandshake].(string); id != "" && validHandshakeID(id) {
+		if h, err := s.store.Handshake(id); err == nil && h.Link == v.Name && !s.expired(h) && v.State == store.StateAwaitingApproval {
+			data.Pending = &pendingView{
+				AuthorizeURL: h.AuthorizeURL,
+				ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
+				ExpiresAt:    h.ExpiresAt,
+				Before:       oauth.BeforeApproval(v.JiraURL, v.ServiceAccount),
+			}
+		}
+	}
+	s.render(w, r, status, "link.html", data)
+}
+
+// requestStageCodes are failures that mean Jira did not accept the link's
+// configuration (or could not be reached) when asked for a request token.
+var requestStageCodes = map[string]bool{}
+
+func init() {
+	for _, c := range []oauth.Code{
+		oauth.CodeConsumerKeyUnknown, oauth.CodeSignatureInvalid, oauth.CodeSignatureMethodRejected,
+		oauth.CodeTimestampRefused, oauth.CodeHTMLPage, oauth.CodeNotFound, oauth.CodeUnauthorized,
+		oauth.CodeServerError, oauth.CodeUnexpectedStatus, oauth.CodeTLS, oauth.CodeTimeout,
+		oauth.CodeConnectionRefused, oauth.CodeDNS, oauth.CodeNetwork, oauth.CodeCallbackNotConfirmed,
+		oauth.CodeParameterAbsent, oauth.CodeParameterRejected, oauth.CodeBadResponse,
+		oauth.CodeOAuthProblem, oauth.CodeCanceled,
+	} {
+		requestStageCodes[string(c)] = true
+	}
+}
+
+// steps is a link's progress: keys made, link configured in Jira
+// (inferred once Jira accepts a request token), approved, identity
+// checked.
+func steps(v *LinkView) []step {
+	hasToken := v.AuthorizedAt != nil
+	failedAtJira := v.State == store.StateFailed && v.LastError != nil && requestStageCodes[v.LastError.Code]
+	out := []step{{
+		Title:  "Keys made",
+		Detail: "RSA key pair, public key " + v.AppLink.PublicKeyFingerprint + ".",
+		Status: "done",
+	}}
+
+	configured := step{Title: "Link configured in Jira"}
+	switch {
+	case hasToken || v.State == store.StateAwaitingApproval || v.State == store.StateAuthorized ||
+		v.State == store.StateDenied || (v.State == store.StateFailed && !failedAtJira):
+		configured.Status = "done"
+		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
+	case failedAtJira:
+		configured.Status = "fail"
+		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
+	default:
+		configured.Status = "current"
+		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."
+	}
+	out = append(out, configured)
+
+	approved := step{Title: "Approved in Jira"}
+	switch {
+	case v.State == store.StateAwaitingApproval:
+		approved.Status = "current"
+		approved.Detail = "Waiting for " + v.ServiceAccount + " to log in to Jira and click Allow."
+	case v.State == store.StateDenied:
+		approved.Status = "fail"
+		approved.Detail = "Someone clicked Deny in Jira."
+	case hasToken:
+		approved.Status = "done"
+		approved.Detail = "Approved by " + identityLabel(v.AuthorizedAs) + " on " + when(v.AuthorizedAt) + "."
+	case configured.Status == "done":
+		approved.Status = "current"
+		approved.Detail = "Start an approval, then have " + v.ServiceAccount + " click Allow in Jira."
+	default:
+		approved.Status = "todo"
+		approved.Detail = "The service account " + v.ServiceAccount + " logs in to Jira and clicks Allow."
+	}
+	out = append(out, approved)
+
+	identity := step{Title: "Identity checked"}
+	switch {
+	case v.State == store.StateFailed && v.LastError != nil && v.LastError.Code == CodeWrongApprover:
+		identity.Status = "fail"
+		identity.Detail = v.LastError.Message
+	case hasToken && v.ServiceAccountMatch != nil && *v.ServiceAccountMatch:
+		identity.Status = "done"
+		identity.Detail = "The token acts as " + identityLabel(v.AuthorizedAs) + ", the service account " + v.ServiceAccount + "."
+	case hasToken:
+		identity.Status = "warn"
+		identity.Detail = "The token acts as " + identityLabel(v.AuthorizedAs) + ", NOT the service account " + v.ServiceAccount + "."
+	default:
+		identity.Status = "todo"
+		identity.Detail = "applink asks Jira who approved and compares with " + v.ServiceAccount + "."
+	}
+	return append(out, identity)
+}
+
+// postHandshake is POST /links/{name}/handshakes: start an approval and
+// show it on the link page.
+func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	h, err := s.StartHandshake(r.Context(), name)
+	if err != nil {
+		e := asError(err)
+		if e.Code == CodeInternal || e.Code == CodeNotFound {
+			s.renderError(w, r, e)
+			return
+		}
+		// The failure is the link's last_error, shown on its page.
+		http.Redirect(w, r, "/links/"+url.PathEscape(name), http.StatusSeeOther)
+		return
+	}
+	sess := s.session(r)
+	sess.Values[keyHandshake] = h.id
+	if err := sess.Save(r, w); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/links/"+url.PathEscape(name)+"#approval", http.StatusSeeOther)
+}
+
+// postCredentials is POST /links/{name}/credentials: download the
+// credentials as a JSON file.
+func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	c, err := s.exportCredentials(r.Context(), name, "ui", r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="applink-`+name+`-credentials.json"`)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// postDelete is POST /links/{name}/delete: the form must repeat the
+// link's name in field "confirm".
+func (s *Server) postDelete(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	if r.PostForm.Get("confirm") != name {
+		s.showLink(w, r, http.StatusBadRequest, &Error{Code: CodeInvalidInput,
+			Message: "The link was not deleted: the name typed did not match.",
+			Hint:    "Type the link's name exactly to confirm."})
+		return
+	}
+	if err := s.DeleteLink(r.Context(), name); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// pageNotFound answers any other path.
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, &Error{Code: CodeNotFound, Message: "There is no page at this address.",
+		Hint: "Go back to the list of links."})
+}
