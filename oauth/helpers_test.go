@@ -198,3 +198,5 @@ func verifyRequest(r *http.Request, pub *rsa.PublicKey) received {
 	got.Verified = rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], sig) == nil
 	return got
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

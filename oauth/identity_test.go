@@ -1,0 +1,156 @@
+package oauth_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/applink/applink/oauth"
+)
+
+const (
+	serverMyself = `{"self":"https://jira.example.com/rest/api/2/user?username=svc-jira","key":"JIRAUSER10100",
+		"name":"svc-jira","emailAddress":"Svc-Jira@Example.com","displayName":"Jira Sync","active":true,"timeZone":"UTC"}`
+	cloudMyself = `{"self":"https://x.atlassian.net/rest/api/2/user?accountId=5b10ac8d82e05b22cc7d4ef5",
+		"accountId":"5b10ac8d82e05b22cc7d4ef5","accountType":"atlassian","displayName":"Jira Sync","active":true}`
+)
+
+func TestParseIdentity(t *testing.T) {
+	yes := true
+	tests := []struct {
+		name, body string
+		want       oauth.Identity
+	}{
+		{"server", serverMyself, oauth.Identity{Name: "svc-jira", Key: "JIRAUSER10100", Email: "Svc-Jira@Example.com",
+			DisplayName: "Jira Sync", Active: &yes}},
+		{"cloud", cloudMyself, oauth.Identity{AccountID: "5b10ac8d82e05b22cc7d4ef5", AccountType: "atlassian",
+			DisplayName: "Jira Sync", Active: &yes}},
+	}
+	for _, tt := range tests {
+		got, err := oauth.ParseIdentity([]byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got.Active == nil || *got.Active != *tt.want.Active {
+			t.Errorf("%s: Active = %v", tt.name, got.Active)
+		}
+		got.Active, tt.want.Active = nil, nil
+		if *got != tt.want {
+			t.Errorf("%s: got %+v\nwant %+v", tt.name, *got, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "null", "[]", `{"displayName":"Nobody"}`, "<html>", `{"name":1}`} {
+		_, err := oauth.ParseIdentity([]byte(bad))
+		if e := asError(t, err); e.Code != oauth.CodeBadResponse || e.Step != "myself" {
+			t.Errorf("%q: code %s step %s, want %s myself", bad, e.Code, e.Step, oauth.CodeBadResponse)
+		}
+	}
+}
+
+func FuzzParseIdentity(f *testing.F) {
+	f.Add([]byte(serverMyself))
+	f.Add([]byte(cloudMyself))
+	f.Add([]byte(`{"name":"\u001b[31m"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		id, err := oauth.ParseIdentity(body)
+		if err != nil {
+			if id != nil {
+				t.Fatal("an identity and an error")
+			}
+			return
+		}
+		if id.Name == "" && id.Key == "" && id.AccountID == "" {
+			t.Fatalf("an identity that names nobody: %+v", id)
+		}
+		if s := id.String(); s == "" || strings.ContainsAny(s, "\r\n\x1b") {
+			t.Errorf("String() = %q", s)
+		}
+		_ = id.Matches(id.Name)
+		if w := oauth.MismatchWarning(id, "svc"); strings.ContainsAny(w, "\r\x1b") {
+			t.Errorf("warning holds control characters: %q", w)
+		}
+	})
+}
+
+func TestMatches(t *testing.T) {
+	server, _ := oauth.ParseIdentity([]byte(serverMyself))
+	cloud, _ := oauth.ParseIdentity([]byte(cloudMyself))
+	tests := []struct {
+		id   *oauth.Identity
+		sa   string
+		want bool
+	}{
+		{server, "svc-jira", true},
+		{server, "SVC-Jira", true}, // usernames ignore case
+		{server, "  svc-jira\n", true},
+		{server, "JIRAUSER10100", true},
+		{server, "jirauser10100", false}, // keys are exact
+		{server, "svc-jira@example.com", true},
+		{server, "SVC-JIRA@EXAMPLE.COM", true},
+		{server, "jadmin", false},
+		{server, "", false},
+		{server, "   ", false},
+		{cloud, "5b10ac8d82e05b22cc7d4ef5", true},
+		{cloud, "5B10AC8D82E05B22CC7D4EF5", false}, // account ids are exact
+		{cloud, "Jira Sync", false},                // display names never match
+		{cloud, "", false},
+		{&oauth.Identity{}, "", false},
+		{nil, "svc-jira", false},
+	}
+	for _, tt := range tests {
+		if got := tt.id.Matches(tt.sa); got != tt.want {
+			t.Errorf("%v.Matches(%q) = %v, want %v", tt.id, tt.sa, got, tt.want)
+		}
+	}
+}
+
+func TestIdentityString(t *testing.T) {
+	server, _ := oauth.ParseIdentity([]byte(serverMyself))
+	cloud, _ := oauth.ParseIdentity([]byte(cloudMyself))
+	tests := []struct {
+		id   *oauth.Identity
+		want string
+	}{
+		{server, "Jira Sync (svc-jira)"},
+		{cloud, "Jira Sync (5b10ac8d82e05b22cc7d4ef5)"},
+		{&oauth.Identity{Key: "JIRAUSER1"}, "JIRAUSER1"},
+		{&oauth.Identity{DisplayName: "Evil\x1b[2J\nName", Name: "e"}, "Evil [2J Name (e)"},
+		{&oauth.Identity{}, "an unknown account"},
+		{nil, "an unknown account"},
+	}
+	for _, tt := range tests {
+		if got := tt.id.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestMismatchWarning(t *testing.T) {
+	approver := &oauth.Identity{Name: "jadmin", DisplayName: "Jane Admin"}
+	w := oauth.MismatchWarning(approver, "svc-jira")
+	for _, s := range []string{
+		"Jane Admin (jadmin)", `"svc-jira"`, "will appear as done by Jane Admin (jadmin)",
+		"private/incognito", "Profile > Tools > View OAuth Access Tokens", "Connected apps",
+	} {
+		if !strings.Contains(w, s) {
+			t.Errorf("warning lacks %q:\n%s", s, w)
+		}
+	}
+	if strings.HasSuffix(w, "\n") || strings.Count(w, "\n") < 3 {
+		t.Errorf("want several lines and no trailing newline:\n%q", w)
+	}
+	if w := oauth.MismatchWarning(nil, ""); !strings.Contains(w, "an unknown account") || !strings.Contains(w, "service account") {
+		t.Errorf("nil approver: %s", w)
+	}
+}
+
+func TestBeforeApproval(t *testing.T) {
+	b := oauth.BeforeApproval("https://jira.example.com/jira?x=1", "svc-jira")
+	for _, s := range []string{"https://jira.example.com/jira", `"svc-jira"`, "private/incognito", "not as yourself", "Allow"} {
+		if !strings.Contains(b, s) {
+			t.Errorf("reminder lacks %q:\n%s", s, b)
+		}
+	}
+	if strings.Contains(b, "x=1") || strings.HasSuffix(b, "\n") || !strings.Contains(b, "\n") {
+		t.Errorf("reminder:\n%q", b)
+	}
+}
