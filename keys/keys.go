@@ -26,8 +26,8 @@ const (
 	MinBits     = 2048
 )
 
-// AllowedBits are the key sizes Generate makes, smallest first.
-var AllowedBits = []int{2048, 3072, 4096}
+// allowedBits are the key sizes Generate makes, smallest first.
+var allowedBits = [...]int{2048, 3072, 4096}
 
 // File names inside a key folder.
 const (
@@ -93,7 +93,7 @@ func Generate(bits int) (*rsa.PrivateKey, error) {
 }
 
 func checkBits(bits int) error {
-	for _, b := range AllowedBits {
+	for _, b := range allowedBits {
 		if bits == b {
 			return nil
 		}
