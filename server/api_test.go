@@ -1,12 +1,15 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
+	"github.com/applink/applink/server/store"
 )
 
 func TestCreateLinkAPI(t *testing.T) {
@@ -254,4 +257,22 @@ func TestHandshakeSSOPage(t *testing.T) {
 	f.jira.SetFaults(jiratest.Faults{SSOPage: true})
 	resp, body := f.api("POST", "/api/links/prod/handshakes", nil)
 	wantError(t, resp, body, http.StatusBadGateway, "html_page")
+}
+
+// TestCreateLinkGo: the Go API used by `applink demo` reports an existing
+// name as both *Error CodeExists and *store.Error store.CodeExists.
+func TestCreateLinkGo(t *testing.T) {
+	f := newFixture(t, options{})
+	in := LinkInput{Name: "demo", JiraURL: f.jiraSrv.URL, ServiceAccount: svcName, Environment: "sandbox"}
+	v, err := f.srv.CreateLink(context.Background(), in)
+	if err != nil || v.Name != "demo" || v.State != "new" || v.Warnings == nil {
+		t.Fatalf("CreateLink = %+v, %v", v, err)
+	}
+	_, err = f.srv.CreateLink(context.Background(), in)
+	var e *Error
+	var se *store.Error
+	if !errors.As(err, &e) || e.Code != CodeExists || !errors.As(err, &se) || se.Code != store.CodeExists {
+		t.Errorf("second CreateLink = %v", err)
+	}
+	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)
 }

@@ -103,6 +103,12 @@ const maxCallbackParam = 512
 // started, not used yet and younger than 10 minutes is completed; anything
 // else gets a 4xx page, changes nothing and does not call Jira.
 func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		// A HEAD (link checkers, previews) must not use up the handshake.
+		w.Header().Set("Allow", http.MethodGet)
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
 	token, verifier, err := callbackParams(r.URL.RawQuery)
 	if err != nil {
 		s.renderError(w, r, err)

@@ -244,6 +244,11 @@ func TestCallbackReplay(t *testing.T) {
 	f.createLink("prod")
 	h := f.startHandshake("prod")
 	cb := f.approve(h.AuthorizeURL, svcName, true)
+	// A HEAD (a link checker) does not use the handshake up.
+	req, _ := http.NewRequest("HEAD", cb, nil)
+	if resp, _ := f.do(req, nil); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD: %d", resp.StatusCode)
+	}
 	resp, body := f.get(cb, nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	before, _ := json.Marshal(f.getLink("prod"))
