@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -67,9 +66,7 @@ func runConfig(ctx context.Context, args []string, e env) int {
 		return exitFailure
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(cfg); err != nil {
+		if err := cfg.WriteJSON(e.stdout); err != nil {
 			printError(e.stderr, "config", err)
 			return exitFailure
 		}
