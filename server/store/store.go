@@ -13,10 +13,29 @@
 //	links/NAME/public.pem        its public key
 //	links/NAME/token.json        the access token and secret, when approved
 //	handshakes/ID.json           a pending handshake (request token + secret)
+//	.lock                        held (flock) by the process that opened the folder
+//
+// All file access goes through an [os.Root] on the data folder, and link
+// names and handshake IDs are checked before they become file names, so no
+// name can reach outside the folder.
+//
+// A crash never leaves a half-made link: CreateLink writes the new link
+// into links/.tmp-NAME-RANDOM and renames that folder into place, and
+// DeleteLink renames the link to links/.del-NAME-RANDOM before removing
+// it. Open removes such leftovers, and the temporary files of interrupted
+// writes, and drops handshakes whose link is gone.
+//
+// Damaged files are reported, never fatal: Open still succeeds and lists
+// what it could not read in [Store.Problems]; ListLinks returns a link whose
+// record cannot be read as a placeholder in state "failed" whose LastError
+// (code [CodeCorrupt]) names the file and says what to do, so that the
+// dashboard shows it and the admin can delete it; GetLink of such a link
+// returns that *Error.
 package store
 
 import (
-	"crypto/rsa"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/applink/applink/oauth"
@@ -82,7 +101,14 @@ type Handshake struct {
 // Store is the data folder. It is safe for concurrent use by one process;
 // Open takes an exclusive lock so that two processes never share a folder.
 type Store struct {
-	// unexported
+	dir  string   // absolute
+	root *os.Root // the data folder
+	lock *os.File // holds the flock
+
+	mu         sync.Mutex
+	closed     bool
+	handshakes map[string]Handshake // pending handshakes by ID, loaded at Open
+	problems   []string
 }
 
 // Error codes of *Error.
@@ -92,6 +118,10 @@ const (
 	CodeInvalid  = "invalid"
 	CodeIO       = "storage_error"
 	CodeLocked   = "data_dir_locked"
+	// CodeCorrupt: a file in the data folder cannot be read back (not
+	// JSON, missing fields, a key that does not parse). The message names
+	// the file; restore it from a backup or delete the link.
+	CodeCorrupt = "corrupt_record"
 )
 
 // Error is a storage failure with a code.
@@ -105,76 +135,3 @@ func (e *Error) Error() string { return e.Message }
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
-
-// Open opens (creating when missing, mode 0700) the data folder dir.
-func Open(dir string) (*Store, error) { panic("not implemented") }
-
-// Close releases the folder's lock.
-func (s *Store) Close() error { panic("not implemented") }
-
-// Dir returns the data folder.
-func (s *Store) Dir() string { panic("not implemented") }
-
-// CreateLink saves a new link and its private key in one step: on any
-// failure nothing is left behind. CodeExists when the name is taken,
-// CodeInvalid when the name is not a slug (letters, digits, '-', '_', 1 to
-// 64 characters).
-func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error { panic("not implemented") }
-
-// GetLink returns a copy of a link's record (CodeNotFound if none).
-func (s *Store) GetLink(name string) (*Link, error) { panic("not implemented") }
-
-// ListLinks returns copies of every link, sorted by name.
-func (s *Store) ListLinks() ([]*Link, error) { panic("not implemented") }
-
-// UpdateLink replaces a link's record atomically (CodeNotFound if none).
-func (s *Store) UpdateLink(l *Link) error { panic("not implemented") }
-
-// DeleteLink removes a link with its keys and token and its pending
-// handshakes (CodeNotFound if none).
-func (s *Store) DeleteLink(name string) error { panic("not implemented") }
-
-// PrivateKey returns a link's private key.
-func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) { panic("not implemented") }
-
-// SaveToken saves a link's access token atomically, replacing the old one.
-func (s *Store) SaveToken(name string, t *Token) error { panic("not implemented") }
-
-// Token returns a link's access token (CodeNotFound when it has none).
-func (s *Store) Token(name string) (*Token, error) { panic("not implemented") }
-
-// DeleteToken removes a link's access token, if any.
-func (s *Store) DeleteToken(name string) error { panic("not implemented") }
-
-// SaveHandshake saves a pending handshake.
-func (s *Store) SaveHandshake(h *Handshake) error { panic("not implemented") }
-
-// Handshake returns a pending handshake by ID (CodeNotFound if none).
-func (s *Store) Handshake(id string) (*Handshake, error) { panic("not implemented") }
-
-// HandshakeByRequestToken returns the pending handshake of a request
-// token, comparing in constant time (CodeNotFound if none).
-func (s *Store) HandshakeByRequestToken(requestToken string) (*Handshake, error) {
-	panic("not implemented")
-}
-
-// TakeHandshake removes and returns the pending handshake of a request
-// token, so that it is used once: of two concurrent calls for the same
-// token, exactly one gets it and the other gets CodeNotFound.
-func (s *Store) TakeHandshake(requestToken string) (*Handshake, error) {
-	panic("not implemented")
-}
-
-// PruneHandshakes removes pending handshakes that expired before now and
-// returns how many.
-func (s *Store) PruneHandshakes(now time.Time) (int, error) { panic("not implemented") }
-
-// AdminToken returns the admin token kept in the folder, making and saving
-// a random one (created true) when there is none.
-func (s *Store) AdminToken() (token string, created bool, err error) { panic("not implemented") }
-
-// SessionKeys returns the session cookie's hash key (64 bytes) and
-// encryption key (32 bytes), making and saving them when missing.
-func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
-	panic("not implemented")
-}

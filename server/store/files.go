@@ -1,0 +1,93 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+
+	"github.com/applink/applink/internal/fsutil"
+)
+
+// newError makes an *Error whose message is format with args.
+func newError(code string, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// errClosed is returned by every method of a closed Store.
+func (s *Store) errClosed() *Error {
+	return newError(CodeIO, nil, "the data folder %s is closed", s.dir)
+}
+
+// abs returns the absolute path of a name inside the data folder.
+func (s *Store) abs(rel ...string) string {
+	return filepath.Join(append([]string{s.dir}, rel...)...)
+}
+
+// readFile reads a file inside the data folder.
+func (s *Store) readFile(rel string) ([]byte, error) {
+	return s.root.ReadFile(rel)
+}
+
+// writeFile writes a file inside the data folder atomically with mode 0600.
+// Its folder must exist and be checked (checkDir) by the caller: writes go
+// through fsutil by path.
+func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
+	return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
+}
+
+// checkDir returns nil when rel is a real folder (not a symbolic link)
+// inside the data folder, an error matching fs.ErrNotExist when it is
+// missing, and an *Error otherwise.
+func (s *Store) checkDir(rel string) error {
+	fi, err := s.root.Lstat(rel)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return newError(CodeIO, err, "cannot read %s: %v", s.abs(rel), err)
+	}
+	if !fi.IsDir() {
+		return newError(CodeIO, nil, "%s should be a folder but is not (a file or a symbolic link): move it out of the data folder", s.abs(rel))
+	}
+	return nil
+}
+
+// readDirNames returns the names in a folder inside the data folder, sorted.
+func (s *Store) readDirNames(rel string) ([]string, error) {
+	f, err := s.root.Open(rel)
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// syncDir flushes a folder's entries (after a rename or a removal).
+func (s *Store) syncDir(rel string) error {
+	f, err := s.root.Open(rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
+}
+
+// marshal encodes a record as indented JSON with a final newline.
+func marshal(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

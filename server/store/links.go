@@ -1,0 +1,341 @@
+package store
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/applink/applink/keys"
+)
+
+// hintBrokenLink is what to do about a link whose files cannot be read.
+const hintBrokenLink = "restore the file from a backup, or delete the link and create it again"
+
+// testHookBeforeRename, when set by a test, is called by CreateLink with the
+// temporary folder just before it is renamed into place; an error makes
+// CreateLink fail there.
+var testHookBeforeRename func(tmpDir string) error
+
+// linkPath returns the name of a link's folder, or of a file in it.
+func linkPath(name string, file ...string) string {
+	return filepath.Join(append([]string{linksDir, name}, file...)...)
+}
+
+// validState reports whether st is one of the link states.
+func validState(st string) bool {
+	switch st {
+	case StateNew, StateAwaitingApproval, StateAuthorized, StateDenied, StateFailed:
+		return true
+	}
+	return false
+}
+
+// decodeLink parses a link record. The record must name a known state;
+// Warnings is never nil in the result.
+func decodeLink(data []byte) (*Link, error) {
+	var l Link
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("not a link record: %w", err)
+	}
+	if !validState(l.State) {
+		return nil, fmt.Errorf("unknown state %q", l.State)
+	}
+	if l.Warnings == nil {
+		l.Warnings = []string{}
+	}
+	return &l, nil
+}
+
+// requireLink checks a link name and that the link exists. The caller
+// holds s.mu.
+func (s *Store) requireLink(name string) error {
+	if s.closed {
+		return s.errClosed()
+	}
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	err := s.checkDir(linkPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return newError(CodeNotFound, nil, "there is no link named %q", name)
+	}
+	return err
+}
+
+// readLink reads a link's record; the folder name is the link's name. The
+// caller holds s.mu.
+func (s *Store) readLink(name string) (*Link, error) {
+	file := linkPath(name, linkFile)
+	data, err := s.readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := s.requireLink(name); err != nil {
+			return nil, err
+		}
+		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
+	}
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the record of link %q (%s): %v", name, s.abs(file), err)
+	}
+	l, err := decodeLink(data)
+	if err != nil {
+		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+	}
+	l.Name = name
+	return l, nil
+}
+
+// brokenLink is what ListLinks shows for a link that cannot be read.
+func brokenLink(name string, e *Error) *Link {
+	return &Link{
+		Name:      name,
+		State:     StateFailed,
+		Warnings:  []string{e.Message},
+		LastError: &ErrorInfo{Code: e.Code, Message: e.Message, Hint: hintBrokenLink},
+	}
+}
+
+// CreateLink saves a new link and its private key in one step: on any
+// failure nothing is left behind. CodeExists when the name is taken,
+// CodeInvalid when the name is not a slug (letters, digits, '-', '_', 1 to
+// 64 characters), the state is not one of the link states, or the key is
+// missing or shorter than 2048 bits. An empty State is saved as StateNew.
+//
+// The link is written into a temporary folder that is renamed into place,
+// so a crash leaves either the whole link or none of it.
+func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
+	if l == nil {
+		return newError(CodeInvalid, nil, "no link given")
+	}
+	if err := CheckName(l.Name); err != nil {
+		return err
+	}
+	if key == nil || key.N == nil {
+		return newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
+	}
+	if bits := key.N.BitLen(); bits < keys.MinBits {
+		return newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
+	}
+	rec := *l // shallow: only read by marshal
+	if rec.State == "" {
+		rec.State = StateNew
+	}
+	if !validState(rec.State) {
+		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
+	}
+	if rec.Warnings == nil {
+		rec.Warnings = []string{}
+	}
+	linkJSON, err := marshal(&rec)
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+	}
+	privPEM, err := keys.MarshalPrivateKey(key)
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
+	}
+	pubPEM, err := keys.MarshalPublicKey(&key.PublicKey)
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q: the public key cannot be encoded: %v", l.Name, err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.errClosed()
+	}
+	final := linkPath(l.Name)
+	if _, err := s.root.Lstat(final); err == nil {
+		return newError(CodeExists, nil, "a link named %q already exists", l.Name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return newError(CodeIO, err, "cannot check %s: %v", s.abs(final), err)
+	}
+	tmp := filepath.Join(linksDir, tmpLinkPrefix+l.Name+"-"+randomHex(8))
+	if err := s.root.Mkdir(tmp, 0o700); err != nil {
+		return newError(CodeIO, err, "cannot create the folder of link %q: %v", l.Name, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = s.root.RemoveAll(tmp)
+		}
+	}()
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{keys.PrivateKeyFile, privPEM},
+		{keys.PublicKeyFile, pubPEM},
+		{linkFile, linkJSON},
+	} {
+		if err := s.writeFile(filepath.Join(tmp, f.name), f.data, true); err != nil {
+			return newError(CodeIO, err, "cannot save link %q (%s): %v", l.Name, f.name, err)
+		}
+	}
+	if testHookBeforeRename != nil {
+		if err := testHookBeforeRename(s.abs(tmp)); err != nil {
+			return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
+		}
+	}
+	if err := s.root.Rename(tmp, final); err != nil {
+		return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
+	}
+	done = true
+	if err := s.syncDir(linksDir); err != nil {
+		return newError(CodeIO, err, "link %q is saved but %s could not be flushed to disk: %v", l.Name, s.abs(linksDir), err)
+	}
+	return nil
+}
+
+// GetLink returns a copy of a link's record (CodeNotFound if none,
+// CodeCorrupt naming the file when its record cannot be read).
+func (s *Store) GetLink(name string) (*Link, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return nil, err
+	}
+	return s.readLink(name)
+}
+
+// ListLinks returns copies of every link, sorted by name. A link whose
+// record cannot be read is not skipped: it is returned in state "failed"
+// with only its name, a warning and a LastError that name the file. Entries
+// of the links folder that cannot be links (names that are not slugs) are
+// reported by Problems, not here.
+func (s *Store) ListLinks() ([]*Link, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, s.errClosed()
+	}
+	names, err := s.readDirNames(linksDir)
+	if err != nil {
+		return nil, err
+	}
+	links := []*Link{}
+	for _, name := range names {
+		if strings.HasPrefix(name, ".") || CheckName(name) != nil {
+			continue
+		}
+		l, err := s.readLink(name)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				e = newError(CodeIO, err, "cannot read link %q: %v", name, err)
+			}
+			if e.Code == CodeNotFound {
+				continue
+			}
+			l = brokenLink(name, e)
+		}
+		links = append(links, l)
+	}
+	return links, nil
+}
+
+// UpdateLink replaces a link's record atomically (CodeNotFound if none,
+// CodeInvalid when the state is not one of the link states).
+func (s *Store) UpdateLink(l *Link) error {
+	if l == nil {
+		return newError(CodeInvalid, nil, "no link given")
+	}
+	if err := CheckName(l.Name); err != nil {
+		return err
+	}
+	if !validState(l.State) {
+		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, l.State)
+	}
+	rec := *l
+	if rec.Warnings == nil {
+		rec.Warnings = []string{}
+	}
+	data, err := marshal(&rec)
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(l.Name); err != nil {
+		return err
+	}
+	if err := s.writeFile(linkPath(l.Name, linkFile), data, false); err != nil {
+		return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
+	}
+	return nil
+}
+
+// DeleteLink removes a link with its keys and token and its pending
+// handshakes (CodeNotFound if none). The link's folder is first renamed
+// away, so the link disappears at once even if removing its files fails;
+// Open removes whatever is left.
+func (s *Store) DeleteLink(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return err
+	}
+	gone := filepath.Join(linksDir, deletedLinkPrefix+name+"-"+randomHex(8))
+	if err := s.root.Rename(linkPath(name), gone); err != nil {
+		return newError(CodeIO, err, "cannot delete link %q: %v", name, err)
+	}
+	var errs []error
+	errs = append(errs, s.syncDir(linksDir))
+	for id, h := range s.handshakes {
+		if h.Link != name {
+			continue
+		}
+		delete(s.handshakes, id)
+		if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, s.root.RemoveAll(gone))
+	if err := errors.Join(errs...); err != nil {
+		return newError(CodeIO, err,
+			"link %q is deleted, but some of its files could not be removed (%v); applink removes them when it next starts", name, err)
+	}
+	return nil
+}
+
+// PrivateKey returns a link's private key (CodeNotFound if there is no such
+// link, CodeCorrupt when its key file is missing, does not parse, or
+// public.pem is not its public half).
+func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return nil, err
+	}
+	file := linkPath(name, keys.PrivateKeyFile)
+	data, err := s.readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
+	}
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the private key of link %q (%s): %v", name, s.abs(file), err)
+	}
+	key, err := keys.ParsePrivateKey(data)
+	if err != nil {
+		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+	}
+	pubFile := linkPath(name, keys.PublicKeyFile)
+	pubData, err := s.readFile(pubFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return key, nil
+	}
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the public key of link %q (%s): %v", name, s.abs(pubFile), err)
+	}
+	pub, err := keys.ParsePublicKey(pubData)
+	if err != nil {
+		return nil, newError(CodeCorrupt, err, "the public key of link %q (%s) is damaged (%v): %s", name, s.abs(pubFile), err, hintBrokenLink)
+	}
+	if !pub.Equal(&key.PublicKey) {
+		return nil, newError(CodeCorrupt, nil, "the public key of link %q (%s) is not the public half of its private key: %s", name, s.abs(pubFile), hintBrokenLink)
+	}
+	return key, nil
+}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/applink/applink/internal/fsutil"
+)
+
+// Names inside the data folder.
+const (
+	lockFile          = ".lock"
+	adminTokenFile    = "admin-token"
+	sessionKeysFile   = "session-keys"
+	linksDir          = "links"
+	handshakesDir     = "handshakes"
+	linkFile          = "link.json"
+	tokenFile         = "token.json"
+	handshakeFileExt  = ".json"
+	tmpLinkPrefix     = ".tmp-" // CreateLink's folder before its rename
+	deletedLinkPrefix = ".del-" // DeleteLink's folder before its removal
+)
+
+// Open opens (creating when missing, mode 0700) the data folder dir.
+//
+// It takes an exclusive lock on the folder (CodeLocked when another process
+// holds it), removes what an interrupted write left behind, and loads the
+// pending handshakes. Files it cannot read do not make it fail: they are
+// listed by Problems.
+func Open(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, newError(CodeInvalid, nil, "no data folder given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, newError(CodeIO, err, "data folder %s: %v", dir, err)
+	}
+	if err := fsutil.MkdirPrivate(abs); err != nil {
+		return nil, newError(CodeIO, err, "cannot create the data folder %s: %v", abs, err)
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot open the data folder %s: %v", abs, err)
+	}
+	lock, err := lockFolder(root, abs)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	s := &Store{dir: abs, root: root, lock: lock, handshakes: map[string]Handshake{}}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// lockFolder takes the folder's lock file and its exclusive lock.
+func lockFolder(root *os.Root, abs string) (*os.File, error) {
+	f, err := root.OpenFile(lockFile, os.O_RDWR|os.O_CREATE, fsutil.FileMode)
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot open the lock file %s: %v", filepath.Join(abs, lockFile), err)
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, newError(CodeLocked, err,
+				"the data folder %s is in use by another applink process (it holds %s): stop that process or choose another data folder",
+				abs, filepath.Join(abs, lockFile))
+		}
+		return nil, newError(CodeIO, err, "cannot lock the data folder %s: %v", abs, err)
+	}
+	return f, nil
+}
+
+// prepare makes the sub-folders, cleans leftovers and loads handshakes.
+func (s *Store) prepare() error {
+	for _, d := range []string{linksDir, handshakesDir} {
+		if err := s.checkDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := fsutil.MkdirPrivate(s.abs(d)); err != nil {
+			return newError(CodeIO, err, "cannot create %s: %v", s.abs(d), err)
+		}
+	}
+	if err := s.removeLeftovers("."); err != nil {
+		return err
+	}
+	if err := s.removeLeftovers(linksDir); err != nil {
+		return err
+	}
+	if err := s.removeLeftovers(handshakesDir); err != nil {
+		return err
+	}
+	names, err := s.readDirNames(linksDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		if CheckName(name) != nil {
+			s.problems = append(s.problems, s.abs(linksDir, name)+
+				" is not a link (a link name has 1 to 64 letters, digits, '-' or '_'): move it out of the data folder")
+			continue
+		}
+		if err := s.checkDir(linkPath(name)); err != nil {
+			s.problems = append(s.problems, s.abs(linksDir, name)+
+				" is not a link folder: move it out of the data folder")
+			continue
+		}
+		if err := s.removeLeftovers(linkPath(name)); err != nil {
+			return err
+		}
+		if _, err := s.readLink(name); err != nil {
+			s.problems = append(s.problems, err.Error())
+		}
+	}
+	return s.loadHandshakes()
+}
+
+// isLeftover reports whether a folder entry is what an interrupted write
+// left: a temporary file of fsutil.WriteFile (".NAME.tmp-RANDOM"), or a
+// link folder of an interrupted CreateLink or DeleteLink.
+func isLeftover(name string) bool {
+	return strings.HasPrefix(name, tmpLinkPrefix) ||
+		strings.HasPrefix(name, deletedLinkPrefix) ||
+		(strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"))
+}
+
+// removeLeftovers removes the leftovers found directly in dir.
+func (s *Store) removeLeftovers(dir string) error {
+	names, err := s.readDirNames(dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if !isLeftover(name) {
+			continue
+		}
+		if err := s.root.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return newError(CodeIO, err, "cannot remove %s, left by an interrupted write: %v", s.abs(dir, name), err)
+		}
+	}
+	return nil
+}
+
+// Close releases the folder's lock. The Store cannot be used afterwards;
+// closing twice is harmless.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.handshakes = nil
+	var errs []error
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close()) // closing releases the flock
+	}
+	errs = append(errs, s.root.Close())
+	if err := errors.Join(errs...); err != nil {
+		return newError(CodeIO, err, "closing the data folder %s: %v", s.dir, err)
+	}
+	return nil
+}
+
+// Dir returns the data folder, as an absolute path.
+func (s *Store) Dir() string { return s.dir }
+
+// Problems returns what Open found in the folder and could not use: link
+// records, handshakes or entries that cannot be read. Each message names the
+// file and says what to do; none holds a secret, so they may be logged.
+func (s *Store) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.problems...)
+}

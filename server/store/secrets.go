@@ -1,0 +1,154 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"strings"
+
+	"github.com/applink/applink/internal/fsutil"
+)
+
+// Lengths of the session cookie's keys returned by SessionKeys, in bytes.
+const (
+	HashKeyLen       = 64 // the HMAC key
+	EncryptionKeyLen = 32 // the AES-256 key
+)
+
+const (
+	adminTokenBytes    = 32   // random bytes of a new admin token
+	minAdminTokenLen   = 16   // characters, for a token written by hand
+	maxAdminTokenBytes = 4096 // size of the admin-token file
+)
+
+// parseAdminToken reads the admin-token file: one line of at least 16
+// printable characters, surrounding white space ignored. Errors never
+// quote the token.
+func parseAdminToken(data []byte) (string, error) {
+	if len(data) > maxAdminTokenBytes {
+		return "", errors.New("it is too long")
+	}
+	tok := strings.TrimSpace(string(data))
+	if tok == "" {
+		return "", errors.New("it is empty")
+	}
+	for _, r := range tok {
+		if r <= ' ' || r == 0x7f || r == '\uFFFD' {
+			return "", errors.New("it holds white space or control characters; it must be one word on one line")
+		}
+	}
+	if len(tok) < minAdminTokenLen {
+		return "", errors.New("it is shorter than 16 characters")
+	}
+	return tok, nil
+}
+
+// AdminToken returns the admin token kept in the folder, making and saving
+// a random one (created true) when there is none: 32 bytes from
+// crypto/rand as unpadded base64url, in the file admin-token (0600). A file
+// that holds no usable token gives CodeCorrupt; it is never replaced.
+func (s *Store) AdminToken() (token string, created bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return "", false, s.errClosed()
+	}
+	data, err := s.readFile(adminTokenFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		b := make([]byte, adminTokenBytes)
+		rand.Read(b) // never returns an error (crypto/rand, Go 1.24+)
+		tok := base64.RawURLEncoding.EncodeToString(b)
+		if err := s.writeFile(adminTokenFile, []byte(tok+"\n"), true); err != nil {
+			return "", false, newError(CodeIO, err, "cannot save the admin token in %s: %v", s.abs(adminTokenFile), err)
+		}
+		return tok, true, nil
+	}
+	if err != nil {
+		return "", false, newError(CodeIO, err, "cannot read the admin token in %s: %v", s.abs(adminTokenFile), err)
+	}
+	tok, err := parseAdminToken(data)
+	if err != nil {
+		return "", false, newError(CodeCorrupt, nil,
+			"%s does not hold a usable admin token (%v): delete it to have applink make a new one, or set APPLINK_ADMIN_TOKEN",
+			s.abs(adminTokenFile), err)
+	}
+	if err := s.tighten(adminTokenFile); err != nil {
+		return "", false, err
+	}
+	return tok, false, nil
+}
+
+// sessionKeys is the JSON form of the session-keys file.
+type sessionKeys struct {
+	HashKey       []byte `json:"hash_key"`       // base64
+	EncryptionKey []byte `json:"encryption_key"` // base64
+}
+
+// parseSessionKeys reads the session-keys file. Errors never quote a key.
+func parseSessionKeys(data []byte) (hashKey, encryptionKey []byte, err error) {
+	var k sessionKeys
+	if err := json.Unmarshal(data, &k); err != nil {
+		return nil, nil, errors.New("not a session keys record")
+	}
+	if len(k.HashKey) != HashKeyLen || len(k.EncryptionKey) != EncryptionKeyLen {
+		return nil, nil, errors.New("a key has the wrong length")
+	}
+	return k.HashKey, k.EncryptionKey, nil
+}
+
+// SessionKeys returns the session cookie's hash key (64 bytes) and
+// encryption key (32 bytes), making and saving them when missing (file
+// session-keys, 0600, JSON with base64 keys). A file that holds no usable
+// keys gives CodeCorrupt; it is never replaced.
+func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, nil, s.errClosed()
+	}
+	data, err := s.readFile(sessionKeysFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		k := sessionKeys{HashKey: make([]byte, HashKeyLen), EncryptionKey: make([]byte, EncryptionKeyLen)}
+		rand.Read(k.HashKey)
+		rand.Read(k.EncryptionKey)
+		data, err := marshal(&k)
+		if err == nil {
+			err = s.writeFile(sessionKeysFile, data, true)
+		}
+		if err != nil {
+			return nil, nil, newError(CodeIO, err, "cannot save the session keys in %s: %v", s.abs(sessionKeysFile), err)
+		}
+		return k.HashKey, k.EncryptionKey, nil
+	}
+	if err != nil {
+		return nil, nil, newError(CodeIO, err, "cannot read the session keys in %s: %v", s.abs(sessionKeysFile), err)
+	}
+	hashKey, encryptionKey, err = parseSessionKeys(data)
+	if err != nil {
+		return nil, nil, newError(CodeCorrupt, nil,
+			"%s does not hold usable session keys (%v): delete it to have applink make new ones (everyone signed in is signed out)",
+			s.abs(sessionKeysFile), err)
+	}
+	if err := s.tighten(sessionKeysFile); err != nil {
+		return nil, nil, err
+	}
+	return hashKey, encryptionKey, nil
+}
+
+// tighten removes group and other permissions from a secret file written
+// by hand.
+func (s *Store) tighten(rel string) error {
+	fi, err := s.root.Stat(rel)
+	if err != nil {
+		return newError(CodeIO, err, "cannot read %s: %v", s.abs(rel), err)
+	}
+	if fi.Mode().Perm()&^fsutil.FileMode == 0 {
+		return nil
+	}
+	if err := s.root.Chmod(rel, fi.Mode().Perm()&fsutil.FileMode); err != nil {
+		return newError(CodeIO, err, "%s is readable by other users and its mode cannot be set to 0600: %v", s.abs(rel), err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+)
+
+// decodeToken parses a token record; the access token is required.
+func decodeToken(data []byte) (*Token, error) {
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		// The JSON error may quote a character of a secret: not kept.
+		return nil, errors.New("not a token record")
+	}
+	if t.AccessToken == "" {
+		return nil, errors.New("no access token in it")
+	}
+	return &t, nil
+}
+
+// SaveToken saves a link's access token atomically, replacing the old one
+// (CodeNotFound if there is no such link, CodeInvalid when the access token
+// is empty).
+func (s *Store) SaveToken(name string, t *Token) error {
+	if t == nil || t.AccessToken == "" {
+		return newError(CodeInvalid, nil, "link %q: no access token given", name)
+	}
+	data, err := marshal(t)
+	if err != nil {
+		return newError(CodeInvalid, nil, "link %q: the access token cannot be encoded", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return err
+	}
+	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
+		return newError(CodeIO, err, "cannot save the access token of link %q: %v", name, err)
+	}
+	return nil
+}
+
+// Token returns a link's access token (CodeNotFound when there is no such
+// link or it has no token, CodeCorrupt when its token file cannot be read).
+func (s *Store) Token(name string) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return nil, err
+	}
+	file := linkPath(name, tokenFile)
+	data, err := s.readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
+	}
+	if err != nil {
+		return nil, newError(CodeIO, err, "cannot read the access token of link %q (%s): %v", name, s.abs(file), err)
+	}
+	t, err := decodeToken(data)
+	if err != nil {
+		return nil, newError(CodeCorrupt, nil,
+			"the access token of link %q (%s) is damaged (%v): approve the link again to replace it", name, s.abs(file), err)
+	}
+	return t, nil
+}
+
+// DeleteToken removes a link's access token, if any (CodeNotFound if there
+// is no such link).
+func (s *Store) DeleteToken(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireLink(name); err != nil {
+		return err
+	}
+	err := s.root.Remove(linkPath(name, tokenFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = s.syncDir(linkPath(name))
+	}
+	if err != nil {
+		return newError(CodeIO, err, "cannot remove the access token of link %q: %v", name, err)
+	}
+	return nil
+}
