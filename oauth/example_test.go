@@ -1,0 +1,73 @@
+package oauth_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/oauth/jiratest"
+)
+
+// The whole handshake against the simulated Jira: ask for a request token,
+// have the service account approve it in a browser, then Complete
+// exchanges the verifier and checks who approved.
+func Example() {
+	key := testKey() // the consumer's *rsa.PrivateKey, e.g. from keys.LoadDir
+
+	publicKey, err := keys.MarshalPublicKey(&key.PublicKey) // what the Jira admin pastes
+	if err != nil {
+		log.Fatal(err)
+	}
+	jira := jiratest.New(jiratest.Options{Flavor: jiratest.Server})
+	jira.AddUser(jiratest.User{Name: "svc-jira", DisplayName: "Jira Align Service", Password: "s3cret"})
+	if err := jira.AddConsumer("my-integration", "My integration", publicKey, ""); err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(jira)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := oauth.NewConsumer(srv.URL+"/", "my-integration", key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rt, err := c.RequestToken(ctx, "oob")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Show oauth.BeforeApproval(srv.URL, "svc-jira") and rt.AuthorizeURL
+	// to the person; here a simulated browser logs in and clicks Allow.
+	_, verifier, err := (&jiratest.Browser{}).Approve(ctx, rt.AuthorizeURL, "svc-jira", "s3cret", true)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := c.Complete(ctx, rt, verifier, "svc-jira")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("approved by", res.Approver, "- service account:", res.Match)
+	// Output: approved by Jira Align Service (svc-jira) - service account: true
+}
+
+// Every failure is an *Error with a code for programs and a message and a
+// hint for people.
+func ExampleDiagnose() {
+	// Jira's answer when our clock is 15 minutes behind its own.
+	resp := &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{}}
+	resp.Header.Set("WWW-Authenticate", `OAuth realm="jira", oauth_problem="timestamp_refused"`)
+	body := []byte("oauth_problem=timestamp_refused&oauth_acceptable_timestamps=1700000600-1700001200")
+
+	e := oauth.Diagnose("request_token", "https://jira.example.com/plugins/servlet/oauth/request-token",
+		resp, body, time.Unix(1700000000, 0))
+	fmt.Println(e.Code, e.ClockSkew)
+	fmt.Println(e.Hint)
+	// Output:
+	// timestamp_refused 900
+	// Jira's clock is 900 s ahead of this machine's (about 15 min); sync both clocks with NTP (timedatectl set-ntp true, or the time service of the machine), then try again
+}
