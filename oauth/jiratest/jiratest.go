@@ -1,21 +1,25 @@
 // Package jiratest is a simulated Jira that behaves, as an OAuth 1.0a
 // provider, the way Jira Server, Data Center and Cloud do: it verifies
 // RSA-SHA1 signatures with the consumer's public key (parsed as Jira parses
-// its Public Key field), refuses reused nonces and timestamps more than 5
-// minutes off, issues request tokens that expire after 10 minutes and
-// verifiers that work once, serves a login form and an Allow/Deny page,
-// answers errors as Jira does (401, oauth_problem in the body and in
-// WWW-Authenticate, Jira's base string on signature_invalid), and serves
-// /rest/api/2/myself (Server or Cloud shape), mypermissions and serverInfo.
+// its Public Key field, by keys.ParsePublicKey), refuses reused nonces and
+// timestamps more than 5 minutes off, issues request tokens that expire
+// after 10 minutes and verifiers that work once, serves a login form and an
+// Allow/Deny page, answers errors as Jira does (401, oauth_problem in the
+// body and in WWW-Authenticate, Jira's base string on signature_invalid),
+// and serves /rest/api/2/myself (Server or Cloud shape), mypermissions,
+// serverInfo, and small search and project answers.
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
-// front of the OAuth endpoints, slowness, 5xx answers.
+// front of everything, slowness, 5xx answers.
 //
 // It computes signature base strings on its own, from the request as
-// received, independently of package oauth, so that it catches the
-// consumer's mistakes instead of sharing them.
+// received (RFC 5849 3.4.1: Authorization header without the realm, query
+// and URL-encoded form body, repeated names kept; the scheme, host and path
+// this server sees), independently of package oauth, so that it catches
+// the consumer's mistakes instead of sharing them.
 //
-// The tests use it through net/http/httptest; `applink demo` serves it on
+// Browser plays the person who approves, over HTTP. The tests use the
+// simulated Jira through net/http/httptest; `applink demo` serves it on
 // loopback.
 package jiratest
 
@@ -114,7 +118,8 @@ const (
 	DefaultAccessTokenTTL  = 157680000 * time.Second // 5 years, as Jira says
 )
 
-// New returns a simulated Jira with no consumers and no users.
+// New returns a simulated Jira with no consumers and no users. An unknown
+// Flavor means Server; zero durations take the defaults.
 func New(opts Options) *Jira {
 	j := &Jira{
 		flavor:      opts.Flavor,
