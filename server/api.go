@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/keys"
 )
@@ -125,6 +128,19 @@ type credentials struct {
 	PrivateKeyPEM string `json:"private_key_pem"`
 	AccessToken   string `json:"access_token"`
 	TokenSecret   string `json:"token_secret"`
+}
+
+// String keeps the secrets out of fmt's output.
+func (c credentials) String() string {
+	return "credentials{jira_url: " + c.JiraURL + ", consumer_key: " + c.ConsumerKey + ", secrets: " + redacted + "}"
+}
+
+// Format prints String for every verb.
+func (c credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// MarshalZerologObject logs the credentials without their secrets.
+func (c credentials) MarshalZerologObject(e *zerolog.Event) {
+	e.Str("jira_url", c.JiraURL).Str("consumer_key", c.ConsumerKey).Str("secrets", redacted)
 }
 
 // exportCredentials gathers a link's credentials and writes the export to

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
@@ -275,4 +276,26 @@ func TestCreateLinkGo(t *testing.T) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)
+}
+
+// TestHandshakeJiraDown: Jira's failures map to 502, a timeout to 504,
+// each with the diagnosis in last_error.
+func TestHandshakeJiraDown(t *testing.T) {
+	f := newFixture(t, options{client: &http.Client{Timeout: 300 * time.Millisecond}})
+	f.createLink("prod")
+	for _, tt := range []struct {
+		faults jiratest.Faults
+		status int
+		code   string
+	}{
+		{jiratest.Faults{Status5xx: 503}, http.StatusBadGateway, "server_error"},
+		{jiratest.Faults{Latency: time.Minute}, http.StatusGatewayTimeout, "timeout"},
+	} {
+		f.jira.SetFaults(tt.faults)
+		resp, body := f.api("POST", "/api/links/prod/handshakes", nil)
+		wantError(t, resp, body, tt.status, tt.code)
+		if v := f.getLink("prod"); v.State != "failed" || v.LastError == nil || v.LastError.Code != tt.code {
+			t.Errorf("%s: link %+v", tt.code, v.LastError)
+		}
+	}
 }

@@ -97,6 +97,8 @@ type options struct {
 	onMismatch string
 	// serviceAccount as given to links (defaults by flavor).
 	serviceAccount string
+	// client calls Jira (the server's default when nil).
+	client *http.Client
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -168,6 +170,7 @@ func (f *fixture) start() {
 		AdminToken: adminToken,
 		Logger:     zerolog.New(f.logs).With().Timestamp().Logger(),
 		Now:        f.clock.Now,
+		HTTPClient: f.opts.client,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)

@@ -186,6 +186,12 @@ func TestSecretRedacted(t *testing.T) {
 	if strings.Contains(got, "hunter2") || !strings.Contains(got, redacted) {
 		t.Errorf("secret printed: %s", got)
 	}
+	c := credentials{JiraURL: "https://j", ConsumerKey: "k", PrivateKeyPEM: "pk-hunter2", AccessToken: "at", TokenSecret: "ts-hunter2"}
+	logs.Reset()
+	logger.Info().Interface("c", c).Object("o", c).Msg(fmt.Sprintf("%v %+v %#v %s", c, c, c, c))
+	if strings.Contains(logs.String(), "hunter2") || !strings.Contains(logs.String(), `"consumer_key":"k"`) {
+		t.Errorf("credentials logged: %s", logs.String())
+	}
 	if s.reveal() != "hunter2" {
 		t.Error("reveal")
 	}
