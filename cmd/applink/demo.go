@@ -25,6 +25,7 @@ import (
 // The demo's simulated Jira accounts and consumers.
 const (
 	demoServiceAccount = "svc-jira"
+	demoServiceID      = "5b10ac8d82e05b22cc7d4ef5" // its Cloud account id
 	demoAdmin          = "alex.admin"
 	demoCLIConsumer    = "applink-demo-cli"
 	demoLinkName       = "demo"
@@ -68,14 +69,16 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 	}
 
 	// The simulated Jira, with a service account and a personal admin.
-	flavor := jiratest.Server
+	// The designated service account as people write it: a username on
+	// Server/Data Center, an account id on Cloud (which has no usernames).
+	flavor, designated := jiratest.Server, demoServiceAccount
 	if o.cloud {
-		flavor = jiratest.Cloud
+		flavor, designated = jiratest.Cloud, demoServiceID
 	}
 	jira := jiratest.New(jiratest.Options{Flavor: flavor})
 	svcPass, adminPass := randomPassword(), randomPassword()
 	perms := map[string][]string{demoProject: oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}
-	jira.AddUser(jiratest.User{Name: demoServiceAccount, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5",
+	jira.AddUser(jiratest.User{Name: demoServiceAccount, Key: "JIRAUSER10100", AccountID: demoServiceID,
 		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPass, Permissions: perms})
 	jira.AddUser(jiratest.User{Name: demoAdmin, Key: "JIRAUSER10000", AccountID: "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
 		Email: "alex.admin@example.com", DisplayName: "Alex Admin", Password: adminPass, Permissions: perms})
@@ -136,7 +139,7 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 		ln.Close()
 		return err
 	}
-	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: demoServiceAccount, Environment: "sandbox"})
+	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: designated, Environment: "sandbox"})
 	if err != nil {
 		var se *store.Error
 		if !errors.As(err, &se) || se.Code != store.CodeExists {
@@ -151,9 +154,11 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 		}
 	}
 	serveCtx, stopServe := context.WithCancel(ctx)
-	defer stopServe()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, ln) }()
+	// On every return, stop the service before its log file and store are
+	// closed by the earlier defers.
+	defer func() { stopServe(); <-served }()
 
 	fmt.Fprintf(out, "applink demo: a simulated Jira (%s) and the applink web service, on this machine only.\n\n", flavor)
 	fmt.Fprintf(out, "Simulated Jira   %s\n", jiraURL)
@@ -162,7 +167,7 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 
 	// The walk-through: the whole flow, once right and once wrong.
 	fmt.Fprintf(out, "Walk-through of the handshake (the same code as 'applink authorize'):\n")
-	if err := demoWalkthrough(ctx, out, jiraURL, cliKey, svcPass, adminPass); err != nil {
+	if err := demoWalkthrough(ctx, out, jiraURL, cliKey, designated, svcPass, adminPass); err != nil {
 		return err
 	}
 
@@ -171,24 +176,24 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 	fmt.Fprintf(out, "  2. Open the link %q, press \"Start approval\", and follow \"Go to Jira\" (or send the approval link).\n", demoLinkName)
 	fmt.Fprintf(out, "  3. In Jira log in as %s to see success, or as %s to see the wrong-account warning.\n", demoServiceAccount, demoAdmin)
 	fmt.Fprintf(out, "\nOr in a terminal:\n  applink authorize --jira-url %s --key-dir %s --consumer-key %s --service-account %s --out %s\n",
-		jiraURL, keyDir, demoCLIConsumer, demoServiceAccount, filepath.Join(o.data, "token.json"))
+		jiraURL, keyDir, demoCLIConsumer, designated, filepath.Join(o.data, "token.json"))
 	fmt.Fprintf(out, "\nData and logs: %s\n", o.data)
-	if o.once {
-		return nil
+	if !o.once {
+		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			served <- err // for the deferred wait
+			return err
+		}
 	}
-	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-served:
-		return err
-	}
+	return nil
 }
 
 // demoWalkthrough runs the handshake twice against the simulated Jira: the
 // service account approves, then the personal admin does, and prints what
 // applink says each time.
-func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rsa.PrivateKey, svcPass, adminPass string) error {
+func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rsa.PrivateKey, designated, svcPass, adminPass string) error {
 	consumer, err := oauth.NewConsumer(jiraURL, demoCLIConsumer, key)
 	if err != nil {
 		return err
@@ -206,7 +211,7 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rs
 			return err
 		}
 		fmt.Fprintf(out, "    approval           ok (verification code received)\n")
-		res, err := consumer.Complete(ctx, rt, verifier, demoServiceAccount)
+		res, err := consumer.Complete(ctx, rt, verifier, designated)
 		if err != nil {
 			return err
 		}
@@ -223,7 +228,7 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rs
 			}
 			continue
 		}
-		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", demoServiceAccount)
+		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", designated)
 		rep, err := consumer.CheckPermissions(ctx, res.AccessToken.Token, demoProject, oauth.SyncPermissions)
 		if err != nil {
 			return err
