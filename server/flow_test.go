@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -420,7 +421,7 @@ func TestApprovalPage(t *testing.T) {
 	h := f.startHandshake("prod")
 	resp, body := f.get(h.ApprovalURL, nil)
 	wantStatus(t, resp, body, http.StatusOK)
-	page := string(body)
+	page := html.UnescapeString(string(body))
 	wantContains(t, page, f.jiraSrv.URL, "Log in as svc-jira, not as yourself", "private", "Continue to Jira",
 		`href="`+h.AuthorizeURL+`"`)
 	// The warning comes before the way to Jira.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -38,7 +39,7 @@ func TestUIFlow(t *testing.T) {
 	resp, page = b.get("/links/prod")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
 	v := f.getLink("prod")
-	wantContains(t, page, "Keys made", "Link configured in Jira", "Approved in Jira", "Identity checked",
+	wantContains(t, html.UnescapeString(page), "Keys made", "Link configured in Jira", "Approved in Jira", "Identity checked",
 		v.AppLink.ConsumerKey, v.AppLink.PublicKeyFingerprint, "BEGIN PUBLIC KEY", v.AppLink.CallbackURL,
 		v.AppLink.RequestTokenURL, v.AppLink.AccessTokenURL, v.AppLink.AuthorizeURL,
 		`data-copy="cfg-public-key"`, "Start approval", "Atlassian product")
