@@ -87,12 +87,7 @@ func (s *Server) apiListLinks(w http.ResponseWriter, r *http.Request) {
 
 // apiGetLink is GET /api/links/{name}.
 func (s *Server) apiGetLink(w http.ResponseWriter, r *http.Request) {
-	l, err := s.getLink(r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.linkView(l)
+	v, err := s.Link(r.PathValue("name"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

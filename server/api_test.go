@@ -276,6 +276,13 @@ func TestCreateLinkGo(t *testing.T) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)
+	got, err := f.srv.Link("demo")
+	if err != nil || got.AppLink != v.AppLink {
+		t.Errorf("Link = %+v, %v", got, err)
+	}
+	if _, err := f.srv.Link("nope"); !errors.As(err, &e) || e.Code != CodeNotFound {
+		t.Errorf("Link(nope) = %v", err)
+	}
 }
 
 // TestHandshakeJiraDown: Jira's failures map to 502, a timeout to 504,

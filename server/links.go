@@ -269,6 +269,17 @@ func (s *Server) appLinkConfig(l *store.Link) (*keys.AppLinkConfig, error) {
 	return cfg, nil
 }
 
+// Link returns the view of a link, as GET /api/links/{name} does: an
+// *Error with CodeNotFound when there is none. `applink demo` uses it to
+// register an existing link in a fresh simulated Jira.
+func (s *Server) Link(name string) (*LinkView, error) {
+	l, err := s.getLink(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.linkView(l)
+}
+
 // linkView returns the view of a link.
 func (s *Server) linkView(l *store.Link) (*LinkView, error) {
 	cfg, err := s.appLinkConfig(l)
