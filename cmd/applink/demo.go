@@ -140,18 +140,19 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 		return err
 	}
 	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: designated, Environment: "sandbox"})
-	if err != nil {
-		var se *store.Error
-		if !errors.As(err, &se) || se.Code != store.CodeExists {
-			ln.Close()
-			return err
-		}
+	var se *store.Error
+	if errors.As(err, &se) && se.Code == store.CodeExists {
+		// A demo run again on the same --data: the link is kept, and the
+		// new simulated Jira needs its consumer again.
+		link, err = srv.Link(demoLinkName)
 	}
-	if link != nil {
-		if err := jira.AddConsumer(link.AppLink.ConsumerKey, link.AppLink.ConsumerName, []byte(link.AppLink.PublicKey), ""); err != nil {
-			ln.Close()
-			return err
-		}
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := jira.AddConsumer(link.AppLink.ConsumerKey, link.AppLink.ConsumerName, []byte(link.AppLink.PublicKey), ""); err != nil {
+		ln.Close()
+		return err
 	}
 	serveCtx, stopServe := context.WithCancel(ctx)
 	served := make(chan error, 1)

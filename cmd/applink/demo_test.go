@@ -52,6 +52,10 @@ func TestDemoOnce(t *testing.T) {
 			if bytes.Contains(logData, []byte(m[1])) {
 				t.Error("the log holds the admin token")
 			}
+			// Run again on the same folder: the link is kept and works.
+			if again := runCmd(t, "", args...); again.code != exitOK || !strings.Contains(again.stdout, m[1]) {
+				t.Errorf("second run on the same data: exit %d, stderr:\n%s", again.code, again.stderr)
+			}
 		})
 	}
 }

@@ -43,8 +43,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	if o.publicURL != "" {
 		u, err := url.Parse(o.publicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageError(e, fs, "--public-url must be an absolute http(s) URL such as https://applink.example.com")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return usageError(e, fs, "--public-url must be an absolute http(s) URL without a path, such as https://applink.example.com")
 		}
 		o.publicURL = strings.TrimRight(o.publicURL, "/")
 	}
