@@ -118,6 +118,10 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	rt, err := consumer.RequestToken(ctx, callbackURL)
 	if err != nil {
 		printError(e.stderr, cmd, err)
+		var oe *oauth.Error
+		if errors.As(err, &oe) && oe.Code == oauth.CodeSignatureInvalid {
+			fmt.Fprintf(e.stderr, "  this private key's public key: %s (the Application Link's must be the same)\n", keys.Fingerprint(&key.PublicKey))
+		}
 		return exitFailure
 	}
 	if cb != nil {

@@ -332,7 +332,7 @@ func TestAuthorizeFailures(t *testing.T) {
 			if err := j.AddConsumer("my-integration", "x", pub, ""); err != nil {
 				t.Fatal(err)
 			}
-		}, "my-integration", nil, "[signature_invalid]"},
+		}, "my-integration", nil, "this private key's public key: SHA256:"},
 		{"unknown consumer key", nil, "no-such-key", nil, "[consumer_key_unknown]"},
 		{"clock skew", func(j *fakeJira) { j.SetFaults(jiratest.Faults{ClockOffset: time.Hour}) }, "my-integration", nil, "[timestamp_refused]"},
 		{"SSO page", func(j *fakeJira) { j.SetFaults(jiratest.Faults{SSOPage: true}) }, "my-integration", nil, "[html_page]"},

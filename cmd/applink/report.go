@@ -22,10 +22,14 @@ func printError(w io.Writer, cmd string, err error) {
 		if oe.Hint != "" {
 			fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
 		}
-		if oe.SignatureBaseString != "" {
-			fmt.Fprintf(w, "  Jira signed:   %s\n", oe.SignatureBaseString)
+		switch {
+		case oe.SignatureBaseString == "":
+		case oe.SignatureBaseString == oe.ExpectedBaseString:
+			fmt.Fprintf(w, "  base string (the same at Jira and here): %s\n", oe.SignatureBaseString)
+		default:
+			fmt.Fprintf(w, "  Jira's base string:    %s\n", oe.SignatureBaseString)
 			if oe.ExpectedBaseString != "" {
-				fmt.Fprintf(w, "  applink signed: %s\n", oe.ExpectedBaseString)
+				fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
 			}
 		}
 	case errors.As(err, &ke):
