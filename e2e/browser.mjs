@@ -179,8 +179,15 @@ async function step(name, fn) {
 // label) and returns Jira's authorize URL and applink's approval link.
 async function startApproval(page, label) {
   await page.goto(`${cfg.app}/links/${LINK}`);
+  // The form posts and is redirected back to this same page: wait for the
+  // new page, not the one already shown.
+  const reloaded = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === "GET" &&
+    r.url().startsWith(`${cfg.app}/links/${LINK}`), { timeout: WAIT_MS }).catch(() => null);
   await page.getByRole("button", { name: label, exact: true }).click();
-  await arrive(page, onApp(`/links/${LINK}`), "the link page");
+  if (!(await reloaded)) {
+    fail(`"${label}" did not lead back to the link page; the browser is on ${page.url()}, which says ${await pageSays(page)}`);
+  }
+  await page.waitForLoadState();
   const go = await visible(page.getByRole("link", { name: "Go to Jira" }), '"Go to Jira"');
   const authorize = await go.getAttribute("href");
   if (!authorize.startsWith(`${cfg.jira}/plugins/servlet/oauth/authorize?oauth_token=`)) {
