@@ -259,3 +259,24 @@ func TestUISessionOtherKeys(t *testing.T) {
 		t.Errorf("status %d", resp.StatusCode)
 	}
 }
+
+// TestDashboardNotesKeptToken: after a denied re-approval the link is
+// "denied", and the dashboard says that the token approved earlier still
+// works.
+func TestDashboardNotesKeptToken(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	b := f.newBrowser()
+	b.signIn()
+	if _, page := b.get("/"); strings.Contains(page, "the token approved earlier still works") {
+		t.Error("an authorized link carries the kept-token note")
+	}
+	h = f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
+	_, page := b.get("/")
+	if !strings.Contains(page, "Denied") || !strings.Contains(page, "the token approved earlier still works") {
+		t.Errorf("dashboard after a denied re-approval lacks the state or the note:\n%s", page)
+	}
+}
