@@ -151,7 +151,7 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	case verifier == "denied":
 		return nil, &Error{Code: CodeDenied, Step: step, URL: where,
 			Message: "the approval was denied in Jira (someone clicked Deny)",
-			Hint:    "start again and click Allow, logged in to Jira as the service account"}
+			Hint:    "if that was a mistake, ask for a new approval (applink authorize, or Start approval in the applink web service) and click Allow, logged in to Jira as the service account"}
 	case verifier == "":
 		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
 			Message: "no verification code", Hint: "give the code Jira showed after Allow, or use the callback"}

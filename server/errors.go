@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
@@ -101,7 +103,7 @@ func asError(err error) *Error {
 	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
-		return &Error{Code: string(oe.Code), Message: oe.Message, Hint: oe.Hint, Err: err}
+		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: oe.Hint, Err: err}
 	}
 	var se *store.Error
 	if errors.As(err, &se) {
@@ -203,4 +205,14 @@ func logOAuthError(ev *zerolog.Event, err error) *zerolog.Event {
 		ev = ev.Int64("clock_skew_seconds", oe.ClockSkew)
 	}
 	return ev
+}
+
+// upperFirst capitalises a message's first letter: package oauth writes
+// messages in Go's lower-case error style, pages show sentences.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsLower(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
