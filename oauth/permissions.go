@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -92,6 +93,16 @@ func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project st
 	}
 	path += "permissions=" + strings.Join(escaped, ",")
 	body, err := c.Get(ctx, token, path, step)
+	var e *Error
+	if err != nil && project != "" && errors.As(err, &e) && e.Code == CodeNotFound {
+		// Jira answers 404 for a project that does not exist or that the
+		// token's account cannot see: that is the likely cause here, not a
+		// wrong base URL (the handshake already reached Jira).
+		e2 := *e
+		e2.Message = fmt.Sprintf("Jira knows no project %q, or the approving account cannot see it", project)
+		e2.Hint = "check the project key (as in issue keys, e.g. ABC for ABC-123), and give the service account Browse Projects on it"
+		return nil, &e2
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,7 @@ type authorizedAs struct {
 
 type authorizeOptions struct {
 	jiraURL, keyDir, privateKey, consumerKey, serviceAccount string
-	listen, out                                              string
+	listen, out, projects                                    string
 	oob                                                      bool
 	timeout                                                  time.Duration
 }
@@ -64,6 +65,7 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to receive Jira's redirect on (http://ADDR/callback)")
 	fs.BoolVar(&o.oob, "oob", false, "no redirect: type the verification code Jira shows")
 	fs.StringVar(&o.out, "out", "", "file to write the token to as JSON (mode 0600); standard output when empty")
+	fs.StringVar(&o.projects, "projects", "", "comma-separated project keys: after approval, check that the account holds an issue sync's permissions on each")
 	fs.DurationVar(&o.timeout, "timeout", oauth.RequestTokenLifetime, "give up after this long (the life of a request token)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -174,7 +176,50 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	if !res.AccessToken.ExpiresAt.IsZero() {
 		fmt.Fprintf(e.stderr, "The token expires %s.\n", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
 	}
+	if o.projects != "" && !checkPermissions(ctx, consumer, res, o.projects, e) {
+		return exitPermissions
+	}
 	return exitOK
+}
+
+// checkPermissions reports, for each project, which of an issue sync's
+// permissions the approver lacks, and the global ones. It returns whether
+// nothing is missing.
+func checkPermissions(ctx context.Context, c *oauth.Consumer, res *oauth.Result, projects string, e env) bool {
+	ok := true
+	fmt.Fprintf(e.stderr, "\nPermissions of %s for an issue sync:\n", res.Approver)
+	line := func(scope string, rep *oauth.PermissionReport, err error) {
+		switch {
+		case err != nil:
+			ok = false
+			var oe *oauth.Error
+			if errors.As(err, &oe) {
+				fmt.Fprintf(e.stderr, "  %-10s cannot check: %s [%s]\n  %-10s what to do: %s\n", scope, oe.Message, oe.Code, "", oe.Hint)
+			} else {
+				fmt.Fprintf(e.stderr, "  %-10s cannot check: %v\n", scope, err)
+			}
+		case rep.OK():
+			fmt.Fprintf(e.stderr, "  %-10s ok (%s)\n", scope, strings.Join(rep.Have, ", "))
+		default:
+			ok = false
+			fmt.Fprintf(e.stderr, "  %-10s MISSING %s\n", scope, strings.Join(rep.Missing, ", "))
+			if slices.Contains(rep.Missing, "MODIFY_REPORTER") {
+				fmt.Fprintf(e.stderr, "  %-10s (without MODIFY_REPORTER the sync fails with \"Field 'reporter' cannot be set\")\n", "")
+			}
+		}
+	}
+	for p := range strings.SplitSeq(projects, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			rep, err := c.CheckPermissions(ctx, res.AccessToken.Token, p, oauth.SyncPermissions)
+			line(p, rep, err)
+		}
+	}
+	rep, err := c.CheckPermissions(ctx, res.AccessToken.Token, "", oauth.GlobalSyncPermissions)
+	line("global", rep, err)
+	if !ok {
+		fmt.Fprintf(e.stderr, "Grant what is missing to %s in the projects' permission schemes (global ones: System > Global permissions), then run this check again.\n", res.Approver)
+	}
+	return ok
 }
 
 // writeToken writes the token JSON to --out (0600, atomic) or to standard

@@ -12,7 +12,8 @@
 //	applink demo
 //
 // Exit codes: 0 success, 1 failure, 2 usage error, 3 approved by someone
-// other than the designated service account.
+// other than the designated service account, 4 approved by it but lacking
+// permissions on a project named with --projects.
 package main
 
 import (
@@ -32,6 +33,9 @@ const (
 	exitFailure  = 1
 	exitUsage    = 2
 	exitMismatch = 3
+	// exitPermissions: approved by the service account, but it lacks
+	// permissions on a project named with --projects.
+	exitPermissions = 4
 )
 
 func main() {

@@ -480,3 +480,42 @@ func TestKeysAndConfig(t *testing.T) {
 		t.Errorf("config with ftp URL: exit %d, want 1", res.code)
 	}
 }
+
+func TestAuthorizeChecksPermissions(t *testing.T) {
+	dir, k := keyDir(t)
+	j := newJira(t, jiratest.Server, &k.PublicKey)
+	partial := []string{"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "TRANSITION_ISSUES",
+		"ASSIGN_ISSUES", "ASSIGNABLE_USER", "LINK_ISSUES", "SCHEDULE_ISSUES", "MANAGE_SPRINTS_PERMISSION", "ADD_COMMENTS"}
+	j.AddUser(jiratest.User{Name: svcUser, Key: "JIRAUSER10100", Email: "svc@example.com", DisplayName: "Service Account", Password: svcPass,
+		Permissions: map[string][]string{
+			"ABC": {"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "TRANSITION_ISSUES", "ASSIGN_ISSUES", "ASSIGNABLE_USER",
+				"LINK_ISSUES", "MODIFY_REPORTER", "SCHEDULE_ISSUES", "MANAGE_SPRINTS_PERMISSION", "ADD_COMMENTS"},
+			"DEF": partial,
+			"":    {"USER_PICKER"},
+		}})
+	tests := []struct {
+		projects string
+		code     int
+		want     []string
+	}{
+		{"ABC", exitOK, []string{"ABC        ok (BROWSE_PROJECTS", "global     ok (USER_PICKER)"}},
+		{"ABC, DEF", exitPermissions, []string{"DEF        MISSING MODIFY_REPORTER", "Field 'reporter' cannot be set", "Grant what is missing"}},
+		{"ABC,NOPE", exitPermissions, []string{"NOPE       cannot check", `no project "NOPE"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.projects, func(t *testing.T) {
+			authURL, done := startAuthorize(t, "", "--jira-url", j.srv.URL, "--key-dir", dir, "--consumer-key", "my-integration",
+				"--service-account", svcUser, "--out", filepath.Join(t.TempDir(), "t.json"), "--projects", tc.projects)
+			approveAndCallback(t, authURL, svcUser, svcPass, true)
+			res := <-done
+			if res.code != tc.code {
+				t.Fatalf("exit = %d, want %d; stderr:\n%s", res.code, tc.code, res.stderr)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(res.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+				}
+			}
+		})
+	}
+}
