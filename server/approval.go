@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -98,6 +99,10 @@ type callbackPage struct {
 // Longest oauth_token and oauth_verifier accepted at the callback.
 const maxCallbackParam = 512
 
+// completeTimeout bounds the work after a callback: the access-token
+// exchange and the identity check, each bounded by the consumer's timeout.
+const completeTimeout = 2*oauth.DefaultTimeout + 10*time.Second
+
 // pageCallback is GET /oauth/callback?oauth_token=T&oauth_verifier=V,
 // where Jira sends the approver's browser. Only a handshake applink
 // started, not used yet and younger than 10 minutes is completed; anything
@@ -144,7 +149,11 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	out, err := s.complete(ctx, h, verifier)
+	// The handshake is taken: finish it even if the approver's browser
+	// goes away meanwhile, or the approval would be lost.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+	defer cancel()
+	out, err := s.complete(cctx, h, verifier)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

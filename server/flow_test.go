@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"github.com/applink/applink/oauth"
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -164,7 +166,9 @@ func TestFlowWrongApproverReject(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusForbidden)
 	wantContains(t, string(body), "Approved by the wrong account", "threw it away", "Alice Admin (alice)")
 	v := f.getLink("prod")
-	if v.State != "failed" || v.LastError == nil || v.LastError.Code != "wrong_approver" {
+	// The good token still works, so the link stays authorized; last_error
+	// tells what became of the new attempt.
+	if v.State != "authorized" || v.LastError == nil || v.LastError.Code != "wrong_approver" {
 		t.Fatalf("state %s, last_error %+v", v.State, v.LastError)
 	}
 	if v.AuthorizedAs == nil || v.AuthorizedAs.Name != svcName || !*v.ServiceAccountMatch || !v.AuthorizedAt.Equal(*approvedAt) {
@@ -227,8 +231,11 @@ func TestCallbackExpired(t *testing.T) {
 	if got := f.jiraHits.Load(); got != hits {
 		t.Errorf("Jira was called %d times", got-hits)
 	}
-	if after := f.getLink("prod"); after.State != before.State || after.AuthorizedAs != nil {
-		t.Errorf("link changed: %+v", after)
+	// The record is not changed, but the link now reads as failed: its
+	// request token has expired.
+	if after := f.getLink("prod"); before.State != "awaiting_approval" || after.State != "failed" ||
+		after.LastError == nil || after.LastError.Code != "request_expired" || after.AuthorizedAs != nil {
+		t.Errorf("link after expiry: %+v (before: %s)", after, before.State)
 	}
 	// Pruned now: a second delivery is unknown, still without Jira.
 	resp, body = f.get(cb, nil)
@@ -436,5 +443,87 @@ func TestApprovalPage(t *testing.T) {
 	// The access log hides approval ids.
 	if id := strings.TrimPrefix(h.ApprovalURL, f.app.URL+"/approve/"); strings.Contains(f.logs.String(), id) {
 		t.Error("the approval id is in the log")
+	}
+}
+
+// TestExpiredReapprovalKeepsAuthorized: a link with a token whose new
+// handshake nobody completes is authorized again once the request token
+// has expired, with request_expired as last_error.
+func TestExpiredReapprovalKeepsAuthorized(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	f.startHandshake("prod")
+	if v := f.getLink("prod"); v.State != "awaiting_approval" {
+		t.Fatalf("during the new handshake: state %s", v.State)
+	}
+	f.clock.Advance(oauth.RequestTokenLifetime)
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.LastError == nil || v.LastError.Code != "request_expired" || v.AuthorizedAs == nil {
+		t.Errorf("after the request token expired: state %s, last_error %+v, authorized_as %+v", v.State, v.LastError, v.AuthorizedAs)
+	}
+}
+
+// TestCallbackSurvivesBrowserLeaving: the approver's browser going away
+// while applink exchanges the token does not lose the approval.
+func TestCallbackSurvivesBrowserLeaving(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	u, err := url.Parse(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the browser is gone before applink even starts
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, u.RequestURI(), nil)
+	f.srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.AuthorizedAs == nil || v.AuthorizedAs.Name != svcName {
+		t.Errorf("after a callback whose browser left: state %s, authorized_as %+v, last_error %+v", v.State, v.AuthorizedAs, v.LastError)
+	}
+}
+
+// failMyself is a transport that answers 500 for /rest/api/2/myself and
+// passes everything else to Jira.
+type failMyself struct{}
+
+func (failMyself) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == oauth.MyselfPath {
+		return &http.Response{StatusCode: http.StatusInternalServerError, Status: "500 Internal Server Error",
+			Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("boom")), Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestMyselfFailureKeepsUnverifiedToken: when Jira issues the token but
+// cannot say who approved it, the token is kept with a warning (warn), or
+// thrown away (reject).
+func TestMyselfFailureKeepsUnverifiedToken(t *testing.T) {
+	for _, policy := range []string{MismatchWarn, MismatchReject} {
+		t.Run(policy, func(t *testing.T) {
+			f := newFixture(t, options{onMismatch: policy, client: &http.Client{Transport: failMyself{}, Timeout: 10 * time.Second}})
+			f.createLink("prod")
+			h := f.startHandshake("prod")
+			f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+			v := f.getLink("prod")
+			if v.LastError == nil || v.LastError.Code != "server_error" {
+				t.Errorf("last_error = %+v, want server_error", v.LastError)
+			}
+			resp, body := f.api(http.MethodGet, "/api/links/prod/credentials", nil)
+			if policy == MismatchReject {
+				if v.State != "failed" || resp.StatusCode != http.StatusConflict {
+					t.Errorf("reject: state %s, credentials status %d", v.State, resp.StatusCode)
+				}
+				return
+			}
+			if v.State != "authorized" || v.AuthorizedAs != nil || v.ServiceAccountMatch != nil ||
+				len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "could not ask Jira who approved") {
+				t.Errorf("warn: state %s, authorized_as %+v, match %v, warnings %q", v.State, v.AuthorizedAs, v.ServiceAccountMatch, v.Warnings)
+			}
+			wantStatus(t, resp, body, http.StatusOK)
+		})
 	}
 }

@@ -75,7 +75,7 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		}
 		logOAuthError(s.audit(ctx, "handshake_failed", name), err).Msg("Jira refused the request token")
 		if _, uerr := s.updateLink(name, func(l *store.Link) error {
-			l.State = store.StateFailed
+			l.State = stateAfterFailure(l, store.StateFailed)
 			l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
 			return nil
 		}); uerr != nil {
@@ -125,6 +125,17 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}, nil
 }
 
+// stateAfterFailure is the state of a link whose latest handshake failed,
+// was denied or was rejected: a link that keeps a token approved earlier
+// stays authorized (that token still works; last_error tells what became
+// of the new attempt), any other link takes state.
+func stateAfterFailure(l *store.Link, state string) string {
+	if l.AuthorizedAt != nil {
+		return store.StateAuthorized
+	}
+	return state
+}
+
 // expired reports whether a pending handshake is too old to use.
 func (s *Server) expired(h *store.Handshake) bool {
 	now := s.now()
@@ -165,6 +176,11 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, rt, verifier, l.ServiceAccount)
 	out := &outcome{Link: l}
 	switch {
+	case err != nil && res != nil && res.AccessToken != nil && s.onMismatch != MismatchReject:
+		// Jira issued the token, but who approved it is unknown (myself
+		// failed). Keep it, as the CLI does, and say that it is unchecked.
+		return s.saveUnverified(ctx, l, res, err)
+
 	case err != nil:
 		e := asError(err)
 		if e.Code == CodeInternal {
@@ -181,7 +197,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		}
 		ev.Msg("handshake did not complete")
 		out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-			l.State = state
+			l.State = stateAfterFailure(l, state)
 			l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
 			return nil
 		})
@@ -200,7 +216,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 			Str("service_account", l.ServiceAccount).Str("policy", MismatchReject).
 			Msg("token approved by the wrong account: rejected")
 		out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-			l.State = store.StateFailed
+			l.State = stateAfterFailure(l, store.StateFailed)
 			l.LastError = &store.ErrorInfo{Code: out.Err.Code, Message: out.Err.Message, Hint: out.Err.Hint}
 			return nil
 		})
@@ -211,33 +227,14 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	if !res.Match && out.Warning == "" {
 		out.Warning = oauth.MismatchWarning(res.Approver, l.ServiceAccount)
 	}
-	approvedAt := res.ApprovedAt
-	if approvedAt.IsZero() {
-		approvedAt = s.now()
-	}
-	approvedAt = approvedAt.UTC()
 	at := res.AccessToken
 	out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-		if err := s.store.SaveToken(l.Name, &store.Token{
-			AccessToken:            at.Token.Token,
-			TokenSecret:            at.Secret,
-			SessionHandle:          at.SessionHandle,
-			ExpiresAt:              at.ExpiresAt.UTC(),
-			AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(),
-			ApprovedAt:             approvedAt,
-		}); err != nil {
+		if err := s.keepToken(l, at, res.ApprovedAt); err != nil {
 			return err
 		}
 		match := res.Match
-		l.State = store.StateAuthorized
 		l.AuthorizedAs = res.Approver
 		l.ServiceAccountMatch = &match
-		l.AuthorizedAt = &approvedAt
-		l.TokenExpiresAt = nil
-		if !at.ExpiresAt.IsZero() {
-			t := at.ExpiresAt.UTC()
-			l.TokenExpiresAt = &t
-		}
 		l.Warnings = []string{}
 		if out.Warning != "" {
 			l.Warnings = append(l.Warnings, out.Warning)
@@ -257,4 +254,57 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 			Msg("token approved by the wrong account: kept with a warning")
 	}
 	return out, nil
+}
+
+// saveUnverified keeps a token whose approver Jira did not name (the
+// identity check failed), with a warning and the failure as last_error.
+func (s *Server) saveUnverified(ctx context.Context, l *store.Link, res *oauth.Result, cause error) (*outcome, error) {
+	e := asError(cause)
+	warning := "applink could not ask Jira who approved this token (" + e.Message + "), so it does not know whether " +
+		l.ServiceAccount + " approved it. Check it before the integration uses the token: start a new approval once Jira answers again, " +
+		"or look in Jira (Profile > Tools > View OAuth Access Tokens) as " + l.ServiceAccount + "."
+	at := res.AccessToken
+	link, err := s.updateLink(l.Name, func(l *store.Link) error {
+		if err := s.keepToken(l, at, res.ApprovedAt); err != nil {
+			return err
+		}
+		l.AuthorizedAs, l.ServiceAccountMatch = nil, nil
+		l.Warnings = []string{warning}
+		l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	logOAuthError(s.audit(ctx, "approved_unverified", l.Name), cause).
+		Str("service_account", l.ServiceAccount).Msg("token approved, but who approved it is unknown")
+	return &outcome{Link: link, Approved: true, Warning: warning}, nil
+}
+
+// keepToken saves a link's new access token and records it in the link:
+// authorized, when (approvedAt, now when zero), until when. The caller sets
+// who approved it.
+func (s *Server) keepToken(l *store.Link, at *oauth.AccessToken, approvedAt time.Time) error {
+	if approvedAt.IsZero() {
+		approvedAt = s.now()
+	}
+	approvedAt = approvedAt.UTC()
+	if err := s.store.SaveToken(l.Name, &store.Token{
+		AccessToken:            at.Token.Token,
+		TokenSecret:            at.Secret,
+		SessionHandle:          at.SessionHandle,
+		ExpiresAt:              at.ExpiresAt.UTC(),
+		AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(),
+		ApprovedAt:             approvedAt,
+	}); err != nil {
+		return err
+	}
+	l.State = store.StateAuthorized
+	l.AuthorizedAt = &approvedAt
+	l.TokenExpiresAt = nil
+	if !at.ExpiresAt.IsZero() {
+		t := at.ExpiresAt.UTC()
+		l.TokenExpiresAt = &t
+	}
+	return nil
 }

@@ -260,9 +260,9 @@ func TestUISessionOtherKeys(t *testing.T) {
 	}
 }
 
-// TestDashboardNotesKeptToken: after a denied re-approval the link is
-// "denied", and the dashboard says that the token approved earlier still
-// works.
+// TestDashboardNotesKeptToken: while a re-approval is pending the
+// dashboard says that the token approved earlier still works; after a Deny
+// the link is authorized again, with the denial shown.
 func TestDashboardNotesKeptToken(t *testing.T) {
 	f := newFixture(t, options{})
 	f.createLink("prod")
@@ -274,9 +274,12 @@ func TestDashboardNotesKeptToken(t *testing.T) {
 		t.Error("an authorized link carries the kept-token note")
 	}
 	h = f.startHandshake("prod")
+	if _, page := b.get("/"); !strings.Contains(page, "Waiting for approval") || !strings.Contains(page, "the token approved earlier still works") {
+		t.Errorf("dashboard during a re-approval lacks the state or the note:\n%s", page)
+	}
 	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
 	_, page := b.get("/")
-	if !strings.Contains(page, "Denied") || !strings.Contains(page, "the token approved earlier still works") {
-		t.Errorf("dashboard after a denied re-approval lacks the state or the note:\n%s", page)
+	if !strings.Contains(page, "Authorized") || !strings.Contains(page, "denied") {
+		t.Errorf("dashboard after a denied re-approval lacks the state or the denial:\n%s", page)
 	}
 }

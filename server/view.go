@@ -16,7 +16,10 @@ type LinkView struct {
 	ServiceAccount string `json:"service_account"`
 	Environment    string `json:"environment"`
 	// State is one of "new", "awaiting_approval", "authorized", "denied",
-	// "failed": the outcome of the latest handshake.
+	// "failed". A link that keeps a token stays "authorized" when a later
+	// handshake fails, is denied or expires (last_error says so); it is
+	// "awaiting_approval" while a handshake is pending, for at most the 10
+	// minutes of a request token.
 	State   string      `json:"state"`
 	AppLink AppLinkView `json:"applink"`
 	// AuthorizedAs, ServiceAccountMatch, AuthorizedAt and TokenExpiresAt
@@ -93,6 +96,14 @@ func (s *Server) view(l *store.Link, cfg *keys.AppLinkConfig) *LinkView {
 	}
 	if e := l.LastError; e != nil {
 		v.LastError = &ErrorView{Code: e.Code, Message: e.Message, Hint: e.Hint}
+	}
+	// A handshake nobody completed ends when its request token expires,
+	// whether or not anyone opens applink then: the state is derived here.
+	if l.State == store.StateAwaitingApproval && !s.now().Before(l.UpdatedAt.Add(oauth.RequestTokenLifetime)) {
+		v.State = stateAfterFailure(l, store.StateFailed)
+		v.LastError = &ErrorView{Code: string(oauth.CodeRequestExpired),
+			Message: "Nobody approved within 10 minutes, so the approval request expired.",
+			Hint:    "Start a new approval and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
 	}
 	if t := l.TokenExpiresAt; t != nil && !s.now().Before(*t) {
 		v.Warnings = append(v.Warnings, "The access token expired on "+t.UTC().Format(timeLayout)+
