@@ -14,8 +14,14 @@ type Result struct {
 	Approver       *Identity
 	ServiceAccount string
 	Match          bool
-	// Warning is empty when Match is true; otherwise it is the mismatch
-	// warning of MismatchWarning.
+	// Unverified is true when Jira's answer does not include the field the
+	// service account is written in (an email address Cloud hides, an
+	// account id on Server/Data Center, a username on Cloud), so applink
+	// cannot tell whether the approver is the service account. Match is
+	// then false, and it is not a mismatch.
+	Unverified bool
+	// Warning is empty when Match is true; it is UnverifiedWarning's text
+	// when Unverified is true, and MismatchWarning's otherwise.
 	Warning    string
 	ApprovedAt time.Time
 }
@@ -36,8 +42,13 @@ func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, ser
 		return res, err
 	}
 	res.Approver = id
-	res.Match = id.Matches(serviceAccount)
-	if !res.Match {
+	switch id.Compare(serviceAccount) {
+	case VerdictMatch:
+		res.Match = true
+	case VerdictUnverifiable:
+		res.Unverified = true
+		res.Warning = UnverifiedWarning(id, serviceAccount)
+	default:
 		res.Warning = MismatchWarning(id, serviceAccount)
 	}
 	return res, nil
@@ -66,6 +77,66 @@ func MismatchWarning(approver *Identity, serviceAccount string) string {
 		fmt.Sprintf("  2. Revoke the token approved by %s: on Jira Server/Data Center, logged in as that "+
 			"account, Profile > Tools > View OAuth Access Tokens; on Jira Cloud, account settings > "+
 			"Connected apps.", who),
+	}
+	return strings.Join(lines, "\n")
+}
+
+// UnverifiedWarning is the notice shown when Jira's answer about the
+// approver lacks the field the service account is written in, so applink
+// can neither confirm nor deny that the approver is the service account
+// (Compare's VerdictUnverifiable). Unlike MismatchWarning it never says the
+// wrong account approved. It starts with "CHECK:", says which field Jira
+// did not show and why (Jira Cloud hides email addresses by the user's
+// privacy settings and has no usernames or user keys; Server/Data Center
+// has no account ids), what to designate the service account by instead
+// (the approver's account id on Cloud, its username on Server/Data
+// Center), and the fix for the case that the approver is not the service
+// account. Several lines, no trailing newline.
+func UnverifiedWarning(approver *Identity, serviceAccount string) string {
+	who := approver.String()
+	sa := fmt.Sprintf("%q", short(serviceAccount, 80))
+	if strings.TrimSpace(serviceAccount) == "" {
+		sa = "the integration's service account (none was named)"
+	}
+	var missing, why string
+	switch designation(strings.TrimSpace(serviceAccount)) {
+	case byEmail:
+		missing = "email address"
+		why = "Jira can hide email addresses: Jira Cloud does so by each user's privacy settings."
+		if approver != nil && approver.AccountID != "" {
+			why = "Jira Cloud hides email addresses by each user's privacy settings, and it has no " +
+				"usernames: it names people by account id."
+		}
+	case byAccountID:
+		missing = "account id"
+		why = "Account ids are Jira Cloud's; Jira Server and Data Center do not have them."
+	default:
+		missing = "username or user key"
+		why = "Jira Cloud has no usernames or user keys; it names people by account id."
+	}
+	var use []string
+	if approver != nil && approver.AccountID != "" {
+		use = append(use, fmt.Sprintf("on Jira Cloud, its account id; the approver's is %s", short(approver.AccountID, 80)))
+	}
+	if approver != nil && approver.Name != "" {
+		use = append(use, fmt.Sprintf("on Jira Server/Data Center, its username; the approver's is %s", short(approver.Name, 80)))
+	}
+	if len(use) == 0 {
+		use = append(use, "on Jira Cloud its account id, on Jira Server/Data Center its username")
+	}
+	lines := []string{
+		fmt.Sprintf("CHECK: applink cannot confirm that %s is the service account %s: "+
+			"Jira does not show the approver's %s.", who, sa, missing),
+		why,
+		"This does not mean the wrong account approved; applink cannot tell either way.",
+		"To check:",
+		fmt.Sprintf("  1. Designate the service account by what Jira shows: %s. "+
+			"If %s is the service account, designate it that way and applink can compare them.",
+			strings.Join(use, "; "), who),
+		fmt.Sprintf("  2. If %s is not the service account, fix it as for a wrong approver: authorize again "+
+			"in a private/incognito browser window, logged in to Jira as %s, and revoke this token: "+
+			"on Jira Server/Data Center, logged in as %s, Profile > Tools > View OAuth Access Tokens; "+
+			"on Jira Cloud, account settings > Connected apps.", who, sa, who),
 	}
 	return strings.Join(lines, "\n")
 }

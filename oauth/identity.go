@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -61,6 +62,129 @@ func (id *Identity) Matches(serviceAccount string) bool {
 	}
 	return sa == id.AccountID || sa == id.Key ||
 		strings.EqualFold(sa, id.Name) || strings.EqualFold(sa, id.Email)
+}
+
+// Verdict is what comparing an approver with the designated service
+// account concludes.
+type Verdict int
+
+const (
+	// VerdictMismatch: Jira's answer holds the field the service account is
+	// written in (or the service account is empty) and it names someone
+	// else.
+	VerdictMismatch Verdict = iota
+	// VerdictMatch: the approver is the service account.
+	VerdictMatch
+	// VerdictUnverifiable: Jira's answer lacks the field the service account
+	// is written in (an email address hidden by Cloud's privacy settings, an
+	// account id on Server/Data Center, a username or user key on Cloud), so
+	// nobody can tell from it whether the approver is the service account.
+	VerdictUnverifiable
+)
+
+// String is "match", "mismatch" or "unverifiable" (or "Verdict(n)" for a
+// value that is none of them).
+func (v Verdict) String() string {
+	switch v {
+	case VerdictMatch:
+		return "match"
+	case VerdictMismatch:
+		return "mismatch"
+	case VerdictUnverifiable:
+		return "unverifiable"
+	}
+	return fmt.Sprintf("Verdict(%d)", int(v))
+}
+
+// Compare is Matches with a third answer: when the identity does not
+// match, it tells a real mismatch from an answer that simply lacks the
+// field the service account is written in. The service account's form
+// decides which field that is: an email address (it holds "@") is compared
+// with Email; a Cloud account id (see looksLikeAccountID) with AccountID;
+// anything else is a username or user key, compared with Name and Key.
+// When that field is empty the verdict is VerdictUnverifiable, otherwise
+// VerdictMismatch. An empty service account matches nobody: it is
+// VerdictMismatch. A nil identity is VerdictUnverifiable for any other
+// service account.
+func (id *Identity) Compare(serviceAccount string) Verdict {
+	sa := strings.TrimSpace(serviceAccount)
+	switch {
+	case sa == "":
+		return VerdictMismatch
+	case id.Matches(sa):
+		return VerdictMatch
+	case id == nil:
+		return VerdictUnverifiable
+	}
+	var shown bool
+	switch designation(sa) {
+	case byEmail:
+		shown = id.Email != ""
+	case byAccountID:
+		shown = id.AccountID != ""
+	default:
+		shown = id.Name != "" || id.Key != ""
+	}
+	if shown {
+		return VerdictMismatch
+	}
+	return VerdictUnverifiable
+}
+
+// designationKind is the form a service account is written in.
+type designationKind int
+
+const (
+	byUsername  designationKind = iota // a username or user key (Server/DC)
+	byEmail                            // an email address
+	byAccountID                        // a Cloud account id
+)
+
+// designation tells which form the trimmed service account sa is in.
+func designation(sa string) designationKind {
+	switch {
+	case strings.Contains(sa, "@"):
+		return byEmail
+	case looksLikeAccountID(sa):
+		return byAccountID
+	}
+	return byUsername
+}
+
+// looksLikeAccountID reports whether s has the shape of a Jira Cloud
+// account id: 24 or more hexadecimal digits (5b10ac8d82e05b22cc7d4ef5), or
+// digits, a colon and a UUID (557058:f0e1d2c3-b4a5-4697-8899-aabbccddeeff).
+func looksLikeAccountID(s string) bool {
+	if len(s) >= 24 && allHex(s) {
+		return true
+	}
+	prefix, uuid, ok := strings.Cut(s, ":")
+	return ok && prefix != "" && strings.Trim(prefix, "0123456789") == "" && isUUID(uuid)
+}
+
+// isUUID reports whether s is a UUID in its 8-4-4-4-12 hexadecimal form.
+func isUUID(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) != 5 {
+		return false
+	}
+	for i, n := range []int{8, 4, 4, 4, 12} {
+		if len(parts[i]) != n || !allHex(parts[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// allHex reports whether s is non-empty and only hexadecimal digits.
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // String names the identity for people: "Display Name (name)" on Server,

@@ -64,7 +64,14 @@ func FuzzParseIdentity(f *testing.F) {
 		if s := id.String(); s == "" || strings.ContainsAny(s, "\r\n\x1b") {
 			t.Errorf("String() = %q", s)
 		}
-		_ = id.Matches(id.Name)
+		for _, sa := range []string{id.Name, id.Email, "svc@example.com", "5b10ac8d82e05b22cc7d4ef5", "svc"} {
+			if v := id.Compare(sa); (v == oauth.VerdictMatch) != id.Matches(sa) {
+				t.Errorf("Compare(%q) = %v, Matches = %v", sa, v, id.Matches(sa))
+			}
+		}
+		if w := oauth.UnverifiedWarning(id, "svc@example.com"); strings.ContainsAny(w, "\r\x1b") {
+			t.Errorf("notice holds control characters: %q", w)
+		}
 		if w := oauth.MismatchWarning(id, "svc"); strings.ContainsAny(w, "\r\x1b") {
 			t.Errorf("warning holds control characters: %q", w)
 		}
