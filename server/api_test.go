@@ -306,3 +306,20 @@ func TestHandshakeJiraDown(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateLinkConsumerKeyTaken: two links cannot share a consumer key on
+// one Jira (Jira keeps one public key per consumer key); on another Jira
+// they may.
+func TestCreateLinkConsumerKeyTaken(t *testing.T) {
+	f := newFixture(t, options{})
+	resp, body := f.api("POST", "/api/links", map[string]string{"name": "a", "jira_url": f.jiraSrv.URL, "service_account": "svc", "consumer_key": "same"})
+	wantStatus(t, resp, body, http.StatusCreated)
+	resp, body = f.api("POST", "/api/links", map[string]string{"name": "b", "jira_url": f.jiraSrv.URL + "/", "service_account": "svc", "consumer_key": "same"})
+	wantError(t, resp, body, http.StatusConflict, CodeConsumerKeyTaken)
+	wantContains(t, string(body), `\"a\"`)
+	if resp, body := f.api("GET", "/api/links/b", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the refused link exists: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.api("POST", "/api/links", map[string]string{"name": "c", "jira_url": "https://other.example.com", "service_account": "svc", "consumer_key": "same"})
+	wantStatus(t, resp, body, http.StatusCreated)
+}

@@ -169,6 +169,8 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	switch {
+	case out.Approved && out.Unverified:
+		data.Result, data.Title = "unverified", "Approved, but applink cannot confirm by whom"
 	case out.Approved && out.Warning != "":
 		data.Result, data.Title = "mismatch", "Approved by the wrong account"
 	case out.Approved:

@@ -30,6 +30,7 @@ const (
 	CodeNotFound         = "not_found"            // 404: no such link or page
 	CodeHandshakeUnknown = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
 	CodeExists           = "already_exists"       // 409: a link of that name exists
+	CodeConsumerKeyTaken = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      = "not_approved"         // 409: no access token to export yet
 	CodeHandshakeExpired = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeTooManyAttempts  = "too_many_attempts"    // 429: too many failed sign-ins
@@ -78,7 +79,7 @@ func Status(code string) int {
 		return http.StatusForbidden
 	case CodeNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case CodeExists, CodeNotApproved:
+	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved:
 		return http.StatusConflict
 	case CodeHandshakeExpired, string(oauth.CodeRequestExpired):
 		return http.StatusGone

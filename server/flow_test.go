@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -526,4 +528,43 @@ func TestMyselfFailureKeepsUnverifiedToken(t *testing.T) {
 			wantStatus(t, resp, body, http.StatusOK)
 		})
 	}
+}
+
+// TestStartupReportsDamagedFiles: a damaged file in the data folder is
+// logged when the server starts, by name.
+func TestStartupReportsDamagedFiles(t *testing.T) {
+	f := newFixture(t, options{})
+	bad := filepath.Join(f.dir, "handshakes", "0123456789abcdef0123456789abcdef.json")
+	if err := os.MkdirAll(filepath.Dir(bad), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.restart()
+	wantContains(t, f.logs.String(), "damaged or unreadable file", "0123456789abcdef0123456789abcdef.json")
+}
+
+// TestCloudEmailUnverified: on Cloud, a service account designated by
+// email while Jira hides the approver's email cannot be confirmed: the
+// token is kept (even under reject) with a CHECK notice, and the match is
+// unknown (null), not false.
+func TestCloudEmailUnverified(t *testing.T) {
+	f := newFixture(t, options{flavor: jiratest.Cloud, onMismatch: MismatchReject, serviceAccount: "svc-jira@example.com"})
+	f.jira.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
+		Email: "svc-jira@example.com", DisplayName: "Jira Sync Service", Password: svcPassword, HideEmail: true})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, string(body), "check that this is svc-jira@example.com", "CHECK:", svcAccount)
+	if strings.Contains(string(body), "Approved by the wrong account") {
+		t.Error("the callback page calls an unconfirmed approver the wrong account")
+	}
+	v := f.getLink("prod")
+	if v.State != "authorized" || v.ServiceAccountMatch != nil || v.AuthorizedAs == nil || v.AuthorizedAs.AccountID != svcAccount ||
+		len(v.Warnings) != 1 || !strings.HasPrefix(v.Warnings[0], "CHECK:") {
+		t.Errorf("link = state %s, match %v, authorized_as %+v, warnings %q", v.State, v.ServiceAccountMatch, v.AuthorizedAs, v.Warnings)
+	}
+	wantContains(t, f.logs.String(), `"event":"unverified"`)
 }

@@ -150,6 +150,10 @@ type outcome struct {
 	// someone other than the service account).
 	Approved bool
 	Warning  string
+	// Unverified: a token was saved, but applink cannot tell whether the
+	// service account approved it (Jira did not name the approver, or not
+	// in the form the service account is written in); Warning says why.
+	Unverified bool
 	// Rejected: approved by the wrong account and thrown away.
 	Rejected bool
 	// Err is the failure: denied, rejected or a Jira failure.
@@ -203,7 +207,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		})
 		return out, err
 
-	case !res.Match && s.onMismatch == MismatchReject:
+	case !res.Match && !res.Unverified && s.onMismatch == MismatchReject:
 		out.Approver, out.Rejected = res.Approver, true
 		out.Warning = res.Warning
 		if out.Warning == "" {
@@ -223,7 +227,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		return out, err
 	}
 
-	out.Approver, out.Approved, out.Warning = res.Approver, true, res.Warning
+	out.Approver, out.Approved, out.Warning, out.Unverified = res.Approver, true, res.Warning, res.Unverified
 	if !res.Match && out.Warning == "" {
 		out.Warning = oauth.MismatchWarning(res.Approver, l.ServiceAccount)
 	}
@@ -235,6 +239,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		match := res.Match
 		l.AuthorizedAs = res.Approver
 		l.ServiceAccountMatch = &match
+		if res.Unverified {
+			l.ServiceAccountMatch = nil // unknown, not false: the warning says why
+		}
 		l.Warnings = []string{}
 		if out.Warning != "" {
 			l.Warnings = append(l.Warnings, out.Warning)
@@ -248,7 +255,11 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	s.audit(ctx, "approved", l.Name).Str("approver", identityName(res.Approver)).
 		Str("service_account", l.ServiceAccount).Bool("service_account_match", res.Match).
 		Msg("token approved")
-	if !res.Match {
+	if res.Unverified {
+		s.audit(ctx, "unverified", l.Name).Str("approver", identityName(res.Approver)).
+			Str("service_account", l.ServiceAccount).
+			Msg("token approved by an account applink cannot compare with the service account: kept with a notice")
+	} else if !res.Match {
 		s.audit(ctx, "mismatch", l.Name).Str("approver", identityName(res.Approver)).
 			Str("service_account", l.ServiceAccount).Str("policy", MismatchWarn).
 			Msg("token approved by the wrong account: kept with a warning")
@@ -260,7 +271,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 // identity check failed), with a warning and the failure as last_error.
 func (s *Server) saveUnverified(ctx context.Context, l *store.Link, res *oauth.Result, cause error) (*outcome, error) {
 	e := asError(cause)
-	warning := "applink could not ask Jira who approved this token (" + e.Message + "), so it does not know whether " +
+	warning := "CHECK: applink could not ask Jira who approved this token (" + e.Message + "), so it does not know whether " +
 		l.ServiceAccount + " approved it. Check it before the integration uses the token: start a new approval once Jira answers again, " +
 		"or look in Jira (Profile > Tools > View OAuth Access Tokens) as " + l.ServiceAccount + "."
 	at := res.AccessToken
@@ -278,7 +289,7 @@ func (s *Server) saveUnverified(ctx context.Context, l *store.Link, res *oauth.R
 	}
 	logOAuthError(s.audit(ctx, "approved_unverified", l.Name), cause).
 		Str("service_account", l.ServiceAccount).Msg("token approved, but who approved it is unknown")
-	return &outcome{Link: link, Approved: true, Warning: warning}, nil
+	return &outcome{Link: link, Approved: true, Unverified: true, Warning: warning}, nil
 }
 
 // keepToken saves a link's new access token and records it in the link:

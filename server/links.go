@@ -140,6 +140,13 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	l.ConsumerName = cfg.ConsumerName
 	now := s.now().UTC()
 	l.CreatedAt, l.UpdatedAt = now, now
+	// Checked and created under the lock, so that two links never share a
+	// consumer key on one Jira.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkConsumerKeyFree(l); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateLink(l, key); err != nil {
 		var se *store.Error
 		if errors.As(err, &se) && se.Code == store.CodeExists {
@@ -153,6 +160,25 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 		Str("consumer_key", l.ConsumerKey).Str("public_key_fingerprint", cfg.PublicKeyFingerprint).
 		Msg("link created")
 	return s.view(l, cfg), nil
+}
+
+// checkConsumerKeyFree refuses a link whose consumer key another link
+// already uses on the same Jira: Jira keeps one public key per consumer key,
+// so registering the second would break the first (and editing the first's
+// Application Link deletes its tokens).
+func (s *Server) checkConsumerKeyFree(l *store.Link) error {
+	links, err := s.store.ListLinks()
+	if err != nil {
+		return err
+	}
+	for _, o := range links {
+		if o.JiraURL == l.JiraURL && o.ConsumerKey == l.ConsumerKey {
+			return &Error{Code: CodeConsumerKeyTaken,
+				Message: fmt.Sprintf("The link %q already uses consumer key %q on %s.", o.Name, l.ConsumerKey, l.JiraURL),
+				Hint:    "Give this link another consumer_key: Jira holds one public key per consumer key, so two links cannot share one."}
+		}
+	}
+	return nil
 }
 
 // errLinkExists is the 409 for a taken name. It wraps a *store.Error with

@@ -167,6 +167,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files of the data folder that could not be read are reported, not
+	// skipped silently (their messages name files and hold no secret).
+	for _, p := range cfg.Store.Problems() {
+		s.log.Warn().Str("problem", p).Msg("the data folder has a damaged or unreadable file")
+	}
 	return s, nil
 }
 

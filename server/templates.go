@@ -35,6 +35,7 @@ var templateFuncs = template.FuncMap{
 	"identity":   identityLabel,
 	"firstLine":  firstLine,
 	"deref":      func(b *bool) bool { return b != nil && *b },
+	"hasPrefix":  strings.HasPrefix,
 }
 
 // parsePages parses every page with the layout.
