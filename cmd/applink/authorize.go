@@ -37,6 +37,10 @@ type tokenFile struct {
 	AuthorizedAs           authorizedAs `json:"authorized_as"`
 	ServiceAccount         string       `json:"service_account"`
 	ServiceAccountMatch    bool         `json:"service_account_match"`
+	// IdentityCheck is "match", "mismatch", "unverifiable" (Jira does not
+	// show the field the service account is written in) or "failed" (Jira
+	// did not say who approved).
+	IdentityCheck string `json:"identity_check"`
 }
 
 type authorizedAs struct {
@@ -235,6 +239,7 @@ func writeToken(o authorizeOptions, base string, res *oauth.Result, e env) error
 		ApprovedAt:          res.ApprovedAt.UTC().Format(time.RFC3339),
 		ServiceAccount:      o.serviceAccount,
 		ServiceAccountMatch: res.Match,
+		IdentityCheck:       identityCheck(res),
 	}
 	if !at.ExpiresAt.IsZero() {
 		tf.ExpiresAt = at.ExpiresAt.UTC().Format(time.RFC3339)
@@ -259,6 +264,19 @@ func writeToken(o authorizeOptions, base string, res *oauth.Result, e env) error
 	}
 	fmt.Fprintf(e.stderr, "Wrote the token to %s (mode 0600).\n", o.out)
 	return nil
+}
+
+// identityCheck names the outcome of the identity check for the token file.
+func identityCheck(res *oauth.Result) string {
+	switch {
+	case res.Approver == nil:
+		return "failed"
+	case res.Match:
+		return oauth.VerdictMatch.String()
+	case res.Unverified:
+		return oauth.VerdictUnverifiable.String()
+	}
+	return oauth.VerdictMismatch.String()
 }
 
 // readLine reads one line from r, giving up when ctx ends.

@@ -204,7 +204,7 @@ func TestAuthorizeServiceAccountApproves(t *testing.T) {
 				t.Errorf("stdout = %q, want only the authorize URL", res.stdout)
 			}
 			tf := readTokenFile(t, out)
-			if tf.AccessToken == "" || tf.TokenSecret == "" || !tf.ServiceAccountMatch || tf.ServiceAccount != account {
+			if tf.AccessToken == "" || tf.TokenSecret == "" || !tf.ServiceAccountMatch || tf.IdentityCheck != "match" || tf.ServiceAccount != account {
 				t.Errorf("token file = %+v", tf)
 			}
 			if tf.JiraURL != j.srv.URL || tf.ConsumerKey != "my-integration" {
@@ -256,7 +256,7 @@ func TestAuthorizeWrongAccountExits3(t *testing.T) {
 		}
 	}
 	tf := readTokenFile(t, out)
-	if tf.ServiceAccountMatch || tf.AuthorizedAs.Name != adminUser || tf.AccessToken == "" {
+	if tf.ServiceAccountMatch || tf.IdentityCheck != "mismatch" || tf.AuthorizedAs.Name != adminUser || tf.AccessToken == "" {
 		t.Errorf("token file = %+v, want the admin's token marked as a mismatch", tf)
 	}
 }
@@ -517,5 +517,25 @@ func TestAuthorizeChecksPermissions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAuthorizeCloudEmailUnverifiable(t *testing.T) {
+	dir, k := keyDir(t)
+	j := newJira(t, jiratest.Cloud, &k.PublicKey)
+	j.AddUser(jiratest.User{Name: svcUser, AccountID: "acc-svc", Email: "svc@example.com", DisplayName: "Service Account", Password: svcPass, HideEmail: true})
+	out := filepath.Join(t.TempDir(), "token.json")
+	authURL, done := startAuthorize(t, "", "--jira-url", j.srv.URL, "--key-dir", dir,
+		"--consumer-key", "my-integration", "--service-account", "svc@example.com", "--out", out)
+	approveAndCallback(t, authURL, svcUser, svcPass, true)
+	res := <-done
+	if res.code != exitMismatch || !strings.Contains(res.stderr, "CHECK:") || !strings.Contains(res.stderr, "acc-svc") {
+		t.Fatalf("exit = %d, want 3 with a CHECK notice naming the account id; stderr:\n%s", res.code, res.stderr)
+	}
+	if strings.Contains(res.stderr, "WARNING") {
+		t.Errorf("an unconfirmed approver is reported as the wrong account:\n%s", res.stderr)
+	}
+	if tf := readTokenFile(t, out); tf.IdentityCheck != "unverifiable" || tf.AuthorizedAs.AccountID != "acc-svc" {
+		t.Errorf("token file identity_check %q, authorized_as %+v", tf.IdentityCheck, tf.AuthorizedAs)
 	}
 }
