@@ -104,7 +104,7 @@ func asError(err error) *Error {
 	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
-		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: oe.Hint, Err: err}
+		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
 	}
 	var se *store.Error
 	if errors.As(err, &se) {
