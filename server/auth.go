@@ -34,9 +34,8 @@ const (
 	sessionCookie = "applink_session"
 	sessionMaxAge = 12 * time.Hour
 	// Session values.
-	keyAdmin     = "admin"     // tokenTag of the admin token signed in with
-	keySignedIn  = "signed_in" // unix seconds
-	keyHandshake = "handshake" // id of the last handshake started in the UI
+	keyAdmin    = "admin"     // tokenTag of the admin token signed in with
+	keySignedIn = "signed_in" // unix seconds
 )
 
 // Failed sign-ins (UI or API) allowed per client address and window.

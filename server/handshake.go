@@ -23,8 +23,6 @@ type HandshakeView struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	ApprovalURL  string    `json:"approval_url"`
 	ExpiresAt    time.Time `json:"expires_at"`
-
-	id string
 }
 
 // consumer returns the OAuth consumer of a link.
@@ -121,7 +119,6 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		AuthorizeURL: h.AuthorizeURL,
 		ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
 		ExpiresAt:    h.ExpiresAt,
-		id:           h.ID,
 	}, nil
 }
 

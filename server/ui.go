@@ -190,8 +190,10 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, de
 		HasToken:    v.AuthorizedAt != nil,
 		DeleteError: deleteErr,
 	}
-	if id, _ := s.session(r).Values[keyHandshake].(string); id != "" && validHandshakeID(id) {
-		if h, err := s.store.Handshake(id); err == nil && h.Link == v.Name && !s.expired(h) && v.State == store.StateAwaitingApproval {
+	// The pending approval, however it was started (this page, another
+	// admin session, the API), so that its links can be copied here.
+	if v.State == store.StateAwaitingApproval {
+		if h, err := s.store.LatestHandshake(v.Name); err == nil && !s.expired(h) {
 			data.Pending = &pendingView{
 				AuthorizeURL: h.AuthorizeURL,
 				ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
@@ -289,8 +291,7 @@ func steps(v *LinkView) []step {
 // show it on the link page.
 func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	h, err := s.StartHandshake(r.Context(), name)
-	if err != nil {
+	if _, err := s.StartHandshake(r.Context(), name); err != nil {
 		e := asError(err)
 		if e.Code == CodeInternal || e.Code == CodeNotFound {
 			s.renderError(w, r, e)
@@ -298,12 +299,6 @@ func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 		}
 		// The failure is the link's last_error, shown on its page.
 		http.Redirect(w, r, "/links/"+url.PathEscape(name), http.StatusSeeOther)
-		return
-	}
-	sess := s.session(r)
-	sess.Values[keyHandshake] = h.id
-	if err := sess.Save(r, w); err != nil {
-		s.renderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(name)+"#approval", http.StatusSeeOther)

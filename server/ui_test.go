@@ -283,3 +283,22 @@ func TestDashboardNotesKeptToken(t *testing.T) {
 		t.Errorf("dashboard after a denied re-approval lacks the state or the denial:\n%s", page)
 	}
 }
+
+// TestLinkPageShowsAPIStartedApproval: an approval started through the API
+// shows its links on the link page, for any signed-in admin, until it
+// expires.
+func TestLinkPageShowsAPIStartedApproval(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	b := f.newBrowser()
+	b.signIn()
+	_, page := b.get("/links/prod")
+	if !strings.Contains(page, h.ApprovalURL) || !strings.Contains(page, html.EscapeString(h.AuthorizeURL)) {
+		t.Errorf("link page lacks the pending approval's links %s and %s", h.ApprovalURL, h.AuthorizeURL)
+	}
+	f.clock.Advance(11 * time.Minute)
+	if _, page := b.get("/links/prod"); strings.Contains(page, h.ApprovalURL) {
+		t.Error("link page still offers an expired approval link")
+	}
+}

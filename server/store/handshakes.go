@@ -137,6 +137,28 @@ func (s *Store) Handshake(id string) (*Handshake, error) {
 	return &h, nil
 }
 
+// LatestHandshake returns the pending handshake of a link started last
+// (CodeNotFound when it has none). Expired ones count too: the caller
+// decides about expiry, as with TakeHandshake.
+func (s *Store) LatestHandshake(link string) (*Handshake, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, s.errClosed()
+	}
+	var latest *Handshake
+	for _, h := range s.handshakes {
+		if h.Link == link && (latest == nil || h.CreatedAt.After(latest.CreatedAt)) {
+			h := h
+			latest = &h
+		}
+	}
+	if latest == nil {
+		return nil, errNoHandshake()
+	}
+	return latest, nil
+}
+
 // errNoHandshake does not repeat the ID or token asked for: both are
 // secrets that grant access.
 func errNoHandshake() *Error {

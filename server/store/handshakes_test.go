@@ -292,3 +292,23 @@ func TestOpenHandshakeProblemsAndOrphans(t *testing.T) {
 		t.Errorf("Problems show a secret: %q", all)
 	}
 }
+
+func TestLatestHandshake(t *testing.T) {
+	s := openStore(t)
+	createLink(t, s, "prod")
+	createLink(t, s, "other")
+	_, err := s.LatestHandshake("prod")
+	wantCode(t, "LatestHandshake before any", err, CodeNotFound)
+	older := newHandshake("prod", t0.Add(10*time.Minute))
+	newer := newHandshake("prod", t0.Add(12*time.Minute))
+	elsewhere := newHandshake("other", t0.Add(20*time.Minute))
+	for _, h := range []*Handshake{newer, older, elsewhere} {
+		if err := s.SaveHandshake(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LatestHandshake("prod")
+	if err != nil || !sameHandshake(got, newer) {
+		t.Errorf("LatestHandshake(prod) = %+v, %v; want the newer one %s", got, err, newer.ID)
+	}
+}
