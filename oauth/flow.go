@@ -54,6 +54,11 @@ func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, ser
 	return res, nil
 }
 
+// WhereToRevoke is where a user sees and revokes the tokens they approved,
+// in each Jira, for messages that say how to revoke a wrong token.
+const WhereToRevoke = "on Jira Server/Data Center, Profile > Tools > View OAuth Access Tokens; " +
+	"on Jira Cloud, account settings > Connected apps"
+
 // MismatchWarning is the warning shown when a token was approved by
 // someone other than the designated service account: it names both
 // accounts, says that everything the integration does will show in Jira as
@@ -74,9 +79,7 @@ func MismatchWarning(approver *Identity, serviceAccount string) string {
 		"To fix it:",
 		fmt.Sprintf("  1. Authorize again in a private/incognito browser window, logged in to Jira as %s "+
 			"(not as yourself), and click Allow.", sa),
-		fmt.Sprintf("  2. Revoke the token approved by %s: on Jira Server/Data Center, logged in as that "+
-			"account, Profile > Tools > View OAuth Access Tokens; on Jira Cloud, account settings > "+
-			"Connected apps.", who),
+		fmt.Sprintf("  2. Revoke the token approved by %s, logged in to Jira as that account: %s.", who, WhereToRevoke),
 	}
 	return strings.Join(lines, "\n")
 }
@@ -134,9 +137,8 @@ func UnverifiedWarning(approver *Identity, serviceAccount string) string {
 			"If %s is the service account, designate it that way and applink can compare them.",
 			strings.Join(use, "; "), who),
 		fmt.Sprintf("  2. If %s is not the service account, fix it as for a wrong approver: authorize again "+
-			"in a private/incognito browser window, logged in to Jira as %s, and revoke this token: "+
-			"on Jira Server/Data Center, logged in as %s, Profile > Tools > View OAuth Access Tokens; "+
-			"on Jira Cloud, account settings > Connected apps.", who, sa, who),
+			"in a private/incognito browser window, logged in to Jira as %s, and revoke this token, "+
+			"logged in as %s: %s.", who, sa, who, WhereToRevoke),
 	}
 	return strings.Join(lines, "\n")
 }

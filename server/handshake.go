@@ -212,7 +212,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		}
 		out.Err = &Error{Code: CodeWrongApprover,
 			Message: "The token was approved by " + identityName(res.Approver) + ", not by the service account " + l.ServiceAccount + ", so applink threw it away.",
-			Hint:    "Start a new approval and approve it in a private window, logged in to Jira as " + l.ServiceAccount + ". Then revoke the wrong token in Jira as " + identityName(res.Approver) + " (Server/Data Center: Profile > Tools > View OAuth Access Tokens; Cloud: Profile > Connected apps)."}
+			Hint:    "Start a new approval and approve it in a private window, logged in to Jira as " + l.ServiceAccount + ". Then revoke the wrong token in Jira, logged in as " + identityName(res.Approver) + ": " + oauth.WhereToRevoke + "."}
 		s.audit(ctx, "mismatch", l.Name).Str("approver", identityName(res.Approver)).
 			Str("service_account", l.ServiceAccount).Str("policy", MismatchReject).
 			Msg("token approved by the wrong account: rejected")
@@ -270,7 +270,7 @@ func (s *Server) saveUnverified(ctx context.Context, l *store.Link, res *oauth.R
 	e := asError(cause)
 	warning := "CHECK: applink could not ask Jira who approved this token (" + e.Message + "), so it does not know whether " +
 		l.ServiceAccount + " approved it. Check it before the integration uses the token: start a new approval once Jira answers again, " +
-		"or look in Jira (Profile > Tools > View OAuth Access Tokens) as " + l.ServiceAccount + "."
+		"or look at the approved tokens in Jira, logged in as " + l.ServiceAccount + ": " + oauth.WhereToRevoke + "."
 	at := res.AccessToken
 	link, err := s.updateLink(l.Name, func(l *store.Link) error {
 		if err := s.keepToken(l, at, res.ApprovedAt); err != nil {
