@@ -22,9 +22,10 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 	refused := func(why string) string {
 		return fmt.Sprintf("Jira refused %s with oauth_problem=%s: %s", what, e.Problem, why)
 	}
-	switch Code(p.Problem) {
+	// A known problem is its own code; the default case says otherwise.
+	e.Code = Code(p.Problem)
+	switch e.Code {
 	case CodeConsumerKeyUnknown:
-		e.Code = CodeConsumerKeyUnknown
 		key := sentParam(resp, "oauth_consumer_key")
 		if key == "" {
 			e.Message = refused("it knows no such consumer key")
@@ -37,16 +38,13 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 			"check it for typos (case matters) and that the link's incoming authentication is "+
 			"saved on this Jira (applink config prints what to enter)", key)
 	case CodeSignatureInvalid:
-		e.Code = CodeSignatureInvalid
 		e.Message = refused("the signature does not verify")
 		e.Hint = signatureHint("", e.SignatureBaseString)
 	case CodeSignatureMethodRejected:
-		e.Code = CodeSignatureMethodRejected
 		e.Message = refused("it accepts only RSA-SHA1 signatures")
 		e.Hint = "sign with RSA-SHA1 and give the Application Link's incoming authentication " +
 			"a Public Key (not a shared secret)"
 	case CodeTimestampRefused:
-		e.Code = CodeTimestampRefused
 		e.Message = refused("the request's timestamp is outside Jira's window (about 5 minutes)")
 		if skew, ok := clockSkew(p.AcceptableTimestamps, resp.Header.Get("Date"), now); ok {
 			e.ClockSkew = skew
@@ -57,22 +55,18 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 				"sync both with NTP, then try again"
 		}
 	case CodeNonceUsed:
-		e.Code = CodeNonceUsed
 		e.Message = refused("it has seen this request's nonce before")
 		e.Hint = "a request was replayed: try again; if it repeats, something between here and " +
 			"Jira (a retrying proxy) sends requests twice"
 	case CodePermissionUnknown:
-		e.Code = CodePermissionUnknown
 		e.Message = refused("the request token has not been approved yet")
 		e.Hint = "open the authorize URL, log in as the service account, click Allow, and only " +
 			"then exchange the token"
 	case CodePermissionDenied:
-		e.Code = CodePermissionDenied
 		e.Message = refused("access was denied or the approval expired")
 		e.Hint = "start the authorization again and click Allow, logged in to Jira as the " +
 			"service account, within 10 minutes"
 	case CodeTokenExpired:
-		e.Code = CodeTokenExpired
 		e.Message = refused("the token has expired")
 		if e.Step == "access_token" || e.Step == "request_token" {
 			e.Hint = "more than 10 minutes passed between asking for the request token and " +
@@ -81,18 +75,15 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 			e.Hint = "the access token has expired: authorize again to get a new one"
 		}
 	case CodeTokenRejected:
-		e.Code = CodeTokenRejected
 		e.Message = refused("it does not know or no longer accepts the token")
 		e.Hint = "the token was revoked, belongs to another consumer key, or the Application " +
 			"Link's OAuth settings were edited, which deletes every token issued to it: " +
 			"authorize again"
 	case CodeParameterAbsent:
-		e.Code = CodeParameterAbsent
 		e.Message = refused("a required OAuth parameter is missing" + paramList(p.ParametersAbsent))
 		e.Hint = "a proxy in front of Jira may strip the Authorization header: let it through " +
 			"unchanged, or call Jira directly"
 	case CodeParameterRejected:
-		e.Code = CodeParameterRejected
 		e.Message = refused("an OAuth parameter is malformed" + paramList(p.ParametersRejected))
 		e.Hint = "check the callback URL (an absolute http(s) URL, or oob) and the consumer key"
 	default:
