@@ -319,12 +319,8 @@ func listenCallback(addr string) (*callbackServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
 	cb := &callbackServer{
-		url: "http://" + net.JoinHostPort(host, port) + "/callback",
+		url: "http://" + browserAddr(ln.Addr()) + "/callback",
 		got: make(chan string, 1),
 	}
 	mux := http.NewServeMux()
