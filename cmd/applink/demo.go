@@ -116,27 +116,24 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 			return err
 		}
 	}
+	defer ln.Close() // for the returns before Serve takes it; closing twice is harmless
 	publicURL := "http://" + browserAddr(ln.Addr())
 	st, err := store.Open(filepath.Join(o.data, "service"))
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer st.Close()
 	adminToken, _, err := server.AdminTokenFrom(st, e.getenv)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	logFile, err := os.OpenFile(filepath.Join(o.data, "applink.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, fsutil.FileMode)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer logFile.Close()
 	srv, err := server.New(server.Config{Store: st, PublicURL: publicURL, OnMismatch: "warn", AdminToken: adminToken, Logger: newLogger(logFile)})
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: designated, Environment: "sandbox"})
@@ -147,11 +144,9 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 		link, err = srv.Link(demoLinkName)
 	}
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	if err := jira.AddConsumer(link.AppLink.ConsumerKey, link.AppLink.ConsumerName, []byte(link.AppLink.PublicKey), ""); err != nil {
-		ln.Close()
 		return err
 	}
 	serveCtx, stopServe := context.WithCancel(ctx)
