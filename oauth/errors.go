@@ -1,8 +1,11 @@
 package oauth
 
-// Code names a failure so that programs can act on it. The codes that match
-// Jira's oauth_problem values are spelled as Jira spells them.
-type Code string
+import "github.com/applink/applink/fault"
+
+// Code names a failure so that programs can act on it (fault.Code). The
+// codes that match Jira's oauth_problem values are spelled as Jira spells
+// them.
+type Code = fault.Code
 
 // Codes for Jira's oauth_problem answers.
 const (
@@ -41,48 +44,11 @@ const (
 	CodeRequestExpired       Code = "request_expired"        // the request token is older than 10 minutes: start again
 )
 
-// Error is every failure this package returns. Message is one line for
-// people; Hint says what to do. Neither ever holds a secret (token secret,
-// verifier, private key). The other fields keep what Jira said, for logs and
-// for tools that compare base strings.
-type Error struct {
-	Code    Code
-	Message string
-	Hint    string
-
-	Step    string // "request_token", "access_token", "myself", "mypermissions", "serverinfo", "authorize", "request"
-	Status  int    // HTTP status, 0 when there was no answer
-	Problem string // oauth_problem as Jira sent it, if any
-	URL     string // the URL called, without its query
-
-	// SignatureBaseString is Jira's own base string, sent with
-	// signature_invalid; ExpectedBaseString is ours, to compare.
-	SignatureBaseString  string
-	ExpectedBaseString   string
-	AcceptableTimestamps string // "FROM-TO", sent with timestamp_refused
-	ClockSkew            int64  // seconds Jira's clock is ahead of ours (negative: behind), when known
-
-	Err error // the underlying error, if any
-}
-
-// Error returns one line for people: the message and, in parentheses, the
-// hint. It never holds a secret or a Jira response body.
-func (e *Error) Error() string {
-	if e == nil {
-		return "<nil>"
-	}
-	msg := oneLine(e.Message)
-	if msg == "" {
-		msg = "oauth: " + oneLine(string(e.Code))
-	}
-	if hint := oneLine(e.Hint); hint != "" {
-		msg += " (" + hint + ")"
-	}
-	return msg
-}
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
+// Error is every failure this package returns: applink's one error type,
+// with what Jira said in its Step, Status, URL, Problem, base-string,
+// timestamp and clock-skew fields. Message and Hint never hold a secret
+// (token secret, verifier, private key) or a Jira response body.
+type Error = fault.Error
 
 // Problem is an oauth_problem answer as Jira sends it, in the body
 // (form-encoded) and in the WWW-Authenticate header.

@@ -3,33 +3,13 @@ package oauth
 import (
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/applink/applink/fault"
 )
 
-// oneLine folds s onto one line: control characters (newlines, escapes)
-// become spaces, runs of white space collapse, format characters are
-// dropped and invalid UTF-8 becomes '?', so that text from anywhere can go
-// to a terminal or a log.
-func oneLine(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if r == utf8.RuneError {
-			r = '?'
-		}
-		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// oneLine is fault.OneLine.
+func oneLine(s string) string { return fault.OneLine(s) }
 
 // short is oneLine(s) cut to at most n runes, with an ellipsis when cut.
 func short(s string, n int) string {
