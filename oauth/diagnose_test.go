@@ -184,7 +184,7 @@ func TestErrorString(t *testing.T) {
 	}{
 		{&oauth.Error{Code: oauth.CodeTimeout, Message: "no answer", Hint: "wait"}, "no answer (wait)"},
 		{&oauth.Error{Code: oauth.CodeTimeout, Message: "two\nlines\x1b[2J", Hint: ""}, "two lines [2J"},
-		{&oauth.Error{Code: oauth.CodeDenied}, "oauth: denied"},
+		{&oauth.Error{Code: oauth.CodeDenied}, "denied"},
 		{nil, "<nil>"},
 	}
 	for _, tt := range tests {
