@@ -38,8 +38,8 @@ func BenchmarkHandshake(b *testing.B) {
 			b.Fatal(err)
 		}
 		res, err := c.Complete(ctx, rt, verifier, svcName)
-		if err != nil || !res.Match {
-			b.Fatalf("complete: %v (match %v)", err, res != nil && res.Match)
+		if err != nil || res.Verdict != oauth.VerdictMatch {
+			b.Fatalf("complete: %v (match %v)", err, res != nil && res.Verdict == oauth.VerdictMatch)
 		}
 	}
 }

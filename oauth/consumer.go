@@ -87,6 +87,18 @@ type RequestToken struct {
 	ExpiresAt time.Time
 }
 
+// Expired reports whether the request token is too old to exchange at
+// now: the one expiry rule of a request token (and of the pending
+// approval that holds it). A token without ExpiresAt lives
+// RequestTokenLifetime from IssuedAt; one with neither never expires.
+func (rt *RequestToken) Expired(now time.Time) bool {
+	expires := rt.ExpiresAt
+	if expires.IsZero() && !rt.IssuedAt.IsZero() {
+		expires = rt.IssuedAt.Add(RequestTokenLifetime)
+	}
+	return !expires.IsZero() && !now.Before(expires)
+}
+
 // AccessToken is the answer to the last step. Expiry fields are zero when
 // Jira did not send them.
 type AccessToken struct {
@@ -151,17 +163,13 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	case verifier == "denied":
 		return nil, &Error{Code: CodeDenied, Step: step, URL: where,
 			Message: "the approval was denied in Jira (someone clicked Deny)",
-			Hint:    "if that was a mistake, ask for a new approval (applink authorize, or Start approval in the applink web service) and click Allow, logged in to Jira as the service account"}
+			Hint:    "if that was a mistake, ask for a new approval and click Allow, logged in to Jira as the service account"}
 	case verifier == "":
 		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
 			Message: "no verification code", Hint: "give the code Jira showed after Allow, or use the callback"}
 	}
-	expires := rt.ExpiresAt
-	if expires.IsZero() && !rt.IssuedAt.IsZero() {
-		expires = rt.IssuedAt.Add(RequestTokenLifetime)
-	}
 	now := c.now()
-	if !expires.IsZero() && !now.Before(expires) {
+	if rt.Expired(now) {
 		return nil, &Error{Code: CodeRequestExpired, Step: step, URL: where,
 			Message: fmt.Sprintf("the request token is older than %s, the time Jira keeps it", RequestTokenLifetime),
 			Hint:    "start the authorization again and approve within 10 minutes"}

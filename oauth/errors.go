@@ -29,8 +29,8 @@ const (
 	CodeCallbackNotConfirmed Code = "callback_not_confirmed" // request-token answer without oauth_callback_confirmed=true
 	CodeBadResponse          Code = "bad_response"           // a 200 whose body lacks what the step needs
 	CodeHTMLPage             Code = "html_page"              // an HTML page where Jira answers text: SSO/SAML proxy, login page, wrong base URL
-	CodeNotFound             Code = "not_found"              // 404: wrong base URL or context path
-	CodeUnauthorized         Code = "unauthorized"           // 401/403 without an oauth_problem
+	CodeNotFound             Code = "jira_not_found"         // 404: wrong base URL or context path
+	CodeUnauthorized         Code = "jira_unauthorized"      // 401/403 without an oauth_problem
 	CodeServerError          Code = "server_error"           // 5xx
 	CodeUnexpectedStatus     Code = "unexpected_status"      // any other status
 	CodeTLS                  Code = "tls_error"              // certificate not trusted, wrong host name, TLS to a plain port
@@ -42,6 +42,7 @@ const (
 	CodeBadBaseURL           Code = "bad_base_url"           // the Jira URL is not an absolute http(s) URL
 	CodeBadInput             Code = "bad_input"              // an argument to this package is wrong (empty consumer key, nil key...)
 	CodeRequestExpired       Code = "request_expired"        // the request token is older than 10 minutes: start again
+	CodeBadCallback          Code = "bad_callback"           // a callback query without exactly one short oauth_token and oauth_verifier
 )
 
 // Error is every failure this package returns: applink's one error type,

@@ -51,8 +51,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("approved by", res.Approver, "- service account:", res.Match)
-	// Output: approved by Jira Align Service (svc-jira) - service account: true
+	fmt.Println("approved by", res.Approver, "- verdict:", res.Verdict)
+	// Output: approved by Jira Align Service (svc-jira) - verdict: match
 }
 
 // Every failure is an *Error with a code for programs and a message and a

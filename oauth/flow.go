@@ -3,59 +3,35 @@ package oauth
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
-	"time"
 )
 
-// Result is the outcome of a completed handshake: the access token, who
-// approved it, and whether that is the designated service account.
+// Result is the outcome of a completed handshake: the access token and
+// who approved it (Approval, with its Verdict and Notice).
 type Result struct {
-	AccessToken    *AccessToken
-	Approver       *Identity
-	ServiceAccount string
-	Match          bool
-	// Unverified is true when Jira's answer does not include the field the
-	// service account is written in (an email address Cloud hides, an
-	// account id on Server/Data Center, a username on Cloud), so applink
-	// cannot tell whether the approver is the service account. Match is
-	// then false, and it is not a mismatch.
-	Unverified bool
-	// Warning is empty when Match is true; it is UnverifiedWarning's text
-	// when Unverified is true, and MismatchWarning's otherwise.
-	Warning    string
-	ApprovedAt time.Time
+	AccessToken *AccessToken
+	Approval
 }
 
 // Complete finishes a handshake that the CLI and the web service share:
 // it exchanges the verifier for an access token, asks Jira who approved
-// (myself), and compares that identity with serviceAccount. A failure at
-// myself still returns the access token in a non-nil Result along with the
-// error, so that the caller can keep it.
+// (myself), and judges that identity against serviceAccount. Once Jira has
+// issued the token, Complete returns it with a nil error: when myself
+// fails the Verdict is VerdictUnknown and Approval.IdentityError says why.
+// An error means no token was issued.
 func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, serviceAccount string) (*Result, error) {
 	at, err := c.AccessToken(ctx, rt, verifier)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{AccessToken: at, ServiceAccount: strings.TrimSpace(serviceAccount), ApprovedAt: c.now()}
+	approvedAt := c.now()
 	id, err := c.Myself(ctx, at.Token)
-	if err != nil {
-		return res, err
-	}
-	res.Approver = id
-	switch id.Compare(serviceAccount) {
-	case VerdictMatch:
-		res.Match = true
-	case VerdictUnverifiable:
-		res.Unverified = true
-		res.Warning = UnverifiedWarning(id, serviceAccount)
-	default:
-		res.Warning = MismatchWarning(id, serviceAccount)
-	}
-	return res, nil
+	return &Result{AccessToken: at, Approval: Judge(id, serviceAccount, err, approvedAt)}, nil
 }
 
 // WhereToRevoke is where a user sees and revokes the tokens they approved,
-// in each Jira, for messages that say how to revoke a wrong token.
+// in each Jira, for the notices that say how to revoke a wrong token.
 const WhereToRevoke = "on Jira Server/Data Center, Profile > Tools > View OAuth Access Tokens; " +
 	"on Jira Cloud, account settings > Connected apps"
 
@@ -161,4 +137,32 @@ func BeforeApproval(jiraURL, serviceAccount string) string {
 		"Everything the integration does will show in Jira as done by that account.",
 	}
 	return strings.Join(lines, "\n")
+}
+
+// MaxCallbackParam is the longest oauth_token and oauth_verifier
+// ParseCallback accepts.
+const MaxCallbackParam = 512
+
+// ParseCallback reads oauth_token and oauth_verifier from the raw query of
+// Jira's redirect to the consumer callback: the one reading of a callback,
+// shared by the CLI and the web service. Each must be present once,
+// non-empty and at most MaxCallbackParam bytes; otherwise the error is
+// CodeBadCallback and says nothing of the values.
+func ParseCallback(rawQuery string) (token, verifier string, err error) {
+	bad := &Error{Code: CodeBadCallback, Step: "callback",
+		Message: "this is not a valid answer from Jira: oauth_token or oauth_verifier is missing or malformed",
+		Hint:    "open the approval link again, or ask for a new approval; nothing was changed"}
+	q, perr := url.ParseQuery(rawQuery)
+	if perr != nil {
+		return "", "", bad
+	}
+	tokens, verifiers := q["oauth_token"], q["oauth_verifier"]
+	if len(tokens) != 1 || len(verifiers) != 1 {
+		return "", "", bad
+	}
+	token, verifier = tokens[0], verifiers[0]
+	if token == "" || verifier == "" || len(token) > MaxCallbackParam || len(verifier) > MaxCallbackParam {
+		return "", "", bad
+	}
+	return token, verifier, nil
 }

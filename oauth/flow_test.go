@@ -39,7 +39,7 @@ func TestCompleteMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Match || res.Warning != "" || res.Approver.Name != "svc-jira" || res.AccessToken.Token.Token != "at1" ||
+	if res.Verdict != oauth.VerdictMatch || res.Notice() != nil || res.Approver.Name != "svc-jira" || res.AccessToken.Token.Token != "at1" ||
 		res.ServiceAccount != "svc-jira@example.com" || !res.ApprovedAt.Equal(testNow) {
 		t.Errorf("got %+v", res)
 	}
@@ -52,8 +52,10 @@ func TestCompleteMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Match || !strings.Contains(res.Warning, "Jane Admin (jadmin)") || !strings.Contains(res.Warning, `"svc-jira"`) {
-		t.Errorf("got Match %v, warning:\n%s", res.Match, res.Warning)
+	n := res.Notice()
+	if res.Verdict != oauth.VerdictMismatch || n == nil || n.Code != oauth.CodeWrongApprover || n.Severity != oauth.SeverityDanger ||
+		!strings.Contains(n.Message, "Jane Admin (jadmin)") || !strings.Contains(n.Message, `"svc-jira"`) {
+		t.Errorf("got %v, notice %+v", res.Verdict, n)
 	}
 	if res.AccessToken == nil || res.AccessToken.Secret != "as1" {
 		t.Errorf("the token is not kept: %+v", res.AccessToken)
@@ -64,12 +66,17 @@ func TestCompleteMyselfFailsKeepsToken(t *testing.T) {
 	f := handshakeJira(t, "<html><title>Oops</title></html>", http.StatusServiceUnavailable)
 	res, err := consumerFor(t, f, "").Complete(context.Background(),
 		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira")
-	e := asError(t, err)
-	if e.Code != oauth.CodeServerError || e.Step != "myself" {
-		t.Errorf("got %s at %s", e.Code, e.Step)
+	if err != nil {
+		t.Fatalf("a token was issued: want no error, got %v", err)
 	}
-	if res == nil || res.AccessToken == nil || res.AccessToken.Token.Token != "at1" || res.Approver != nil || res.Match {
-		t.Errorf("want the access token back with the error, got %+v", res)
+	if e := res.IdentityError; e == nil || e.Code != oauth.CodeServerError || e.Step != "myself" {
+		t.Errorf("identity error %+v, want server_error at myself", e)
+	}
+	if res.AccessToken == nil || res.AccessToken.Token.Token != "at1" || res.Approver != nil || res.Verdict != oauth.VerdictUnknown {
+		t.Errorf("want the access token back with verdict unknown, got %+v", res)
+	}
+	if n := res.Notice(); n == nil || n.Code != oauth.CodeApproverUnknown || n.Severity != oauth.SeverityWarning {
+		t.Errorf("notice %+v", n)
 	}
 }
 

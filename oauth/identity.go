@@ -3,19 +3,22 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
+		"strings"
 )
 
 // Identity is who an access token acts as, from /rest/api/2/myself. Server
 // and Data Center fill Name, Key and usually Email; Cloud fills AccountID and
 // AccountType and may hide Email.
+//
+// It is applink's one shape of "who": the CLI's token file, the store, the
+// JSON API and the pages all use it, and its JSON keys name, key,
+// account_id, email and display_name are always present.
 type Identity struct {
-	Name        string `json:"name,omitempty"`
-	Key         string `json:"key,omitempty"`
-	AccountID   string `json:"account_id,omitempty"`
-	Email       string `json:"email,omitempty"`
-	DisplayName string `json:"display_name,omitempty"`
+	Name        string `json:"name"`
+	Key         string `json:"key"`
+	AccountID   string `json:"account_id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
 	AccountType string `json:"account_type,omitempty"`
 	Active      *bool  `json:"active,omitempty"`
 }
@@ -64,38 +67,6 @@ func (id *Identity) Matches(serviceAccount string) bool {
 		strings.EqualFold(sa, id.Name) || strings.EqualFold(sa, id.Email)
 }
 
-// Verdict is what comparing an approver with the designated service
-// account concludes.
-type Verdict int
-
-const (
-	// VerdictMismatch: Jira's answer holds the field the service account is
-	// written in (or the service account is empty) and it names someone
-	// else.
-	VerdictMismatch Verdict = iota
-	// VerdictMatch: the approver is the service account.
-	VerdictMatch
-	// VerdictUnverifiable: Jira's answer lacks the field the service account
-	// is written in (an email address hidden by Cloud's privacy settings, an
-	// account id on Server/Data Center, a username or user key on Cloud), so
-	// nobody can tell from it whether the approver is the service account.
-	VerdictUnverifiable
-)
-
-// String is "match", "mismatch" or "unverifiable" (or "Verdict(n)" for a
-// value that is none of them).
-func (v Verdict) String() string {
-	switch v {
-	case VerdictMatch:
-		return "match"
-	case VerdictMismatch:
-		return "mismatch"
-	case VerdictUnverifiable:
-		return "unverifiable"
-	}
-	return fmt.Sprintf("Verdict(%d)", int(v))
-}
-
 // Compare is Matches with a third answer: when the identity does not
 // match, it tells a real mismatch from an answer that simply lacks the
 // field the service account is written in. The service account's form
@@ -104,8 +75,8 @@ func (v Verdict) String() string {
 // anything else is a username or user key, compared with Name and Key.
 // When that field is empty the verdict is VerdictUnverifiable, otherwise
 // VerdictMismatch. An empty service account matches nobody: it is
-// VerdictMismatch. A nil identity is VerdictUnverifiable for any other
-// service account.
+// VerdictMismatch. A nil identity (Jira did not say who approved) is
+// VerdictUnknown for any other service account.
 func (id *Identity) Compare(serviceAccount string) Verdict {
 	sa := strings.TrimSpace(serviceAccount)
 	switch {
@@ -114,7 +85,7 @@ func (id *Identity) Compare(serviceAccount string) Verdict {
 	case id.Matches(sa):
 		return VerdictMatch
 	case id == nil:
-		return VerdictUnverifiable
+		return VerdictUnknown
 	}
 	var shown bool
 	switch designation(sa) {

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/applink/applink/oauth"
 )
@@ -69,11 +70,10 @@ func FuzzParseIdentity(f *testing.F) {
 				t.Errorf("Compare(%q) = %v, Matches = %v", sa, v, id.Matches(sa))
 			}
 		}
-		if w := oauth.UnverifiedWarning(id, "svc@example.com"); strings.ContainsAny(w, "\r\x1b") {
-			t.Errorf("notice holds control characters: %q", w)
-		}
-		if w := oauth.MismatchWarning(id, "svc"); strings.ContainsAny(w, "\r\x1b") {
-			t.Errorf("warning holds control characters: %q", w)
+		for _, sa := range []string{"svc@example.com", "svc"} {
+			if n := oauth.Judge(id, sa, nil, time.Time{}).Notice(); n != nil && strings.ContainsAny(n.Message+n.Hint, "\r\n\x1b") {
+				t.Errorf("notice holds control characters: %+v", n)
+			}
 		}
 	})
 }
@@ -131,22 +131,24 @@ func TestIdentityString(t *testing.T) {
 	}
 }
 
-func TestMismatchWarning(t *testing.T) {
+func TestMismatchNotice(t *testing.T) {
 	approver := &oauth.Identity{Name: "jadmin", DisplayName: "Jane Admin"}
-	w := oauth.MismatchWarning(approver, "svc-jira")
-	for _, s := range []string{
-		"Jane Admin (jadmin)", `"svc-jira"`, "will appear as done by Jane Admin (jadmin)",
-		"private/incognito", "Profile > Tools > View OAuth Access Tokens", "Connected apps",
-	} {
-		if !strings.Contains(w, s) {
-			t.Errorf("warning lacks %q:\n%s", s, w)
+	n := oauth.Judge(approver, "svc-jira", nil, time.Time{}).Notice()
+	if n == nil || n.Code != oauth.CodeWrongApprover || n.Severity != oauth.SeverityDanger {
+		t.Fatalf("notice %+v", n)
+	}
+	for _, s := range []string{"Jane Admin (jadmin)", `"svc-jira"`, "will appear as done by Jane Admin (jadmin)"} {
+		if !strings.Contains(n.Message, s) {
+			t.Errorf("message lacks %q:\n%s", s, n.Message)
 		}
 	}
-	if strings.HasSuffix(w, "\n") || strings.Count(w, "\n") < 3 {
-		t.Errorf("want several lines and no trailing newline:\n%q", w)
+	for _, s := range []string{"private (incognito)", "Profile > Tools > View OAuth Access Tokens", "Connected apps"} {
+		if !strings.Contains(n.Hint, s) {
+			t.Errorf("hint lacks %q:\n%s", s, n.Hint)
+		}
 	}
-	if w := oauth.MismatchWarning(nil, ""); !strings.Contains(w, "an unknown account") || !strings.Contains(w, "service account") {
-		t.Errorf("nil approver: %s", w)
+	if n := oauth.Judge(approver, "", nil, time.Time{}).Notice(); n == nil || n.Code != oauth.CodeWrongApprover || !strings.Contains(n.Message, "none was named") {
+		t.Errorf("no service account: %+v", n)
 	}
 }
 

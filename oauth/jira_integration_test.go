@@ -131,8 +131,8 @@ func TestJiraHandshake(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
-			if !res.Match || res.Warning != "" {
-				t.Errorf("approver %s does not match %q: %s", res.Approver, tt.account, res.Warning)
+			if res.Verdict != oauth.VerdictMatch || res.Notice() != nil {
+				t.Errorf("approver %s does not match %q: %+v", res.Approver, tt.account, res.Notice())
 			}
 			at := res.AccessToken
 			if at.Token.Token == "" || at.Secret == "" || at.Token.Token == rt.Token.Token {
@@ -297,13 +297,11 @@ func TestJiraApprovedByWrongUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Match || res.Approver.Name != adminName {
-		t.Errorf("Match %v approver %+v", res.Match, res.Approver)
+	if res.Verdict != oauth.VerdictMismatch || res.Approver.Name != adminName {
+		t.Errorf("verdict %v approver %+v", res.Verdict, res.Approver)
 	}
-	for _, s := range []string{"Jane Admin (jadmin)", `"svc-jira"`, "private/incognito", "View OAuth Access Tokens"} {
-		if !strings.Contains(res.Warning, s) {
-			t.Errorf("warning lacks %q:\n%s", s, res.Warning)
-		}
+	if n := res.Notice(); n == nil || n.Code != oauth.CodeWrongApprover || !strings.Contains(n.Message, "Jane Admin (jadmin)") {
+		t.Errorf("notice %+v", n)
 	}
 	// The admin's token works, and lacks what the sync needs.
 	rep, err := e.c.CheckPermissions(testCtx(t), res.AccessToken.Token, "ABC", oauth.SyncPermissions)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/oauth/jiratest"
@@ -67,7 +68,7 @@ func TestCompare(t *testing.T) {
 		{"cloud uuid/other uuid", cloudUUID, "557058:00000000-b4a5-4697-8899-aabbccddeeff", wrong},
 		{"cloud uuid/hex account id", cloudUUID, "5b10ac8d82e05b22cc7d4ef5", wrong},
 		// Nobody known.
-		{"nil/username", nil, "svc-jira", cannot},
+		{"nil/username", nil, "svc-jira", oauth.VerdictUnknown},
 		{"nil/empty", nil, "", wrong},
 		{"empty identity/email", &oauth.Identity{}, "svc-jira@example.com", cannot},
 	}
@@ -82,67 +83,77 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func TestVerdictString(t *testing.T) {
-	for v, want := range map[oauth.Verdict]string{
-		oauth.VerdictMatch: "match", oauth.VerdictMismatch: "mismatch", oauth.VerdictUnverifiable: "unverifiable",
-		oauth.Verdict(42): "Verdict(42)",
-	} {
-		if got := v.String(); got != want {
-			t.Errorf("Verdict(%d).String() = %q, want %q", int(v), got, want)
-		}
-	}
-}
-
-func TestUnverifiedWarning(t *testing.T) {
+func TestUnverifiableNotice(t *testing.T) {
 	cloud := &oauth.Identity{AccountID: "5b10ac8d82e05b22cc7d4ef5", DisplayName: "Jira Sync"}
 	server := &oauth.Identity{Name: "svc-jira", Key: "JIRAUSER10100", DisplayName: "Jira Sync"}
 	tests := []struct {
 		name     string
 		approver *oauth.Identity
 		sa       string
-		want     []string
+		want     []string // in the message and hint
 	}{
 		{"cloud hides the email", cloud, "svc-jira@example.com", []string{
-			`CHECK: applink cannot confirm that Jira Sync (5b10ac8d82e05b22cc7d4ef5) is the service account "svc-jira@example.com"`,
-			"does not show the approver's email address", "privacy settings", "no usernames",
-			"its account id; the approver's is 5b10ac8d82e05b22cc7d4ef5",
+			`Jira Sync (5b10ac8d82e05b22cc7d4ef5) is the service account "svc-jira@example.com"`,
+			"email address", "privacy settings", "its account id; the approver's is 5b10ac8d82e05b22cc7d4ef5",
 		}},
-		{"cloud has no usernames", cloud, "svc-jira", []string{
-			`"svc-jira"`, "does not show the approver's username or user key", "Jira Cloud has no usernames",
-			"the approver's is 5b10ac8d82e05b22cc7d4ef5",
-		}},
-		{"server has no account ids", server, "5b10ac8d82e05b22cc7d4ef5", []string{
-			"Jira Sync (svc-jira)", "does not show the approver's account id", "Server and Data Center do not have them",
-			"its username; the approver's is svc-jira",
-		}},
-		{"server hides the email", server, "svc-jira@example.com", []string{
-			"does not show the approver's email address", "the approver's is svc-jira",
-		}},
-		{"nobody", nil, "", []string{
-			"an unknown account", "none was named", "on Jira Cloud its account id, on Jira Server/Data Center its username",
-		}},
+		{"cloud has no usernames", cloud, "svc-jira", []string{`"svc-jira"`, "username or user key", "the approver's is 5b10ac8d82e05b22cc7d4ef5"}},
+		{"server has no account ids", server, "5b10ac8d82e05b22cc7d4ef5", []string{"Jira Sync (svc-jira)", "account id", "its username; the approver's is svc-jira"}},
+		{"server hides the email", server, "svc-jira@example.com", []string{"email address", "the approver's is svc-jira"}},
 	}
 	for _, tt := range tests {
-		w := oauth.UnverifiedWarning(tt.approver, tt.sa)
-		// Every notice says that it is not a verdict and how to fix a
-		// wrong approver, like MismatchWarning does.
-		want := append(tt.want, "This does not mean the wrong account approved", "private/incognito",
-			"Profile > Tools > View OAuth Access Tokens", "Connected apps")
-		for _, s := range want {
-			if !strings.Contains(w, s) {
-				t.Errorf("%s: notice lacks %q:\n%s", tt.name, s, w)
+		a := oauth.Judge(tt.approver, tt.sa, nil, time.Time{})
+		n := a.Notice()
+		if a.Verdict != oauth.VerdictUnverifiable || n == nil || n.Code != oauth.CodeApproverUnverifiable || n.Severity != oauth.SeverityWarning {
+			t.Errorf("%s: verdict %v notice %+v", tt.name, a.Verdict, n)
+			continue
+		}
+		for _, s := range append(tt.want, "Connected apps") {
+			if !strings.Contains(n.Message+" "+n.Hint, s) {
+				t.Errorf("%s: notice lacks %q:\n%s\n%s", tt.name, s, n.Message, n.Hint)
 			}
-		}
-		if !strings.HasPrefix(w, "CHECK: ") || strings.Contains(w, "WARNING") || strings.Contains(w, "not by the service account") {
-			t.Errorf("%s: notice reads like a mismatch:\n%s", tt.name, w)
-		}
-		if strings.HasSuffix(w, "\n") || strings.Count(w, "\n") < 3 {
-			t.Errorf("%s: want several lines and no trailing newline:\n%q", tt.name, w)
 		}
 	}
 	evil := &oauth.Identity{AccountID: "5b10\x1b[2J\nac8d", Name: "e\r\x1b]0;x\x07", DisplayName: "Evil"}
-	if w := oauth.UnverifiedWarning(evil, "svc\x1b[31m@example.com"); strings.ContainsAny(w, "\r\x1b\x07") {
-		t.Errorf("notice holds control characters: %q", w)
+	if n := oauth.Judge(evil, "svc\x1b[31m@example.com", nil, time.Time{}).Notice(); strings.ContainsAny(n.Message+n.Hint, "\r\x1b\x07") {
+		t.Errorf("notice holds control characters: %+v", n)
+	}
+}
+
+// TestJudge covers every verdict and its notice's code and severity.
+func TestJudge(t *testing.T) {
+	svc := &oauth.Identity{Name: "svc-jira", Key: "JIRAUSER10100"}
+	other := &oauth.Identity{Name: "jadmin"}
+	cloud := &oauth.Identity{AccountID: "5b10ac8d82e05b22cc7d4ef5"}
+	myselfFailed := &oauth.Error{Code: oauth.CodeServerError, Step: "myself", Message: "Jira answered 503", Hint: "later"}
+	for _, tt := range []struct {
+		name     string
+		id       *oauth.Identity
+		err      error
+		verdict  oauth.Verdict
+		code     oauth.Code
+		severity oauth.Severity
+	}{
+		{"match", svc, nil, oauth.VerdictMatch, "", ""},
+		{"mismatch", other, nil, oauth.VerdictMismatch, oauth.CodeWrongApprover, oauth.SeverityDanger},
+		{"unverifiable", cloud, nil, oauth.VerdictUnverifiable, oauth.CodeApproverUnverifiable, oauth.SeverityWarning},
+		{"unknown", nil, myselfFailed, oauth.VerdictUnknown, oauth.CodeApproverUnknown, oauth.SeverityWarning},
+		{"unknown without a cause", nil, nil, oauth.VerdictUnknown, oauth.CodeApproverUnknown, oauth.SeverityWarning},
+		{"an identity with an error is unknown", svc, myselfFailed, oauth.VerdictUnknown, oauth.CodeApproverUnknown, oauth.SeverityWarning},
+	} {
+		a := oauth.Judge(tt.id, "svc-jira", tt.err, time.Time{})
+		if a.Verdict != tt.verdict || !a.Verdict.Valid() {
+			t.Errorf("%s: verdict %v, want %v", tt.name, a.Verdict, tt.verdict)
+		}
+		n := a.Notice()
+		if (n == nil) != (tt.code == "") || n != nil && (n.Code != tt.code || n.Severity != tt.severity) {
+			t.Errorf("%s: notice %+v, want %s/%s", tt.name, n, tt.code, tt.severity)
+		}
+		if tt.err != nil && (a.IdentityError == nil || a.IdentityError.Code != oauth.CodeServerError || a.Approver != nil) {
+			t.Errorf("%s: identity error %+v approver %v", tt.name, a.IdentityError, a.Approver)
+		}
+	}
+	if oauth.Verdict("maybe").Valid() {
+		t.Error(`Verdict("maybe").Valid()`)
 	}
 }
 
@@ -153,8 +164,8 @@ func TestCompleteUnverified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Match || !res.Unverified || res.Warning != oauth.UnverifiedWarning(res.Approver, "svc-jira@example.com") {
-		t.Errorf("got Match %v Unverified %v, warning:\n%s", res.Match, res.Unverified, res.Warning)
+	if res.Verdict != oauth.VerdictUnverifiable || res.Notice().Code != oauth.CodeApproverUnverifiable {
+		t.Errorf("got %v, notice %+v", res.Verdict, res.Notice())
 	}
 	if res.AccessToken == nil || res.AccessToken.Secret != "as1" {
 		t.Errorf("the token is not kept: %+v", res.AccessToken)
@@ -168,8 +179,8 @@ func TestCompleteUnverified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Match || res.Unverified || !strings.HasPrefix(res.Warning, "WARNING: ") {
-		t.Errorf("got Match %v Unverified %v, warning:\n%s", res.Match, res.Unverified, res.Warning)
+	if res.Verdict != oauth.VerdictMismatch || res.Notice().Code != oauth.CodeWrongApprover {
+		t.Errorf("got %v, notice %+v", res.Verdict, res.Notice())
 	}
 }
 
@@ -181,14 +192,13 @@ func TestJiraCompleteByEmail(t *testing.T) {
 		name            string
 		user, password  string
 		hideEmail       bool
-		match, unverify bool
-		prefix          string
-		mention         string // in the warning
+		verdict         oauth.Verdict
+		mention         string // in the notice
 	}{
-		{"service account, email hidden", svcName, svcPassword, true, false, true, "CHECK: ", svcAccount},
-		{"service account, email shown", svcName, svcPassword, false, true, false, "", ""},
-		{"someone else, email hidden", adminName, adminPass, true, false, true, "CHECK: ", "557058:f0e1d2c3"},
-		{"someone else, email shown", adminName, adminPass, false, false, false, "WARNING: ", "Jane Admin"},
+		{"service account, email hidden", svcName, svcPassword, true, oauth.VerdictUnverifiable, svcAccount},
+		{"service account, email shown", svcName, svcPassword, false, oauth.VerdictMatch, ""},
+		{"someone else, email hidden", adminName, adminPass, true, oauth.VerdictUnverifiable, "557058:f0e1d2c3"},
+		{"someone else, email shown", adminName, adminPass, false, oauth.VerdictMismatch, "Jane Admin"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newJiraEnv(t, jiratest.Options{Flavor: jiratest.Cloud})
@@ -205,14 +215,12 @@ func TestJiraCompleteByEmail(t *testing.T) {
 			if res.Approver == nil || (res.Approver.Email == "") != tt.hideEmail {
 				t.Fatalf("approver %+v, want the email hidden = %v", res.Approver, tt.hideEmail)
 			}
-			if res.Match != tt.match || res.Unverified != tt.unverify {
-				t.Errorf("Match %v Unverified %v, want %v %v", res.Match, res.Unverified, tt.match, tt.unverify)
+			n := res.Notice()
+			if res.Verdict != tt.verdict || (n == nil) != (tt.verdict == oauth.VerdictMatch) {
+				t.Errorf("verdict %v notice %+v, want %v", res.Verdict, n, tt.verdict)
 			}
-			if tt.match && res.Warning != "" {
-				t.Errorf("a match with a warning:\n%s", res.Warning)
-			}
-			if !tt.match && (!strings.HasPrefix(res.Warning, tt.prefix) || !strings.Contains(res.Warning, tt.mention)) {
-				t.Errorf("warning does not start with %q and name %q:\n%s", tt.prefix, tt.mention, res.Warning)
+			if n != nil && !strings.Contains(n.Message+n.Hint, tt.mention) {
+				t.Errorf("notice does not name %q: %+v", tt.mention, n)
 			}
 			if res.AccessToken == nil || res.AccessToken.Token.Token == "" {
 				t.Errorf("no access token: %+v", res.AccessToken)
