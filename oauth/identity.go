@@ -3,7 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-		"strings"
+	"strings"
 )
 
 // Identity is who an access token acts as, from /rest/api/2/myself. Server

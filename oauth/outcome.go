@@ -63,10 +63,10 @@ type Notice struct {
 
 // Codes of the notices of an approval (Approval.Notice).
 const (
-	CodeWrongApprover         Code = "wrong_approver"         // VerdictMismatch
-	CodeApproverUnverifiable  Code = "approver_unverifiable"  // VerdictUnverifiable
-	CodeApproverUnknown       Code = "approver_unknown"       // VerdictUnknown
-	CodeApproverNotConfirmed  Code = "approver_not_confirmed" // an export of a token whose verdict is not VerdictMatch, unacknowledged
+	CodeWrongApprover        Code = "wrong_approver"         // VerdictMismatch
+	CodeApproverUnverifiable Code = "approver_unverifiable"  // VerdictUnverifiable
+	CodeApproverUnknown      Code = "approver_unknown"       // VerdictUnknown
+	CodeApproverNotConfirmed Code = "approver_not_confirmed" // an export of a token whose verdict is not VerdictMatch, unacknowledged
 )
 
 // Approval is who approved an access token and what that means for the

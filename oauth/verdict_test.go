@@ -189,11 +189,11 @@ func TestCompleteUnverified(t *testing.T) {
 func TestJiraCompleteByEmail(t *testing.T) {
 	const svcEmail = "svc-jira@example.com"
 	for _, tt := range []struct {
-		name            string
-		user, password  string
-		hideEmail       bool
-		verdict         oauth.Verdict
-		mention         string // in the notice
+		name           string
+		user, password string
+		hideEmail      bool
+		verdict        oauth.Verdict
+		mention        string // in the notice
 	}{
 		{"service account, email hidden", svcName, svcPassword, true, oauth.VerdictUnverifiable, svcAccount},
 		{"service account, email shown", svcName, svcPassword, false, oauth.VerdictMatch, ""},
