@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/applink/applink/oauth"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func FuzzDecodeLink(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !validState(l.State) || l.Warnings == nil {
+		if !validState(l.State) {
 			t.Errorf("decodeLink accepted %+v", l)
 		}
 		// What was read can be written and read back.
@@ -85,7 +86,7 @@ func FuzzDecodeHandshake(f *testing.F) {
 }
 
 func FuzzDecodeToken(f *testing.F) {
-	good, err := marshal(&Token{AccessToken: "at", TokenSecret: "ts", ApprovedAt: t0})
+	good, err := marshal(&Token{AccessToken: "at", TokenSecret: "ts", Approval: oauth.Approval{Verdict: oauth.VerdictMatch, ApprovedAt: t0}})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 )
 
@@ -34,8 +35,7 @@ func validState(st string) bool {
 	return false
 }
 
-// decodeLink parses a link record. The record must name a known state;
-// Warnings is never nil in the result.
+// decodeLink parses a link record. The record must name a known state.
 func decodeLink(data []byte) (*Link, error) {
 	var l Link
 	if err := json.Unmarshal(data, &l); err != nil {
@@ -43,9 +43,6 @@ func decodeLink(data []byte) (*Link, error) {
 	}
 	if !validState(l.State) {
 		return nil, fmt.Errorf("unknown state %q", l.State)
-	}
-	if l.Warnings == nil {
-		l.Warnings = []string{}
 	}
 	return &l, nil
 }
@@ -93,8 +90,7 @@ func brokenLink(name string, e *Error) *Link {
 	return &Link{
 		Name:      name,
 		State:     StateFailed,
-		Warnings:  []string{e.Message},
-		LastError: &ErrorInfo{Code: e.Code, Message: e.Message, Hint: hintBrokenLink},
+		LastError: &fault.Error{Code: fault.Code(e.Code), Message: e.Message, Hint: hintBrokenLink},
 	}
 }
 
@@ -125,9 +121,6 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	}
 	if !validState(rec.State) {
 		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
-	}
-	if rec.Warnings == nil {
-		rec.Warnings = []string{}
 	}
 	linkJSON, err := marshal(&rec)
 	if err != nil {
@@ -249,11 +242,7 @@ func (s *Store) UpdateLink(l *Link) error {
 	if !validState(l.State) {
 		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, l.State)
 	}
-	rec := *l
-	if rec.Warnings == nil {
-		rec.Warnings = []string{}
-	}
-	data, err := marshal(&rec)
+	data, err := marshal(l)
 	if err != nil {
 		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
 	}

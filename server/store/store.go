@@ -38,6 +38,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 )
 
@@ -50,44 +51,37 @@ const (
 	StateFailed           = "failed"
 )
 
-// ErrorInfo is a failure as shown to people and programs.
-type ErrorInfo struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
-}
-
-// Link is the record of one link (no secrets).
+// Link is the record of one link (no secrets). Who approved its token,
+// and the verdict, are kept with the token (Token.Approval), so that they
+// are saved in the same write.
 type Link struct {
-	Name                string          `json:"name"`
-	JiraURL             string          `json:"jira_url"`
-	ServiceAccount      string          `json:"service_account"`
-	Environment         string          `json:"environment"`
-	ConsumerKey         string          `json:"consumer_key"`
-	ConsumerName        string          `json:"consumer_name"`
-	State               string          `json:"state"`
-	AuthorizedAs        *oauth.Identity `json:"authorized_as,omitempty"`
-	ServiceAccountMatch *bool           `json:"service_account_match,omitempty"`
-	AuthorizedAt        *time.Time      `json:"authorized_at,omitempty"`
-	TokenExpiresAt      *time.Time      `json:"token_expires_at,omitempty"`
-	Warnings            []string        `json:"warnings"`
-	LastError           *ErrorInfo      `json:"last_error,omitempty"`
-	CreatedAt           time.Time       `json:"created_at"`
-	UpdatedAt           time.Time       `json:"updated_at"`
+	Name           string       `json:"name"`
+	JiraURL        string       `json:"jira_url"`
+	ServiceAccount string       `json:"service_account"`
+	Environment    string       `json:"environment"`
+	ConsumerKey    string       `json:"consumer_key"`
+	ConsumerName   string       `json:"consumer_name"`
+	State          string       `json:"state"`
+	LastError      *fault.Error `json:"last_error,omitempty"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
 }
 
-// Token is a link's access token (secret).
+// Token is a link's access token (secret) with the outcome of its
+// identity check: one file, written in one atomic step, so that a token is
+// never saved without its verdict.
 type Token struct {
 	AccessToken            string    `json:"access_token"`
 	TokenSecret            string    `json:"token_secret"`
 	SessionHandle          string    `json:"session_handle,omitempty"`
 	ExpiresAt              time.Time `json:"expires_at,omitzero"`
 	AuthorizationExpiresAt time.Time `json:"authorization_expires_at,omitzero"`
-	ApprovedAt             time.Time `json:"approved_at"`
+	oauth.Approval
 }
 
 // Handshake is a pending handshake: started by applink, waiting for Jira's
 // callback. ID is random and unguessable; it names the approval link.
+// CreatedAt and ExpiresAt are its request token's (see OAuth).
 type Handshake struct {
 	ID           string    `json:"id"`
 	Link         string    `json:"link"`
@@ -135,3 +129,14 @@ func (e *Error) Error() string { return e.Message }
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// OAuth returns the handshake's request token, whose Expired is the one
+// expiry rule of a pending approval.
+func (h *Handshake) OAuth() *oauth.RequestToken {
+	return &oauth.RequestToken{
+		Token:        oauth.Token{Token: h.RequestToken, Secret: h.TokenSecret},
+		AuthorizeURL: h.AuthorizeURL,
+		IssuedAt:     h.CreatedAt,
+		ExpiresAt:    h.ExpiresAt,
+	}
+}

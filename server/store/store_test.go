@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 )
 
@@ -85,27 +86,21 @@ func wantCode(t *testing.T, what string, err error, code string) {
 }
 
 // sampleLink returns a complete link record.
+// okApproval is the approval of a token the service account approved.
+var okApproval = oauth.Approval{Approver: &oauth.Identity{Name: "svc-sync"}, ServiceAccount: "svc-sync", Verdict: oauth.VerdictMatch, ApprovedAt: t0}
+
 func sampleLink(name string) *Link {
-	match := false
-	active := true
-	at := t0.Add(time.Hour)
-	exp := t0.Add(5 * 365 * 24 * time.Hour)
 	return &Link{
-		Name:                name,
-		JiraURL:             "https://jira.example.com",
-		ServiceAccount:      "svc-sync",
-		Environment:         "production",
-		ConsumerKey:         "applink-" + name,
-		ConsumerName:        "applink: " + name,
-		State:               StateAuthorized,
-		AuthorizedAs:        &oauth.Identity{Name: "alice", Key: "JIRAUSER10100", DisplayName: "Alice Admin", Active: &active},
-		ServiceAccountMatch: &match,
-		AuthorizedAt:        &at,
-		TokenExpiresAt:      &exp,
-		Warnings:            []string{"approved by alice, not by svc-sync"},
-		LastError:           &ErrorInfo{Code: "c", Message: "m", Hint: "h"},
-		CreatedAt:           t0,
-		UpdatedAt:           t0.Add(time.Hour),
+		Name:           name,
+		JiraURL:        "https://jira.example.com",
+		ServiceAccount: "svc-sync",
+		Environment:    "production",
+		ConsumerKey:    "applink-" + name,
+		ConsumerName:   "applink: " + name,
+		State:          StateAuthorized,
+		LastError:      &fault.Error{Code: "c", Message: "m", Hint: "h"},
+		CreatedAt:      t0,
+		UpdatedAt:      t0.Add(time.Hour),
 	}
 }
 
@@ -125,17 +120,6 @@ func sameLink(t *testing.T, got, want *Link) {
 	norm := func(l *Link) Link {
 		c := *l
 		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
-		if c.AuthorizedAt != nil {
-			v := c.AuthorizedAt.UTC()
-			c.AuthorizedAt = &v
-		}
-		if c.TokenExpiresAt != nil {
-			v := c.TokenExpiresAt.UTC()
-			c.TokenExpiresAt = &v
-		}
-		if c.Warnings == nil {
-			c.Warnings = []string{}
-		}
 		return c
 	}
 	if g, w := norm(got), norm(want); !reflect.DeepEqual(g, w) {
@@ -189,7 +173,7 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 	if err := s.CreateLink(l, testKey()); err != nil {
 		t.Fatal(err)
 	}
-	if l.State != "" || l.Warnings != nil {
+	if l.State != "" {
 		t.Errorf("CreateLink changed its argument: %+v", l)
 	}
 	got, err := s.GetLink("fresh")
@@ -198,9 +182,6 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 	}
 	if got.State != StateNew {
 		t.Errorf("state = %q, want %q", got.State, StateNew)
-	}
-	if got.Warnings == nil {
-		t.Error("Warnings is nil, want an empty list")
 	}
 
 	small, err := rsa.GenerateKey(rand.Reader, 1024)
@@ -302,9 +283,7 @@ func TestUpdateLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.State = StateDenied
-	l.Warnings = nil
-	l.AuthorizedAs = nil
-	l.LastError = &ErrorInfo{Code: "permission_denied", Message: "the user clicked Deny"}
+	l.LastError = &fault.Error{Code: "permission_denied", Message: "the user clicked Deny"}
 	if err := s.UpdateLink(l); err != nil {
 		t.Fatal(err)
 	}
@@ -328,14 +307,12 @@ func TestGetLinkReturnsCopies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Warnings[0] = "changed"
-	a.AuthorizedAs.Name = "mallory"
-	*a.ServiceAccountMatch = true
+	a.LastError.Message = "changed"
 	b, err := s.GetLink("prod")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Warnings[0] == "changed" || b.AuthorizedAs.Name == "mallory" || *b.ServiceAccountMatch {
+	if b.LastError.Message == "changed" {
 		t.Errorf("changing a returned link changed the store: %+v", b)
 	}
 }
@@ -365,7 +342,7 @@ func TestDeleteLink(t *testing.T) {
 	s := openStore(t)
 	createLink(t, s, "prod")
 	createLink(t, s, "sandbox")
-	if err := s.SaveToken("prod", &Token{AccessToken: "at", TokenSecret: "ts"}); err != nil {
+	if err := s.SaveToken("prod", &Token{Approval: okApproval, AccessToken: "at", TokenSecret: "ts"}); err != nil {
 		t.Fatal(err)
 	}
 	hp := newHandshake("prod", t0.Add(10*time.Minute))
@@ -415,7 +392,9 @@ func TestTokens(t *testing.T) {
 
 	want := &Token{
 		AccessToken: "at-1", TokenSecret: "ts-1", SessionHandle: "sh",
-		ExpiresAt: t0.Add(time.Hour), AuthorizationExpiresAt: t0.Add(24 * time.Hour), ApprovedAt: t0,
+		ExpiresAt: t0.Add(time.Hour), AuthorizationExpiresAt: t0.Add(24 * time.Hour),
+		Approval: oauth.Approval{Approver: &oauth.Identity{Name: "alice", Key: "JIRAUSER10100", DisplayName: "Alice Admin"},
+			ServiceAccount: "svc-sync", Verdict: oauth.VerdictMismatch, ApprovedAt: t0},
 	}
 	if err := s.SaveToken("prod", want); err != nil {
 		t.Fatal(err)
@@ -428,7 +407,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("Token = %+v, want %+v", got, want)
 	}
 
-	second := &Token{AccessToken: "at-2", TokenSecret: "ts-2", ApprovedAt: t0.Add(time.Minute)}
+	second := &Token{AccessToken: "at-2", TokenSecret: "ts-2", Approval: oauth.Approval{Verdict: oauth.VerdictMatch, ApprovedAt: t0.Add(time.Minute)}}
 	if err := s.SaveToken("prod", second); err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +457,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if err := s.DeleteLink("sandbox"); err != nil {
 		t.Fatal(err)
 	}
-	wantToken := &Token{AccessToken: "at", TokenSecret: "ts", ApprovedAt: t0}
+	wantToken := &Token{AccessToken: "at", TokenSecret: "ts", Approval: oauth.Approval{Verdict: oauth.VerdictMatch, ApprovedAt: t0}}
 	if err := s.SaveToken("prod", wantToken); err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +504,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 func TestModes(t *testing.T) {
 	s := openStore(t)
 	createLink(t, s, "prod")
-	if err := s.SaveToken("prod", &Token{AccessToken: "at", TokenSecret: "ts"}); err != nil {
+	if err := s.SaveToken("prod", &Token{Approval: okApproval, AccessToken: "at", TokenSecret: "ts"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveHandshake(newHandshake("prod", t0)); err != nil {
@@ -684,7 +663,7 @@ func TestCorruptLinkRecord(t *testing.T) {
 	for i, want := range []struct{ name, file string }{{"bad", badFile}, {"gone", goneFile}} {
 		l := links[i]
 		if l.Name != want.name || l.State != StateFailed || l.LastError == nil || l.LastError.Code != CodeCorrupt ||
-			!strings.Contains(l.LastError.Message, want.file) || len(l.Warnings) != 1 || l.LastError.Hint == "" {
+			!strings.Contains(l.LastError.Message, want.file) || l.LastError.Hint == "" {
 			t.Errorf("ListLinks shows %s as %+v (last error %+v)", want.name, l, l.LastError)
 		}
 		_, err := s.GetLink(want.name)
@@ -768,7 +747,7 @@ func TestBadNamesRejectedNothingWritten(t *testing.T) {
 		wantCode(t, "CreateLink("+name+")", s.CreateLink(l, testKey()), CodeInvalid)
 		wantCode(t, "UpdateLink("+name+")", s.UpdateLink(l), CodeInvalid)
 		wantCode(t, "DeleteLink("+name+")", s.DeleteLink(name), CodeInvalid)
-		wantCode(t, "SaveToken("+name+")", s.SaveToken(name, &Token{AccessToken: "a"}), CodeInvalid)
+		wantCode(t, "SaveToken("+name+")", s.SaveToken(name, &Token{Approval: okApproval, AccessToken: "a"}), CodeInvalid)
 		wantCode(t, "DeleteToken("+name+")", s.DeleteToken(name), CodeInvalid)
 		_, err := s.GetLink(name)
 		wantCode(t, "GetLink("+name+")", err, CodeInvalid)
@@ -835,7 +814,7 @@ func TestConcurrentUse(t *testing.T) {
 			if _, err := s.ListLinks(); err != nil {
 				t.Error(err)
 			}
-			if err := s.SaveToken("prod", &Token{AccessToken: "at"}); err != nil {
+			if err := s.SaveToken("prod", &Token{Approval: okApproval, AccessToken: "at"}); err != nil {
 				t.Error(err)
 			}
 			if _, _, err := s.AdminToken(); err != nil {

@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+
+	"github.com/applink/applink/oauth"
 )
 
-// decodeToken parses a token record; the access token is required.
+// decodeToken parses a token record; the access token is required. A
+// record written before tokens kept their verdict reads as
+// oauth.VerdictUnknown: approve again to check who approved it.
 func decodeToken(data []byte) (*Token, error) {
 	var t Token
 	if err := json.Unmarshal(data, &t); err != nil {
@@ -16,15 +20,22 @@ func decodeToken(data []byte) (*Token, error) {
 	if t.AccessToken == "" {
 		return nil, errors.New("no access token in it")
 	}
+	if !t.Verdict.Valid() {
+		t.Verdict = oauth.VerdictUnknown
+	}
 	return &t, nil
 }
 
-// SaveToken saves a link's access token atomically, replacing the old one
-// (CodeNotFound if there is no such link, CodeInvalid when the access token
-// is empty).
+// SaveToken saves a link's access token with its approval atomically,
+// replacing the old one: afterwards Token returns either the old token or
+// the new one, whole (CodeNotFound if there is no such link, CodeInvalid
+// when the access token is empty or the verdict is not one of oauth's).
 func (s *Store) SaveToken(name string, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return newError(CodeInvalid, nil, "link %q: no access token given", name)
+	}
+	if !t.Verdict.Valid() {
+		return newError(CodeInvalid, nil, "link %q: the access token has no verdict", name)
 	}
 	data, err := marshal(t)
 	if err != nil {
