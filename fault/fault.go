@@ -27,7 +27,8 @@ import (
 type Code string
 
 // Error is a failure with a code. Its JSON form is the API's
-// {"code", "message", "hint"}; the other fields are never encoded.
+// {"code", "message", "hint"}, with "step" when a remote call failed; the
+// other fields are never encoded.
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
@@ -37,7 +38,7 @@ type Error struct {
 	// "access_token", "myself", "mypermissions", "serverinfo", "authorize",
 	// "request"), the HTTP status (0 when there was no answer) and the URL
 	// called, without its query.
-	Step   string `json:"-"`
+	Step   string `json:"step,omitempty"`
 	Status int    `json:"-"`
 	URL    string `json:"-"`
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
 )
 
 // maxBody bounds request bodies (JSON and forms).
@@ -139,8 +140,12 @@ func (c credentials) MarshalZerologObject(e *zerolog.Event) {
 }
 
 // exportCredentials gathers a link's credentials and writes the export to
-// the audit log (without secrets). via names the channel: "api" or "ui".
-func (s *Server) exportCredentials(ctx context.Context, name, via string, r *http.Request) (*credentials, error) {
+// the audit log (with the approver and the verdict, without secrets). via
+// names the channel: "api" or "ui". A token whose verdict is not "match"
+// is exported only when acceptApprover says the caller knows whom it acts
+// as; otherwise the answer is 409 approver_not_confirmed, naming the
+// approver.
+func (s *Server) exportCredentials(ctx context.Context, name, via string, acceptApprover bool, r *http.Request) (*credentials, error) {
 	l, err := s.getLink(name)
 	if err != nil {
 		return nil, err
@@ -153,6 +158,11 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, r *htt
 	if err != nil {
 		return nil, err
 	}
+	if tok.Verdict != oauth.VerdictMatch && !acceptApprover {
+		return nil, &Error{Code: oauth.CodeApproverNotConfirmed,
+			Message: "The token of link " + name + " acts as " + tok.Approver.String() + ", not confirmed to be the service account " + l.ServiceAccount + " (verdict " + string(tok.Verdict) + ").",
+			Hint:    "Approve again as the service account, or confirm that the integration may act as " + tok.Approver.String() + " (accept_approver=1)."}
+	}
 	key, err := s.store.PrivateKey(name)
 	if err != nil {
 		return nil, err
@@ -161,11 +171,9 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, r *htt
 	if err != nil {
 		return nil, err
 	}
-	ev := s.audit(ctx, "credentials_exported", name).Str("via", via).Str("client", clientKey(r))
-	if l.AuthorizedAs != nil {
-		ev = ev.Str("approver", identityName(l.AuthorizedAs))
-	}
-	ev.Msg("credentials exported")
+	s.audit(ctx, "credentials_exported", name).Str("via", via).Str("client", clientKey(r)).
+		Str("approver", tok.Approver.String()).Str("verdict", string(tok.Verdict)).
+		Bool("approver_accepted", tok.Verdict != oauth.VerdictMatch).Msg("credentials exported")
 	return &credentials{
 		JiraURL:       l.JiraURL,
 		ConsumerKey:   l.ConsumerKey,
@@ -175,9 +183,9 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, r *htt
 	}, nil
 }
 
-// apiCredentials is GET /api/links/{name}/credentials.
+// apiCredentials is GET /api/links/{name}/credentials[?accept_approver=1].
 func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
-	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r)
+	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r.URL.Query().Get("accept_approver") == "1", r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -3,21 +3,11 @@ package server
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/server/store"
 )
-
-// validHandshakeID reports whether id has the form of a handshake id
-// (store.NewHandshakeID: 22 to 64 letters, digits, '-' or '_'), checked
-// before any lookup.
-func validHandshakeID(id string) bool {
-	if len(id) < 22 || len(id) > 64 {
-		return false
-	}
-	return validName(id)
-}
 
 // approvePage is the data of approve.html.
 type approvePage struct {
@@ -48,12 +38,7 @@ func errApprovalGone(expired bool) *Error {
 // sign-in. It says which Jira and which account, warns before anything
 // happens, and links to Jira's authorize page.
 func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !validHandshakeID(id) {
-		s.renderError(w, r, errApprovalGone(false))
-		return
-	}
-	h, err := s.store.Handshake(id)
+	h, err := s.store.Handshake(r.PathValue("id"))
 	if isNotFound(err) {
 		s.renderError(w, r, errApprovalGone(false))
 		return
@@ -62,7 +47,7 @@ func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if s.expired(h) {
+	if h.OAuth().Expired(s.now()) {
 		s.renderError(w, r, errApprovalGone(true))
 		return
 	}
@@ -86,27 +71,30 @@ func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 // callbackPage is the data of callback.html.
 type callbackPage struct {
 	page
-	// Result is "approved", "mismatch", "rejected", "denied" or "failed".
-	Result         string
 	LinkName       string
 	JiraURL        string
 	ServiceAccount string
-	Approver       string
-	Warning        string
-	Error          *Error
+	// Approval is who approved and the verdict, when Jira issued a token;
+	// Kept says whether applink kept it (not under on-mismatch reject).
+	Approval *oauth.Approval
+	Kept     bool
+	// Notice is the approval's notice (nil for a match).
+	Notice *oauth.Notice
+	// Error is the failure: denied, rejected, a Jira failure, a failed
+	// save.
+	Error *Error
 }
-
-// Longest oauth_token and oauth_verifier accepted at the callback.
-const maxCallbackParam = 512
 
 // completeTimeout bounds the work after a callback: the access-token
 // exchange and the identity check, each bounded by the consumer's timeout.
 const completeTimeout = 2*oauth.DefaultTimeout + 10*time.Second
 
 // pageCallback is GET /oauth/callback?oauth_token=T&oauth_verifier=V,
-// where Jira sends the approver's browser. Only a handshake applink
-// started, not used yet and younger than 10 minutes is completed; anything
-// else gets a 4xx page, changes nothing and does not call Jira.
+// where Jira sends the approver's browser. Its steps: read the query
+// (oauth.ParseCallback), take the pending handshake (takeHandshake: only
+// one applink started, not used yet and younger than 10 minutes; anything
+// else gets a 4xx page, changes nothing and does not call Jira), complete
+// it (complete: exchange, identity check, save), show the outcome.
 func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		// A HEAD (link checkers, previews) must not use up the handshake.
@@ -114,7 +102,7 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	token, verifier, err := callbackParams(r.URL.RawQuery)
+	token, verifier, err := oauth.ParseCallback(r.URL.RawQuery)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -122,29 +110,7 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// Pruned after the lookup, so that a late callback hears "expired".
 	defer s.prune(ctx)
-	h, err := s.store.HandshakeByRequestToken(token)
-	if isNotFound(err) {
-		s.logger(ctx).Warn().Msg("callback for a request token applink did not issue, or used already")
-		s.renderError(w, r, errCallbackUnknown())
-		return
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	if s.expired(h) {
-		s.logger(ctx).Warn().Str("link", h.Link).Msg("callback for an expired handshake")
-		s.renderError(w, r, &Error{Code: CodeHandshakeExpired,
-			Message: "This approval came back more than 10 minutes after it started, and Jira no longer accepts it.",
-			Hint:    "Ask the applink admin to start a new approval, then approve it right away."})
-		return
-	}
-	// Take it: of two concurrent callbacks only one gets it.
-	h, err = s.store.TakeHandshake(token)
-	if isNotFound(err) {
-		s.renderError(w, r, errCallbackUnknown())
-		return
-	}
+	h, err := s.takeHandshake(ctx, token)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -158,60 +124,63 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.renderOutcome(w, r, out)
+}
+
+// takeHandshake removes and returns the pending handshake of a request
+// token, so that of two concurrent callbacks only one gets it. An unknown
+// or used token is CodeHandshakeUnknown, an expired one
+// CodeHandshakeExpired; neither changes anything.
+func (s *Server) takeHandshake(ctx context.Context, token string) (*store.Handshake, error) {
+	h, err := s.store.HandshakeByRequestToken(token)
+	if err == nil && h.OAuth().Expired(s.now()) {
+		s.logger(ctx).Warn().Str("link", h.Link).Msg("callback for an expired handshake")
+		return nil, &Error{Code: CodeHandshakeExpired,
+			Message: "This approval came back more than 10 minutes after it started, and Jira no longer accepts it.",
+			Hint:    "Ask the applink admin to start a new approval, then approve it right away."}
+	}
+	if err == nil {
+		h, err = s.store.TakeHandshake(token)
+	}
+	if isNotFound(err) {
+		s.logger(ctx).Warn().Msg("callback for a request token applink did not issue, or used already")
+		return nil, &Error{Code: CodeHandshakeUnknown,
+			Message: "applink did not start this approval, or it has been completed already.",
+			Hint:    "If you were approving a link, ask the applink admin for a new approval link. Nothing was changed."}
+	}
+	return h, err
+}
+
+// renderOutcome shows what a callback did: its title and status come from
+// the verdict and the failure's code.
+func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outcome) {
 	data := callbackPage{
-		page:           s.newPage(r, "Approval"),
+		page:           s.newPage(r, "Approved"),
 		LinkName:       out.Link.Name,
 		JiraURL:        out.Link.JiraURL,
 		ServiceAccount: out.Link.ServiceAccount,
-		Approver:       identityName(out.Approver),
-		Warning:        out.Warning,
+		Approval:       out.Approval,
+		Kept:           out.Kept,
 		Error:          out.Err,
 	}
+	if out.Approval != nil {
+		data.Notice = out.Approval.Notice()
+	}
 	status := http.StatusOK
+	if out.Err != nil {
+		status = Status(out.Err.Code)
+	}
 	switch {
-	case out.Approved && out.Unverified:
-		data.Result, data.Title = "unverified", "Approved, but applink cannot confirm by whom"
-	case out.Approved && out.Warning != "":
-		data.Result, data.Title = "mismatch", "Approved by the wrong account"
-	case out.Approved:
-		data.Result, data.Title = "approved", "Approved"
-	case out.Rejected:
-		data.Result, data.Title = "rejected", "Approved by the wrong account: token thrown away"
-		status = out.Err.Status()
-	case out.Err != nil && out.Err.Code == string(oauth.CodeDenied):
-		data.Result, data.Title = "denied", "Access denied"
-		status = out.Err.Status()
-	default:
-		data.Result, data.Title = "failed", "The approval did not complete"
-		status = out.Err.Status()
+	case out.Err != nil && out.Err.Code == oauth.CodeWrongApprover:
+		data.Title = "Approved by the wrong account: token thrown away"
+	case out.Err != nil && out.Err.Code == oauth.CodeDenied:
+		data.Title = "Access denied"
+	case out.Err != nil:
+		data.Title = "The approval did not complete"
+	case out.Approval.Verdict == oauth.VerdictMismatch:
+		data.Title = "Approved by the wrong account"
+	case out.Approval.Verdict != oauth.VerdictMatch:
+		data.Title = "Approved, but applink cannot confirm by whom"
 	}
 	s.render(w, r, status, "callback.html", data)
-}
-
-// errCallbackUnknown is the page of a callback applink did not start.
-func errCallbackUnknown() *Error {
-	return &Error{Code: CodeHandshakeUnknown,
-		Message: "applink did not start this approval, or it has been completed already.",
-		Hint:    "If you were approving a link, ask the applink admin for a new approval link. Nothing was changed."}
-}
-
-// callbackParams reads oauth_token and oauth_verifier from a callback's
-// raw query. Each must be present once, non-empty and short.
-func callbackParams(rawQuery string) (token, verifier string, err error) {
-	bad := &Error{Code: CodeBadRequest,
-		Message: "This is not a valid answer from Jira: oauth_token or oauth_verifier is missing or malformed.",
-		Hint:    "Open the approval link again, or ask the applink admin for a new one. Nothing was changed."}
-	q, perr := url.ParseQuery(rawQuery)
-	if perr != nil {
-		return "", "", bad
-	}
-	tokens, verifiers := q["oauth_token"], q["oauth_verifier"]
-	if len(tokens) != 1 || len(verifiers) != 1 {
-		return "", "", bad
-	}
-	token, verifier = tokens[0], verifiers[0]
-	if token == "" || verifier == "" || len(token) > maxCallbackParam || len(verifier) > maxCallbackParam {
-		return "", "", bad
-	}
-	return token, verifier, nil
 }

@@ -11,115 +11,86 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
-	"github.com/applink/applink/keys"
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
 
 // Error codes of the service, besides those of package oauth (which it
-// passes on for failures at Jira). Status tells the HTTP status of each.
+// passes on for failures at Jira) and of package store. Status tells the
+// HTTP status of each.
 const (
-	CodeBadRequest       = "bad_request"          // 400: a body that is not the JSON or form expected
-	CodeUnknownField     = "unknown_field"        // 400: a JSON field the API does not know
-	CodeBodyTooLarge     = "body_too_large"       // 400: a body over the size limit
-	CodeInvalidName      = "invalid_name"         // 400: a link name that is not a slug
-	CodeInvalidJiraURL   = "invalid_jira_url"     // 400: a Jira URL that is not absolute http(s)
-	CodeInvalidInput     = "invalid_input"        // 400: another field is wrong
-	CodeUnauthorized     = "unauthorized"         // 401: no admin token or session, or a wrong one
-	CodeCrossOrigin      = "cross_origin_request" // 403: a state-changing request from another site
-	CodeNotFound         = "not_found"            // 404: no such link or page
-	CodeHandshakeUnknown = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
-	CodeExists           = "already_exists"       // 409: a link of that name exists
-	CodeConsumerKeyTaken = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
-	CodeNotApproved      = "not_approved"         // 409: no access token to export yet
-	CodeHandshakeExpired = "handshake_expired"    // 410: a handshake older than 10 minutes
-	CodeTooManyAttempts  = "too_many_attempts"    // 429: too many failed sign-ins
-	CodeInternal         = "internal_error"       // 500: a failure inside applink; the log has the detail
-	CodeWrongApprover    = "wrong_approver"       // 403: approved by someone other than the service account (on-mismatch reject)
+	CodeBadRequest       fault.Code = "bad_request"          // 400: a body that is not the JSON or form expected
+	CodeUnknownField     fault.Code = "unknown_field"        // 400: a JSON field the API does not know
+	CodeBodyTooLarge     fault.Code = "body_too_large"       // 400: a body over the size limit
+	CodeInvalidName      fault.Code = "invalid_name"         // 400: a link name that is not a slug
+	CodeInvalidJiraURL   fault.Code = "invalid_jira_url"     // 400: a Jira URL that is not absolute http(s)
+	CodeInvalidInput     fault.Code = "invalid_input"        // 400: another field is wrong
+	CodeUnauthorized     fault.Code = "unauthorized"         // 401: no admin token or session, or a wrong one
+	CodeCrossOrigin      fault.Code = "cross_origin_request" // 403: a state-changing request from another site
+	CodeNotFound         fault.Code = "not_found"            // 404: no such page or API route
+	CodeLinkNotFound     fault.Code = "link_not_found"       // 404: no link of that name
+	CodeHandshakeUnknown fault.Code = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
+	CodeExists           fault.Code = "already_exists"       // 409: a link of that name exists
+	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
+	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
+	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
+	CodeTooManyAttempts  fault.Code = "too_many_attempts"    // 429: too many failed sign-ins
+	CodeInternal         fault.Code = "internal_error"       // 500: a failure inside applink; the log has the detail
+	CodeStorage          fault.Code = store.CodeIO           // 503: the data folder refused a write (disk full, read-only)
 )
 
-// Error is a failure of the service as programs and people see it: a Code
-// to act on, a one-line Message and a Hint that says what to do. The JSON
-// API sends it as {"error": {"code", "message", "hint"}}; pages show
-// Message and Hint. Err is the cause, kept for errors.As and the log, and
-// never shown.
-type Error struct {
-	Code    string
-	Message string
-	Hint    string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Hint != "" {
-		return e.Message + " (" + e.Hint + ")"
-	}
-	return e.Message
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Status returns the HTTP status the service answers e with.
-func (e *Error) Status() int { return Status(e.Code) }
+// Error is the service's error: applink's one error type. The JSON API
+// sends it as {"error": {"code", "message", "hint"}}; pages show Message
+// and Hint; Err is the cause, kept for errors.As and the log, never shown.
+type Error = fault.Error
 
 // Status maps an error code to its HTTP status: the one place that does.
 // Codes of package oauth are failures at Jira: 502 Bad Gateway, except a
 // timeout (504), a denied or wrongly approved request (403), an expired
-// request token (410), and wrong input (400).
-func Status(code string) int {
+// request token (410), and wrong input (400). 401 and 403 otherwise belong
+// to applink's own sign-in.
+func Status(code fault.Code) int {
 	switch code {
 	case CodeBadRequest, CodeUnknownField, CodeBodyTooLarge, CodeInvalidName,
-		CodeInvalidJiraURL, CodeInvalidInput,
-		string(oauth.CodeBadInput), string(oauth.CodeBadBaseURL):
+		CodeInvalidJiraURL, CodeInvalidInput, store.CodeInvalid,
+		oauth.CodeBadInput, oauth.CodeBadBaseURL, oauth.CodeBadCallback:
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeCrossOrigin, CodeWrongApprover, string(oauth.CodeDenied):
+	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeDenied:
 		return http.StatusForbidden
-	case CodeNotFound, CodeHandshakeUnknown:
+	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved:
+	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed:
 		return http.StatusConflict
-	case CodeHandshakeExpired, string(oauth.CodeRequestExpired):
+	case CodeHandshakeExpired, oauth.CodeRequestExpired:
 		return http.StatusGone
 	case CodeTooManyAttempts:
 		return http.StatusTooManyRequests
-	case CodeInternal, "":
+	case CodeStorage:
+		return http.StatusServiceUnavailable
+	case CodeInternal, "", store.CodeCorrupt, store.CodeLocked:
 		return http.StatusInternalServerError
-	case string(oauth.CodeTimeout):
+	case oauth.CodeTimeout:
 		return http.StatusGatewayTimeout
 	default:
 		return http.StatusBadGateway
 	}
 }
 
-// asError turns any error into an *Error. Errors of package oauth keep
-// their code, message and hint (they never hold secrets). Anything that is
-// not a known failure becomes CodeInternal, whose message is generic.
+// asError turns any error into an *Error: applink's own keep their code,
+// with the first letter of message and hint capitalised (packages write
+// them in Go's lower-case style, pages show sentences). Anything else
+// becomes CodeInternal, whose message is generic.
 func asError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
-	}
-	var se *store.Error
-	if errors.As(err, &se) {
-		switch se.Code {
-		case store.CodeNotFound:
-			return &Error{Code: CodeNotFound, Message: "Not found.", Err: err}
-		case store.CodeExists:
-			return &Error{Code: CodeExists, Message: "It exists already.", Err: err}
-		case store.CodeInvalid:
-			return &Error{Code: CodeInvalidInput, Message: se.Message, Err: err}
+	if e, ok := fault.As(err); ok {
+		if upperFirst(e.Message) == e.Message && upperFirst(e.Hint) == e.Hint {
+			return e
 		}
-	}
-	var ke *keys.Error
-	if errors.As(err, &ke) && ke.Code == keys.CodeBadConfigArgs {
-		return &Error{Code: CodeInvalidInput, Message: ke.Message, Hint: ke.Hint, Err: err}
+		c := *e
+		c.Message, c.Hint, c.Err = upperFirst(e.Message), upperFirst(e.Hint), err
+		return &c
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -131,7 +102,7 @@ func asError(err error) *Error {
 // public returns what may be shown for e: internal errors are logged with
 // their detail and replaced by a generic message naming the request id.
 func (s *Server) public(r *http.Request, e *Error) *Error {
-	if e.Code != CodeInternal {
+	if Status(e.Code) != http.StatusInternalServerError {
 		return e
 	}
 	id := requestID(r)
@@ -153,13 +124,7 @@ func requestID(r *http.Request) string {
 
 // errorBody is the JSON form of an error.
 type errorBody struct {
-	Error errorJSON `json:"error"`
-}
-
-type errorJSON struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint"`
+	Error *Error `json:"error"`
 }
 
 // writeError answers an API request with the JSON error for err.
@@ -168,7 +133,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Code == CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="applink"`)
 	}
-	writeJSON(w, e.Status(), errorBody{errorJSON{Code: e.Code, Message: e.Message, Hint: e.Hint}})
+	writeJSON(w, Status(e.Code), errorBody{e})
 }
 
 // writeJSON answers with v as JSON.
@@ -187,12 +152,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // logOAuthError adds the non-secret fields of a Jira failure to an event.
 // Base strings are left out: the access-token step's holds the verifier.
 func logOAuthError(ev *zerolog.Event, err error) *zerolog.Event {
-	var oe *oauth.Error
-	if !errors.As(err, &oe) {
-		e := asError(err)
-		return ev.Str("code", e.Code)
+	oe := asError(err)
+	ev = ev.Str("code", string(oe.Code))
+	if oe.Step != "" {
+		ev = ev.Str("step", oe.Step)
 	}
-	ev = ev.Str("code", string(oe.Code)).Str("step", oe.Step)
 	if oe.Status != 0 {
 		ev = ev.Int("jira_status", oe.Status)
 	}

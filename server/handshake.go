@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"syscall"
 	"time"
 
 	"github.com/applink/applink/oauth"
@@ -49,12 +52,21 @@ func (s *Server) prune(ctx context.Context) {
 	}
 }
 
+// pending returns a link's live pending handshake (started last), or nil.
+func (s *Server) pending(name string) *store.Handshake {
+	h, err := s.store.LatestHandshake(name)
+	if err != nil || h.OAuth().Expired(s.now()) {
+		return nil
+	}
+	return h
+}
+
 // StartHandshake asks the link's Jira for a request token with applink's
 // callback, records the pending handshake (so that a restart loses
 // nothing) and marks the link awaiting_approval. It is what POST
 // /api/links/{name}/handshakes does. A failure at Jira marks the link
-// failed with the diagnosis as last_error and returns it as an *Error with
-// the oauth code; a token approved earlier stays.
+// failed with the diagnosis as last_error and returns it, with its oauth
+// code (a 502 or 504); a token approved earlier stays.
 func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeView, error) {
 	l, err := s.getLink(name)
 	if err != nil {
@@ -67,48 +79,22 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}
 	rt, err := c.RequestToken(ctx, s.callbackURL)
 	if err != nil {
-		e := asError(err)
-		if e.Code == CodeInternal {
-			return nil, e
-		}
-		logOAuthError(s.audit(ctx, "handshake_failed", name), err).Msg("Jira refused the request token")
-		if _, uerr := s.updateLink(name, func(l *store.Link) error {
-			l.State = stateAfterFailure(l, store.StateFailed)
-			l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
-			return nil
-		}); uerr != nil {
-			s.logger(ctx).Error().Err(uerr).Str("link", name).Msg("saving the failure failed")
-		}
-		return nil, e
-	}
-	now := s.now().UTC()
-	issued := rt.IssuedAt
-	if issued.IsZero() {
-		issued = now
-	}
-	expires := issued.Add(oauth.RequestTokenLifetime)
-	if !rt.ExpiresAt.IsZero() && rt.ExpiresAt.Before(expires) {
-		expires = rt.ExpiresAt
-	}
-	authorize := rt.AuthorizeURL
-	if authorize == "" {
-		authorize = c.AuthorizeURL(rt.Token.Token)
+		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err)
 	}
 	h := &store.Handshake{
 		ID:           store.NewHandshakeID(),
 		Link:         name,
 		RequestToken: rt.Token.Token,
 		TokenSecret:  rt.Secret,
-		AuthorizeURL: authorize,
-		CreatedAt:    issued.UTC(),
-		ExpiresAt:    expires.UTC(),
+		AuthorizeURL: rt.AuthorizeURL,
+		CreatedAt:    rt.IssuedAt.UTC(),
+		ExpiresAt:    rt.ExpiresAt.UTC(),
 	}
 	if err := s.store.SaveHandshake(h); err != nil {
 		return nil, err
 	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State = store.StateAwaitingApproval
-		l.LastError = nil
+		l.State, l.LastError = store.StateAwaitingApproval, nil
 		return nil
 	}); err != nil {
 		return nil, err
@@ -126,39 +112,58 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 // was denied or was rejected: a link that keeps a token approved earlier
 // stays authorized (that token still works; last_error tells what became
 // of the new attempt), any other link takes state.
-func stateAfterFailure(l *store.Link, state string) string {
-	if l.AuthorizedAt != nil {
+func stateAfterFailure(hasToken bool, state string) string {
+	if hasToken {
 		return store.StateAuthorized
 	}
 	return state
 }
 
-// expired reports whether a pending handshake is too old to use.
-func (s *Server) expired(h *store.Handshake) bool {
-	now := s.now()
-	return !now.Before(h.ExpiresAt) || now.Sub(h.CreatedAt) >= oauth.RequestTokenLifetime
+// attemptFailed records a failed attempt (a refusal at Jira, a denial, a
+// rejected approver) as the link's last_error and state, logs the audit
+// event, and returns the failure as an *Error. Internal failures are
+// returned as they are.
+func (s *Server) attemptFailed(ctx context.Context, name, event string, cause error) *Error {
+	e := asError(cause)
+	if e.Code == CodeInternal {
+		return e
+	}
+	logOAuthError(s.audit(ctx, event, name), cause).Msg("the approval did not complete")
+	state := store.StateFailed
+	if e.Code == oauth.CodeDenied {
+		state = store.StateDenied
+	}
+	hasToken := s.hasToken(name)
+	if _, err := s.updateLink(name, func(l *store.Link) error {
+		l.State, l.LastError = stateAfterFailure(hasToken, state), e
+		return nil
+	}); err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
+	}
+	return e
+}
+
+// hasToken reports whether a link keeps a token that can be read.
+func (s *Server) hasToken(name string) bool {
+	_, err := s.store.Token(name)
+	return err == nil
 }
 
 // outcome is what a callback did, for its page.
 type outcome struct {
-	Link     *store.Link
-	Approver *oauth.Identity
-	// Approved: a token was saved (Warning set when it was approved by
-	// someone other than the service account).
-	Approved bool
-	Warning  string
-	// Unverified: a token was saved, but applink cannot tell whether the
-	// service account approved it (Jira did not name the approver, or not
-	// in the form the service account is written in); Warning says why.
-	Unverified bool
-	// Rejected: approved by the wrong account and thrown away.
-	Rejected bool
-	// Err is the failure: denied, rejected or a Jira failure.
+	Link *store.Link
+	// Approval is who approved and the verdict, when Jira issued a token
+	// (kept, or thrown away under on-mismatch reject).
+	Approval *oauth.Approval
+	// Kept: the token was saved.
+	Kept bool
+	// Err is the failure: denied, rejected, a Jira failure, a failed save.
 	Err *Error
 }
 
 // complete finishes a handshake taken from the store: it exchanges the
-// verifier, asks who approved, and saves the outcome in the link.
+// verifier, asks who approved, and saves the outcome: the token with its
+// approval in one write (keep), or the failure (attemptFailed).
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
 	l, err := s.getLink(h.Link)
 	if err != nil {
@@ -168,151 +173,116 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	if err != nil {
 		return nil, err
 	}
-	rt := &oauth.RequestToken{
-		Token:        oauth.Token{Token: h.RequestToken, Secret: h.TokenSecret},
-		AuthorizeURL: h.AuthorizeURL,
-		IssuedAt:     h.CreatedAt,
-		ExpiresAt:    h.ExpiresAt,
-	}
-	res, err := c.Complete(ctx, rt, verifier, l.ServiceAccount)
+	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount)
 	out := &outcome{Link: l}
 	switch {
-	case err != nil && res != nil && res.AccessToken != nil && s.onMismatch != MismatchReject:
-		// Jira issued the token, but who approved it is unknown (myself
-		// failed). Keep it, as the CLI does, and say that it is unchecked.
-		return s.saveUnverified(ctx, l, res, err)
-
 	case err != nil:
-		e := asError(err)
-		if e.Code == CodeInternal {
-			return nil, e
+		event := "handshake_failed"
+		if asError(err).Code == oauth.CodeDenied {
+			event = "denied"
 		}
-		out.Err = e
-		state, event := store.StateFailed, "handshake_failed"
-		if e.Code == string(oauth.CodeDenied) {
-			state, event = store.StateDenied, "denied"
-		}
-		ev := logOAuthError(s.audit(ctx, event, l.Name), err)
-		if res != nil && res.Approver != nil {
-			ev = ev.Str("approver", identityName(res.Approver))
-		}
-		ev.Msg("handshake did not complete")
-		out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-			l.State = stateAfterFailure(l, state)
-			l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
-			return nil
-		})
-		return out, err
-
-	case !res.Match && !res.Unverified && s.onMismatch == MismatchReject:
-		out.Approver, out.Rejected = res.Approver, true
-		out.Warning = res.Warning
-		if out.Warning == "" {
-			out.Warning = oauth.MismatchWarning(res.Approver, l.ServiceAccount)
-		}
-		out.Err = &Error{Code: CodeWrongApprover,
-			Message: "The token was approved by " + identityName(res.Approver) + ", not by the service account " + l.ServiceAccount + ", so applink threw it away.",
-			Hint:    "Start a new approval and approve it in a private window, logged in to Jira as " + l.ServiceAccount + ". Then revoke the wrong token in Jira, logged in as " + identityName(res.Approver) + ": " + oauth.WhereToRevoke + "."}
-		s.audit(ctx, "mismatch", l.Name).Str("approver", identityName(res.Approver)).
-			Str("service_account", l.ServiceAccount).Str("policy", MismatchReject).
-			Msg("token approved by the wrong account: rejected")
-		out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-			l.State = stateAfterFailure(l, store.StateFailed)
-			l.LastError = &store.ErrorInfo{Code: out.Err.Code, Message: out.Err.Message, Hint: out.Err.Hint}
-			return nil
-		})
-		return out, err
+		out.Err = s.attemptFailed(ctx, l.Name, event, err)
+	case res.Verdict == oauth.VerdictMismatch && s.onMismatch == MismatchReject:
+		out.Approval = &res.Approval
+		out.Err = s.attemptFailed(ctx, l.Name, "mismatch_rejected", &Error{Code: oauth.CodeWrongApprover,
+			Message: "The token was approved by " + res.Approver.String() + ", not by the service account " + l.ServiceAccount + ", so applink threw it away.",
+			Hint:    "Start a new approval and approve it in a private window, logged in to Jira as " + l.ServiceAccount + ". Then revoke the wrong token in Jira, logged in as " + res.Approver.String() + ": " + oauth.WhereToRevoke + "."})
+	default:
+		out.Approval = &res.Approval
+		out.Err = s.keep(ctx, l, res)
+		out.Kept = out.Err == nil
 	}
-
-	out.Approver, out.Approved, out.Warning, out.Unverified = res.Approver, true, res.Warning, res.Unverified
-	if !res.Match && out.Warning == "" {
-		out.Warning = oauth.MismatchWarning(res.Approver, l.ServiceAccount)
+	if out.Err != nil && out.Err.Code == CodeInternal {
+		return nil, out.Err
 	}
-	at := res.AccessToken
-	out.Link, err = s.updateLink(l.Name, func(l *store.Link) error {
-		if err := s.keepToken(l, at, res.ApprovedAt); err != nil {
-			return err
-		}
-		match := res.Match
-		l.AuthorizedAs = res.Approver
-		l.ServiceAccountMatch = &match
-		if res.Unverified {
-			l.ServiceAccountMatch = nil // unknown, not false: the warning says why
-		}
-		l.Warnings = []string{}
-		if out.Warning != "" {
-			l.Warnings = append(l.Warnings, out.Warning)
-		}
-		l.LastError = nil
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.audit(ctx, "approved", l.Name).Str("approver", identityName(res.Approver)).
-		Str("service_account", l.ServiceAccount).Bool("service_account_match", res.Match).
-		Msg("token approved")
-	if res.Unverified {
-		s.audit(ctx, "unverified", l.Name).Str("approver", identityName(res.Approver)).
-			Str("service_account", l.ServiceAccount).
-			Msg("token approved by an account applink cannot compare with the service account: kept with a notice")
-	} else if !res.Match {
-		s.audit(ctx, "mismatch", l.Name).Str("approver", identityName(res.Approver)).
-			Str("service_account", l.ServiceAccount).Str("policy", MismatchWarn).
-			Msg("token approved by the wrong account: kept with a warning")
+	if l, err := s.getLink(l.Name); err == nil {
+		out.Link = l
 	}
 	return out, nil
 }
 
-// saveUnverified keeps a token whose approver Jira did not name (the
-// identity check failed), with a warning and the failure as last_error.
-func (s *Server) saveUnverified(ctx context.Context, l *store.Link, res *oauth.Result, cause error) (*outcome, error) {
-	e := asError(cause)
-	warning := "CHECK: applink could not ask Jira who approved this token (" + e.Message + "), so it does not know whether " +
-		l.ServiceAccount + " approved it. Check it before the integration uses the token: start a new approval once Jira answers again, " +
-		"or look at the approved tokens in Jira, logged in as " + l.ServiceAccount + ": " + oauth.WhereToRevoke + "."
+// keep saves a new token with its approval in one atomic write (the commit
+// point: from then on every view shows the new token and its verdict),
+// then marks the link authorized. When the token cannot be saved, nothing
+// changes but the link's last error, which says why; when only the record
+// cannot be saved, the views still show the new token (see derivedState).
+func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
 	at := res.AccessToken
-	link, err := s.updateLink(l.Name, func(l *store.Link) error {
-		if err := s.keepToken(l, at, res.ApprovedAt); err != nil {
-			return err
-		}
-		l.AuthorizedAs, l.ServiceAccountMatch = nil, nil
-		l.Warnings = []string{warning}
-		l.LastError = &store.ErrorInfo{Code: e.Code, Message: e.Message, Hint: e.Hint}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	logOAuthError(s.audit(ctx, "approved_unverified", l.Name), cause).
-		Str("service_account", l.ServiceAccount).Msg("token approved, but who approved it is unknown")
-	return &outcome{Link: link, Approved: true, Unverified: true, Warning: warning}, nil
-}
-
-// keepToken saves a link's new access token and records it in the link:
-// authorized, when (approvedAt, now when zero), until when. The caller sets
-// who approved it.
-func (s *Server) keepToken(l *store.Link, at *oauth.AccessToken, approvedAt time.Time) error {
-	if approvedAt.IsZero() {
-		approvedAt = s.now()
-	}
-	approvedAt = approvedAt.UTC()
-	if err := s.store.SaveToken(l.Name, &store.Token{
+	err := s.store.SaveToken(l.Name, &store.Token{
 		AccessToken:            at.Token.Token,
 		TokenSecret:            at.Secret,
 		SessionHandle:          at.SessionHandle,
 		ExpiresAt:              at.ExpiresAt.UTC(),
 		AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(),
-		ApprovedAt:             approvedAt,
-	}); err != nil {
-		return err
+		Approval:               res.Approval,
+	})
+	if err != nil {
+		return s.failedSave(ctx, l.Name, err)
 	}
-	l.State = store.StateAuthorized
-	l.AuthorizedAt = &approvedAt
-	l.TokenExpiresAt = nil
-	if !at.ExpiresAt.IsZero() {
-		t := at.ExpiresAt.UTC()
-		l.TokenExpiresAt = &t
+	ev := s.audit(ctx, "approved", l.Name).Str("approver", res.Approver.String()).
+		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict))
+	if res.IdentityError != nil {
+		ev = ev.Str("identity_error", string(res.IdentityError.Code))
+	}
+	ev.Msg("token approved and kept")
+	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+		l.State, l.LastError = store.StateAuthorized, nil
+		return nil
+	}); err != nil {
+		// The token and its verdict are saved: views derive the state.
+		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("the token is saved, but the link's record could not be updated")
 	}
 	return nil
+}
+
+// failedSave records that the outcome of a callback could not be saved:
+// the link's last error says why (kept in memory when the record cannot
+// be written either, until a write succeeds), and the returned *Error,
+// CodeStorage, says it for the page. It holds no path of the data folder.
+func (s *Server) failedSave(ctx context.Context, name string, cause error) *Error {
+	e := &Error{Code: CodeStorage, Err: cause,
+		Message: "applink could not save the approval: " + storageReason(cause) + ". Nothing was changed: the link keeps its previous token, if any.",
+		Hint:    "Ask the applink admin to " + storageFix(cause) + ", then start a new approval."}
+	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
+	s.saveErrs.Store(name, e)
+	if _, err := s.updateLink(name, func(l *store.Link) error {
+		l.State, l.LastError = stateAfterFailure(s.hasToken(name), store.StateFailed), e
+		return nil
+	}); err == nil {
+		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too
+	}
+	return e
+}
+
+// saveFailure returns the in-memory record of a failed save of a link's
+// callback, or nil.
+func (s *Server) saveFailure(name string) *Error {
+	if e, ok := s.saveErrs.Load(name); ok {
+		return e.(*Error)
+	}
+	return nil
+}
+
+// storageReason says, for people, why the data folder refused a write.
+func storageReason(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk of its data folder is full"
+	case errors.Is(err, syscall.EROFS):
+		return "its data folder is on a read-only file system"
+	case errors.Is(err, fs.ErrPermission):
+		return "it may not write to its data folder"
+	}
+	return "its data folder refused the write"
+}
+
+// storageFix says what frees the data folder for writes.
+func storageFix(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "free space on the disk of applink's data folder"
+	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+		return "make applink's data folder writable by applink"
+	}
+	return "check applink's log and its data folder"
 }

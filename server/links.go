@@ -65,7 +65,6 @@ func normalize(in LinkInput) (*store.Link, error) {
 		ConsumerKey:    strings.TrimSpace(in.ConsumerKey),
 		ConsumerName:   strings.TrimSpace(in.ConsumerName),
 		State:          store.StateNew,
-		Warnings:       []string{},
 	}
 	if !validName(l.Name) {
 		return nil, &Error{Code: CodeInvalidName,
@@ -159,7 +158,7 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 		Str("jira_url", l.JiraURL).Str("service_account", l.ServiceAccount).
 		Str("consumer_key", l.ConsumerKey).Str("public_key_fingerprint", cfg.PublicKeyFingerprint).
 		Msg("link created")
-	return s.view(l, cfg), nil
+	return s.view(linkFacts{link: l}, cfg), nil
 }
 
 // checkConsumerKeyFree refuses a link whose consumer key another link
@@ -197,7 +196,7 @@ func errNoLink(name string) *Error {
 	if validName(name) {
 		msg = fmt.Sprintf("There is no link named %q.", name)
 	}
-	return &Error{Code: CodeNotFound, Message: msg, Hint: "GET /api/links (or the dashboard) lists the links."}
+	return &Error{Code: CodeLinkNotFound, Message: msg, Hint: "The list of links shows the ones that exist."}
 }
 
 // isNotFound reports whether err is the store's CodeNotFound.
@@ -236,15 +235,13 @@ func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link
 		return nil, err
 	}
 	l.UpdatedAt = s.now().UTC()
-	if l.Warnings == nil {
-		l.Warnings = []string{}
-	}
 	if err := s.store.UpdateLink(l); err != nil {
 		if isNotFound(err) {
 			return nil, errNoLink(name)
 		}
 		return nil, err
 	}
+	s.saveErrs.Delete(name)
 	return l, nil
 }
 
@@ -257,6 +254,7 @@ func (s *Server) DeleteLink(ctx context.Context, name string) error {
 	s.mu.Lock()
 	err := s.store.DeleteLink(name)
 	s.configs.Delete(name)
+	s.saveErrs.Delete(name)
 	s.mu.Unlock()
 	if isNotFound(err) {
 		return errNoLink(name)
@@ -312,7 +310,7 @@ func (s *Server) linkView(l *store.Link) (*LinkView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.view(l, cfg), nil
+	return s.view(s.facts(l), cfg), nil
 }
 
 // listViews returns the views of every link, sorted by name.

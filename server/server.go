@@ -90,6 +90,9 @@ type Server struct {
 	mu sync.Mutex
 	// configs caches each link's Application Link configuration.
 	configs sync.Map // name → *keys.AppLinkConfig
+	// saveErrs holds, per link, the failure to save its latest callback's
+	// outcome, until a write of its record succeeds.
+	saveErrs sync.Map // name → *Error
 
 	handler http.Handler
 }

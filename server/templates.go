@@ -30,12 +30,7 @@ var pageNames = []string{
 
 // templateFuncs are the helpers pages use.
 var templateFuncs = template.FuncMap{
-	"when":       when,
-	"stateLabel": stateLabel,
-	"identity":   identityLabel,
-	"firstLine":  firstLine,
-	"deref":      func(b *bool) bool { return b != nil && *b },
-	"hasPrefix":  strings.HasPrefix,
+	"when": when,
 }
 
 // parsePages parses every page with the layout.
@@ -112,12 +107,12 @@ type errorPage struct {
 // renderError shows an error page with the error's status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
-	s.render(w, r, e.Status(), "error.html", errorPage{page: s.newPage(r, errorTitle(e)), Error: e})
+	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, errorTitle(e)), Error: e})
 }
 
 // errorTitle is the heading of an error page.
 func errorTitle(e *Error) string {
-	switch e.Status() {
+	switch Status(e.Code) {
 	case http.StatusNotFound:
 		return "Not found"
 	case http.StatusUnauthorized:
@@ -152,49 +147,4 @@ func when(v any) string {
 		return "—"
 	}
 	return t.UTC().Format(timeLayout)
-}
-
-// stateLabel names a link state for people.
-func stateLabel(state string) string {
-	switch state {
-	case "new":
-		return "New"
-	case "awaiting_approval":
-		return "Waiting for approval"
-	case "authorized":
-		return "Authorized"
-	case "denied":
-		return "Denied"
-	case "failed":
-		return "Failed"
-	}
-	return state
-}
-
-// identityLabel names an approver: "Display Name (name)", or the account
-// id on Cloud.
-func identityLabel(id *IdentityView) string {
-	if id == nil {
-		return "—"
-	}
-	handle := id.Name
-	if handle == "" {
-		handle = id.AccountID
-	}
-	if handle == "" {
-		handle = id.Key
-	}
-	switch {
-	case id.DisplayName != "" && handle != "":
-		return id.DisplayName + " (" + handle + ")"
-	case id.DisplayName != "":
-		return id.DisplayName
-	}
-	return handle
-}
-
-// firstLine returns the first line of a text.
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
 }

@@ -133,7 +133,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, e)
 			return
 		}
-		s.render(w, r, e.Status(), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e})
+		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e})
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)
@@ -158,89 +158,78 @@ type pendingView struct {
 type linkPage struct {
 	page
 	Link        *LinkView
+	Badge       Badge
 	Steps       []step
 	Guides      []keys.UIGuide
 	Pending     *pendingView
 	HasToken    bool
 	DeleteError *Error
+	ExportError *Error
 }
 
 // pageLink is GET /links/{name}.
 func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
-	s.showLink(w, r, http.StatusOK, nil)
+	s.showLink(w, r, http.StatusOK, linkPage{})
 }
 
-// showLink renders a link's page.
-func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, deleteErr *Error) {
+// showLink renders a link's page; data may carry a form's error.
+func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, data linkPage) {
 	l, err := s.getLink(r.PathValue("name"))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	v, err := s.linkView(l)
+	f := s.facts(l)
+	cfg, err := s.appLinkConfig(l)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	data := linkPage{
-		page:        s.newPage(r, v.Name),
-		Link:        v,
-		Steps:       steps(v),
-		Guides:      keys.UISteps(),
-		HasToken:    v.AuthorizedAt != nil,
-		DeleteError: deleteErr,
-	}
+	v := s.view(f, cfg)
+	data.page = s.newPage(r, v.Name)
+	data.Link, data.Badge, data.Steps = v, v.Badge(), steps(v)
+	data.Guides, data.HasToken = keys.UISteps(), v.AuthorizedAt != nil
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
-	if v.State == store.StateAwaitingApproval {
-		if h, err := s.store.LatestHandshake(v.Name); err == nil && !s.expired(h) {
-			data.Pending = &pendingView{
-				AuthorizeURL: h.AuthorizeURL,
-				ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
-				ExpiresAt:    h.ExpiresAt,
-				Before:       oauth.BeforeApproval(v.JiraURL, v.ServiceAccount),
-			}
+	if h := f.pending; h != nil {
+		data.Pending = &pendingView{
+			AuthorizeURL: h.AuthorizeURL,
+			ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
+			ExpiresAt:    h.ExpiresAt,
+			Before:       oauth.BeforeApproval(v.JiraURL, v.ServiceAccount),
 		}
 	}
 	s.render(w, r, status, "link.html", data)
 }
 
-// requestStageCodes are failures that mean Jira did not accept the link's
-// configuration (or could not be reached) when asked for a request token.
-var requestStageCodes = map[string]bool{}
-
-func init() {
-	for _, c := range []oauth.Code{
-		oauth.CodeConsumerKeyUnknown, oauth.CodeSignatureInvalid, oauth.CodeSignatureMethodRejected,
-		oauth.CodeTimestampRefused, oauth.CodeHTMLPage, oauth.CodeNotFound, oauth.CodeUnauthorized,
-		oauth.CodeServerError, oauth.CodeUnexpectedStatus, oauth.CodeTLS, oauth.CodeTimeout,
-		oauth.CodeConnectionRefused, oauth.CodeDNS, oauth.CodeNetwork, oauth.CodeCallbackNotConfirmed,
-		oauth.CodeParameterAbsent, oauth.CodeParameterRejected, oauth.CodeBadResponse,
-		oauth.CodeOAuthProblem, oauth.CodeCanceled,
-	} {
-		requestStageCodes[string(c)] = true
+// configuredByJira reports whether Jira accepted the link's signed
+// request, as far as applink has seen: it issued a token or a request
+// token, or the latest attempt failed after the request-token step.
+func configuredByJira(v *LinkView) bool {
+	switch {
+	case v.AuthorizedAt != nil || v.State == store.StateAwaitingApproval:
+		return true
+	case v.LastError != nil:
+		return v.LastError.Step != "request_token"
 	}
+	return false
 }
 
 // steps is a link's progress: keys made, link configured in Jira
 // (inferred once Jira accepts a request token), approved, identity
-// checked.
+// checked (from the verdict).
 func steps(v *LinkView) []step {
-	hasToken := v.AuthorizedAt != nil
-	failedAtJira := v.State == store.StateFailed && v.LastError != nil && requestStageCodes[v.LastError.Code]
 	out := []step{{
 		Title:  "Keys made",
 		Detail: "RSA key pair, public key " + v.AppLink.PublicKeyFingerprint + ".",
 		Status: "done",
 	}}
-
 	configured := step{Title: "Link configured in Jira"}
 	switch {
-	case hasToken || v.State == store.StateAwaitingApproval || v.State == store.StateAuthorized ||
-		v.State == store.StateDenied || (v.State == store.StateFailed && !failedAtJira):
+	case configuredByJira(v):
 		configured.Status = "done"
 		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
-	case failedAtJira:
+	case v.LastError != nil && v.LastError.Step == "request_token":
 		configured.Status = "fail"
 		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
 	default:
@@ -251,15 +240,15 @@ func steps(v *LinkView) []step {
 
 	approved := step{Title: "Approved in Jira"}
 	switch {
+	case v.AuthorizedAt != nil:
+		approved.Status = "done"
+		approved.Detail = "Approved by " + v.AuthorizedAs.String() + " on " + when(v.AuthorizedAt) + "."
 	case v.State == store.StateAwaitingApproval:
 		approved.Status = "current"
 		approved.Detail = "Waiting for " + v.ServiceAccount + " to log in to Jira and click Allow."
 	case v.State == store.StateDenied:
 		approved.Status = "fail"
 		approved.Detail = "Someone clicked Deny in Jira."
-	case hasToken:
-		approved.Status = "done"
-		approved.Detail = "Approved by " + identityLabel(v.AuthorizedAs) + " on " + when(v.AuthorizedAt) + "."
 	case configured.Status == "done":
 		approved.Status = "current"
 		approved.Detail = "Start an approval, then have " + v.ServiceAccount + " click Allow in Jira."
@@ -271,33 +260,36 @@ func steps(v *LinkView) []step {
 
 	identity := step{Title: "Identity checked"}
 	switch {
-	case v.State == store.StateFailed && v.LastError != nil && v.LastError.Code == CodeWrongApprover:
+	case v.Verdict == nil && v.LastError != nil && v.LastError.Code == oauth.CodeWrongApprover:
 		identity.Status = "fail"
 		identity.Detail = v.LastError.Message
-	case hasToken && v.ServiceAccountMatch != nil && *v.ServiceAccountMatch:
-		identity.Status = "done"
-		identity.Detail = "The token acts as " + identityLabel(v.AuthorizedAs) + ", the service account " + v.ServiceAccount + "."
-	case hasToken:
-		identity.Status = "warn"
-		identity.Detail = "The token acts as " + identityLabel(v.AuthorizedAs) + ", NOT the service account " + v.ServiceAccount + "."
-	default:
+	case v.Verdict == nil:
 		identity.Status = "todo"
 		identity.Detail = "applink asks Jira who approved and compares with " + v.ServiceAccount + "."
+	case *v.Verdict == oauth.VerdictMatch:
+		identity.Status = "done"
+		identity.Detail = "The token acts as " + v.AuthorizedAs.String() + ", the service account " + v.ServiceAccount + "."
+	case *v.Verdict == oauth.VerdictMismatch:
+		identity.Status = "fail"
+		identity.Detail = "The token acts as " + v.AuthorizedAs.String() + ", NOT the service account " + v.ServiceAccount + "."
+	default:
+		identity.Status = "warn"
+		identity.Detail = "applink cannot confirm that the token acts as the service account " + v.ServiceAccount + "."
 	}
 	return append(out, identity)
 }
 
 // postHandshake is POST /links/{name}/handshakes: start an approval and
-// show it on the link page.
+// show it on the link page. A failure at Jira is the link's last error,
+// shown on its page; only a missing link or an internal failure gets an
+// error page.
 func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if _, err := s.StartHandshake(r.Context(), name); err != nil {
-		e := asError(err)
-		if e.Code == CodeInternal || e.Code == CodeNotFound {
+		if e := asError(err); e.Code == CodeLinkNotFound || Status(e.Code) == http.StatusInternalServerError {
 			s.renderError(w, r, e)
 			return
 		}
-		// The failure is the link's last_error, shown on its page.
 		http.Redirect(w, r, "/links/"+url.PathEscape(name), http.StatusSeeOther)
 		return
 	}
@@ -305,10 +297,20 @@ func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 }
 
 // postCredentials is POST /links/{name}/credentials: download the
-// credentials as a JSON file.
+// credentials as a JSON file. A token not confirmed to act as the service
+// account needs the form's accept_approver confirmation; without it the
+// link page asks for it.
 func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	name := r.PathValue("name")
-	c, err := s.exportCredentials(r.Context(), name, "ui", r)
+	c, err := s.exportCredentials(r.Context(), name, "ui", r.PostForm.Get("accept_approver") == "1", r)
+	if e := asError(err); err != nil && e.Code == oauth.CodeApproverNotConfirmed {
+		s.showLink(w, r, Status(e.Code), linkPage{ExportError: e})
+		return
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -332,9 +334,9 @@ func (s *Server) postDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	if r.PostForm.Get("confirm") != name {
-		s.showLink(w, r, http.StatusBadRequest, &Error{Code: CodeInvalidInput,
+		s.showLink(w, r, http.StatusBadRequest, linkPage{DeleteError: &Error{Code: CodeInvalidInput,
 			Message: "The link was not deleted: the name typed did not match.",
-			Hint:    "Type the link's name exactly to confirm."})
+			Hint:    "Type the link's name exactly to confirm."}})
 		return
 	}
 	if err := s.DeleteLink(r.Context(), name); err != nil {

@@ -8,8 +8,10 @@ import (
 	"github.com/applink/applink/server/store"
 )
 
-// LinkView is a link as the JSON API shows it. Every key is always
-// present: null when there is nothing to say, warnings an empty list.
+// LinkView is a link as the JSON API and the pages show it: a function of
+// the link's record, its token (with the token's approval), its pending
+// approval and the clock. Every key is always present: null when there is
+// nothing to say, lists empty.
 type LinkView struct {
 	Name           string `json:"name"`
 	JiraURL        string `json:"jira_url"`
@@ -17,23 +19,29 @@ type LinkView struct {
 	Environment    string `json:"environment"`
 	// State is one of "new", "awaiting_approval", "authorized", "denied",
 	// "failed". A link that keeps a token stays "authorized" when a later
-	// handshake fails, is denied or expires (last_error says so); it is
-	// "awaiting_approval" while a handshake is pending, for at most the 10
-	// minutes of a request token.
+	// handshake fails, is denied or expires (last_error and an info notice
+	// say so); it is "awaiting_approval" while a handshake is pending, for
+	// at most the 10 minutes of a request token.
 	State   string      `json:"state"`
 	AppLink AppLinkView `json:"applink"`
-	// AuthorizedAs, ServiceAccountMatch, AuthorizedAt and TokenExpiresAt
-	// describe the access token applink keeps for the link (the one the
-	// credentials export gives), null while there is none.
-	AuthorizedAs        *IdentityView `json:"authorized_as"`
-	ServiceAccountMatch *bool         `json:"service_account_match"`
-	AuthorizedAt        *time.Time    `json:"authorized_at"`
-	TokenExpiresAt      *time.Time    `json:"token_expires_at"`
-	// Warnings are for people: the approver mismatch, an expired token.
+	// AuthorizedAs, Verdict, ServiceAccountMatch, AuthorizedAt and
+	// TokenExpiresAt describe the access token applink keeps for the link
+	// (the one the credentials export gives), null while there is none.
+	AuthorizedAs *oauth.Identity `json:"authorized_as"`
+	Verdict      *oauth.Verdict  `json:"verdict"`
+	// ServiceAccountMatch is Verdict == "match", or null when the verdict
+	// is neither match nor mismatch.
+	ServiceAccountMatch *bool      `json:"service_account_match"`
+	AuthorizedAt        *time.Time `json:"authorized_at"`
+	TokenExpiresAt      *time.Time `json:"token_expires_at"`
+	// Notices are what people must know, most severe first.
+	Notices []oauth.Notice `json:"notices"`
+	// Warnings are the messages of the notices of severity warning or
+	// danger, kept for clients of the first API.
 	Warnings []string `json:"warnings"`
-	// LastError is the failure of the latest handshake, null after a
-	// success.
-	LastError *ErrorView `json:"last_error"`
+	// LastError is the failure of the latest handshake (or of saving its
+	// outcome), null after a success.
+	LastError *Error `json:"last_error"`
 }
 
 // AppLinkView is what a Jira admin types into the Application Link's
@@ -50,32 +58,43 @@ type AppLinkView struct {
 	AuthorizeURL         string `json:"authorize_url"`
 }
 
-// IdentityView is who approved a token, as /rest/api/2/myself said. Server
-// and Data Center fill name and key, Cloud the account id; email may be
-// empty.
-type IdentityView struct {
-	Name        string `json:"name"`
-	Key         string `json:"key"`
-	AccountID   string `json:"account_id"`
-	Email       string `json:"email"`
-	DisplayName string `json:"display_name"`
+// Codes of the notices the service adds to those of an approval.
+// A later attempt's notice takes the code of the link's last_error.
+const (
+	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
+	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
+)
+
+// linkFacts is what a view is made of.
+type linkFacts struct {
+	link    *store.Link
+	token   *store.Token     // nil when the link has none
+	pending *store.Handshake // the live pending approval, or nil
+	saveErr *Error           // a write of the latest callback that failed, or nil
 }
 
-// ErrorView is a failure in a link: code, message and hint.
-type ErrorView struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint"`
+// facts reads what a link's view is made of. A token that cannot be read
+// is reported as the link's last error, never hidden.
+func (s *Server) facts(l *store.Link) linkFacts {
+	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name)}
+	tok, err := s.store.Token(l.Name)
+	switch {
+	case err == nil:
+		f.token = tok
+	case !isNotFound(err):
+		f.saveErr = asError(err)
+	}
+	return f
 }
 
-// view builds a LinkView from a record and its configuration.
-func (s *Server) view(l *store.Link, cfg *keys.AppLinkConfig) *LinkView {
+// view builds a LinkView from a link's facts and its configuration.
+func (s *Server) view(f linkFacts, cfg *keys.AppLinkConfig) *LinkView {
+	l := f.link
 	v := &LinkView{
 		Name:           l.Name,
 		JiraURL:        l.JiraURL,
 		ServiceAccount: l.ServiceAccount,
 		Environment:    l.Environment,
-		State:          l.State,
 		AppLink: AppLinkView{
 			ConsumerKey:          cfg.ConsumerKey,
 			ConsumerName:         cfg.ConsumerName,
@@ -86,42 +105,127 @@ func (s *Server) view(l *store.Link, cfg *keys.AppLinkConfig) *LinkView {
 			AccessTokenURL:       cfg.AccessTokenURL,
 			AuthorizeURL:         cfg.AuthorizeURL,
 		},
-		ServiceAccountMatch: copyPtr(l.ServiceAccountMatch),
-		AuthorizedAt:        utcPtr(l.AuthorizedAt),
-		TokenExpiresAt:      utcPtr(l.TokenExpiresAt),
-		Warnings:            append([]string{}, l.Warnings...),
+		Notices:  []oauth.Notice{},
+		Warnings: []string{},
 	}
-	if id := l.AuthorizedAs; id != nil {
-		v.AuthorizedAs = &IdentityView{Name: id.Name, Key: id.Key, AccountID: id.AccountID, Email: id.Email, DisplayName: id.DisplayName}
+	v.State, v.LastError = s.derivedState(f)
+	if t := f.token; t != nil {
+		verdict := t.Verdict
+		v.Verdict, v.AuthorizedAs = &verdict, t.Approver
+		if verdict == oauth.VerdictMatch || verdict == oauth.VerdictMismatch {
+			match := verdict == oauth.VerdictMatch
+			v.ServiceAccountMatch = &match
+		}
+		v.AuthorizedAt = utcPtr(&t.ApprovedAt)
+		v.TokenExpiresAt = utcPtr(&t.ExpiresAt)
 	}
-	if e := l.LastError; e != nil {
-		v.LastError = &ErrorView{Code: e.Code, Message: e.Message, Hint: e.Hint}
-	}
-	// A handshake nobody completed ends when its request token expires,
-	// whether or not anyone opens applink then: the state is derived here.
-	if l.State == store.StateAwaitingApproval && !s.now().Before(l.UpdatedAt.Add(oauth.RequestTokenLifetime)) {
-		v.State = stateAfterFailure(l, store.StateFailed)
-		v.LastError = &ErrorView{Code: string(oauth.CodeRequestExpired),
-			Message: "Nobody approved within 10 minutes, so the approval request expired.",
-			Hint:    "Start a new approval and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
-	}
-	if t := l.TokenExpiresAt; t != nil && !s.now().Before(*t) {
-		v.Warnings = append(v.Warnings, "The access token expired on "+t.UTC().Format(timeLayout)+
-			". Start a new approval (as the service account) to get a new one.")
+	v.Notices = s.notices(f, v.LastError)
+	for _, n := range v.Notices {
+		if n.Severity != oauth.SeverityInfo {
+			v.Warnings = append(v.Warnings, n.Message)
+		}
 	}
 	return v
 }
 
+// derivedState is a link's state and last error: the record's, except
+// that a live pending approval means awaiting_approval; a record still
+// awaiting approval when none is pending means either that the callback
+// saved a token newer than the record (authorized: the record's write
+// failed after the token's) or that nobody approved in time (expired); and
+// a failed save of the latest callback is the last error.
+func (s *Server) derivedState(f linkFacts) (string, *Error) {
+	l := f.link
+	state, lastErr := l.State, l.LastError
+	switch {
+	case f.pending != nil:
+		state = store.StateAwaitingApproval
+	case l.State == store.StateAwaitingApproval && f.token != nil && !f.token.ApprovedAt.Before(l.UpdatedAt):
+		// The callback saved the token, then could not save the record.
+		state, lastErr = store.StateAuthorized, nil
+	case l.State == store.StateAwaitingApproval:
+		// A handshake nobody completed ends when its request token
+		// expires, whether or not anyone opens applink then.
+		state = stateAfterFailure(f.token != nil, store.StateFailed)
+		lastErr = &Error{Code: oauth.CodeRequestExpired,
+			Message: "Nobody approved within 10 minutes, so the approval request expired.",
+			Hint:    "Start a new approval and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
+	}
+	if f.saveErr != nil {
+		lastErr = f.saveErr
+		if f.token == nil && state != store.StateAwaitingApproval {
+			state = store.StateFailed
+		}
+	}
+	return state, lastErr
+}
+
+// notices are what people must know about a link, most severe first: the
+// approval's notice (wrong account, approver not confirmed), an expired
+// token, and what became of the latest attempt. An attempt that failed on
+// a link that keeps a token is an info notice: the token still works and
+// its verdict stands. Without a token, the failure is a danger notice.
+func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
+	out := []oauth.Notice{}
+	if t := f.token; t != nil {
+		if n := t.Notice(); n != nil {
+			out = append(out, *n)
+		}
+		if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
+			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
+				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
+				Hint:    "Start a new approval, approved by the service account, to get a new one."})
+		}
+	}
+	if lastErr != nil {
+		n := oauth.Notice{Code: lastErr.Code, Severity: oauth.SeverityDanger, Message: lastErr.Message, Hint: lastErr.Hint}
+		if f.token != nil {
+			n.Severity = oauth.SeverityInfo
+			n.Message = "A later approval did not replace the token approved earlier: " + lastErr.Message
+		}
+		out = append(out, n)
+	}
+	if f.pending != nil && f.token != nil {
+		out = append(out, oauth.Notice{Code: CodeApprovalPending, Severity: oauth.SeverityInfo,
+			Message: "A new approval is pending until " + f.pending.ExpiresAt.UTC().Format(timeLayout) + ".",
+			Hint:    "The token approved earlier stays until the new approval is completed."})
+	}
+	return out
+}
+
+// Badge is the one label a link shows for its state and verdict, on the
+// dashboard and its page. Severity is "success" (only when the token acts
+// as the service account), "info", "warning", "danger" or "neutral".
+type Badge struct {
+	Label    string
+	Severity string
+}
+
+// Badge derives the link's badge: from the verdict while it keeps a
+// token, from its state before.
+func (v *LinkView) Badge() Badge {
+	if v.Verdict != nil {
+		switch *v.Verdict {
+		case oauth.VerdictMatch:
+			return Badge{"Authorized", "success"}
+		case oauth.VerdictMismatch:
+			return Badge{"Wrong account", "danger"}
+		}
+		return Badge{"Approver not confirmed", "warning"}
+	}
+	switch v.State {
+	case store.StateAwaitingApproval:
+		return Badge{"Awaiting approval", "info"}
+	case store.StateDenied:
+		return Badge{"Denied", "danger"}
+	case store.StateFailed:
+		return Badge{"Failed", "danger"}
+	}
+	return Badge{"Not approved yet", "neutral"}
+}
+
 // timeLayout is how times are shown to people.
 const timeLayout = "2006-01-02 15:04 MST"
-
-func copyPtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil || t.IsZero() {
@@ -129,12 +233,4 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// identityName names an approver for people and logs.
-func identityName(id *oauth.Identity) string {
-	if id == nil {
-		return ""
-	}
-	return id.String()
 }

@@ -18,37 +18,46 @@ import (
 	"sync"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/internal/fsutil"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 )
 
 // tokenFile is what `applink authorize --out` writes (mode 0600). Its
-// fields are part of the CLI contract.
+// fields are part of the CLI contract; who approved, the verdict and its
+// notice come from the handshake's one outcome (oauth.Approval).
 type tokenFile struct {
-	JiraURL                string       `json:"jira_url"`
-	ConsumerKey            string       `json:"consumer_key"`
-	AccessToken            string       `json:"access_token"`
-	TokenSecret            string       `json:"token_secret"`
-	SessionHandle          string       `json:"session_handle,omitempty"`
-	ExpiresAt              string       `json:"expires_at,omitempty"`
-	AuthorizationExpiresAt string       `json:"authorization_expires_at,omitempty"`
-	ApprovedAt             string       `json:"approved_at"`
-	AuthorizedAs           authorizedAs `json:"authorized_as"`
-	ServiceAccount         string       `json:"service_account"`
-	ServiceAccountMatch    bool         `json:"service_account_match"`
-	// IdentityCheck is "match", "mismatch", "unverifiable" (Jira does not
-	// show the field the service account is written in) or "failed" (Jira
-	// did not say who approved).
-	IdentityCheck string `json:"identity_check"`
+	JiraURL                string          `json:"jira_url"`
+	ConsumerKey            string          `json:"consumer_key"`
+	AccessToken            string          `json:"access_token"`
+	TokenSecret            string          `json:"token_secret"`
+	SessionHandle          string          `json:"session_handle,omitempty"`
+	ExpiresAt              string          `json:"expires_at,omitempty"`
+	AuthorizationExpiresAt string          `json:"authorization_expires_at,omitempty"`
+	ApprovedAt             string          `json:"approved_at"`
+	AuthorizedAs           *oauth.Identity `json:"authorized_as"`
+	ServiceAccount         string          `json:"service_account"`
+	ServiceAccountMatch    bool            `json:"service_account_match"`
+	// IdentityCheck is the verdict: "match", "mismatch", "unverifiable"
+	// (Jira does not show the field the service account is written in) or
+	// "unknown" (Jira did not say who approved).
+	IdentityCheck oauth.Verdict `json:"identity_check"`
+	// Notice says what to do when the verdict is not "match".
+	Notice *oauth.Notice `json:"notice,omitempty"`
 }
 
-type authorizedAs struct {
-	Name        string `json:"name"`
-	Key         string `json:"key"`
-	AccountID   string `json:"account_id"`
-	Email       string `json:"email"`
-	DisplayName string `json:"display_name"`
+// exitFor is the exit code of an approval: 0 for the service account, 3
+// when someone else, or someone applink cannot compare with it, approved,
+// 1 when Jira did not say who approved.
+func exitFor(v oauth.Verdict) int {
+	switch v {
+	case oauth.VerdictMatch:
+		return exitOK
+	case oauth.VerdictMismatch, oauth.VerdictUnverifiable:
+		return exitMismatch
+	}
+	return exitFailure
 }
 
 type authorizeOptions struct {
@@ -88,20 +97,12 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 	return authorize(ctx, o, e)
 }
 
+// authorize runs the handshake: it loads the key, asks for a request
+// token, waits for the approval (callback or typed code), completes it
+// and reports the outcome.
 func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	const cmd = "authorize"
-	var key *rsa.PrivateKey
-	var err error
-	if o.keyDir != "" {
-		key, err = keys.LoadDir(o.keyDir)
-	} else {
-		key, err = keys.LoadPrivateKeyFile(o.privateKey)
-	}
-	if err != nil {
-		printError(e.stderr, cmd, err)
-		return exitFailure
-	}
-	consumer, err := oauth.NewConsumer(o.jiraURL, o.consumerKey, key)
+	consumer, key, err := loadConsumer(o)
 	if err != nil {
 		printError(e.stderr, cmd, err)
 		return exitFailure
@@ -120,70 +121,96 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 		defer cb.close()
 		callbackURL = cb.url
 	}
-
 	rt, err := consumer.RequestToken(ctx, callbackURL)
 	if err != nil {
 		printError(e.stderr, cmd, err)
-		var oe *oauth.Error
-		if errors.As(err, &oe) && oe.Code == oauth.CodeSignatureInvalid {
+		if fault.CodeOf(err) == oauth.CodeSignatureInvalid {
 			fmt.Fprintf(e.stderr, "  this private key's public key: %s (the Application Link's must be the same)\n", keys.Fingerprint(&key.PublicKey))
 		}
 		return exitFailure
 	}
+	verifier, err := awaitApproval(ctx, o, consumer, rt, cb, e)
+	if err != nil {
+		return exitFailure
+	}
+	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount)
+	if err != nil {
+		printError(e.stderr, cmd, err)
+		return exitFailure
+	}
+	if err := writeToken(o, consumer.Endpoints.Base, res, e); err != nil {
+		fmt.Fprintf(e.stderr, "applink %s: the token was issued but could not be saved: %v\n", cmd, err)
+		return exitFailure
+	}
+	return report(ctx, o, consumer, res, e)
+}
+
+// loadConsumer reads the private key and builds the consumer.
+func loadConsumer(o authorizeOptions) (*oauth.Consumer, *rsa.PrivateKey, error) {
+	var key *rsa.PrivateKey
+	var err error
+	if o.keyDir != "" {
+		key, err = keys.LoadDir(o.keyDir)
+	} else {
+		key, err = keys.LoadPrivateKeyFile(o.privateKey)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := oauth.NewConsumer(o.jiraURL, o.consumerKey, key)
+	return c, key, err
+}
+
+// awaitApproval prints the approval URL and the reminder, then waits for
+// the verifier: from the callback, or typed with --oob. A failure is
+// printed here.
+func awaitApproval(ctx context.Context, o authorizeOptions, c *oauth.Consumer, rt *oauth.RequestToken, cb *callbackServer, e env) (string, error) {
+	const cmd = "authorize"
 	if cb != nil {
 		cb.expectToken(rt.Token.Token)
 	}
-	fmt.Fprintln(e.stderr, oauth.BeforeApproval(consumer.Endpoints.Base, o.serviceAccount))
+	fmt.Fprintln(e.stderr, oauth.BeforeApproval(c.Endpoints.Base, o.serviceAccount))
 	fmt.Fprintln(e.stderr)
 	fmt.Fprintln(e.stderr, "Open this URL in that window:")
 	fmt.Fprintln(e.stdout, rt.AuthorizeURL)
-
 	var verifier string
-	if o.oob {
+	var err error
+	if cb == nil {
 		fmt.Fprintf(e.stderr, "Then type the verification code Jira shows: ")
 		verifier, err = readLine(ctx, e.stdin)
 	} else {
 		fmt.Fprintf(e.stderr, "Waiting for Jira to send the browser back to %s (up to %s)...\n", cb.url, o.timeout.Round(time.Second))
 		verifier, err = cb.wait(ctx)
 	}
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			fmt.Fprintf(e.stderr, "applink %s: nobody approved within %s [timeout]\n  what to do: run the command again and approve within %s; a request token lives 10 minutes\n", cmd, o.timeout, oauth.RequestTokenLifetime)
-		} else if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(e.stderr, "applink %s: interrupted\n", cmd)
-		} else {
-			printError(e.stderr, cmd, err)
-		}
-		return exitFailure
-	}
-
-	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount)
-	if res != nil && res.AccessToken != nil {
-		if werr := writeToken(o, consumer.Endpoints.Base, res, e); werr != nil {
-			fmt.Fprintf(e.stderr, "applink %s: the token was issued but could not be saved: %v\n", cmd, werr)
-			return exitFailure
-		}
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(e.stderr, "applink %s: nobody approved within %s [timeout]\n  what to do: run the command again and approve within %s; a request token lives 10 minutes\n", cmd, o.timeout, oauth.RequestTokenLifetime)
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(e.stderr, "applink %s: interrupted\n", cmd)
+	default:
 		printError(e.stderr, cmd, err)
-		if res != nil && res.AccessToken != nil {
-			fmt.Fprintf(e.stderr, "  The access token was saved, but who approved it is unknown.\n")
-		}
-		return exitFailure
 	}
-	if !res.Match {
-		fmt.Fprintln(e.stderr)
-		fmt.Fprintln(e.stderr, res.Warning)
-		return exitMismatch
+	return verifier, err
+}
+
+// report prints the outcome of an approval (its notice, when the verdict
+// is not "match") and returns the exit code, checking permissions with
+// --projects when the service account approved.
+func report(ctx context.Context, o authorizeOptions, c *oauth.Consumer, res *oauth.Result, e env) int {
+	if n := res.Notice(); n != nil {
+		label := map[oauth.Severity]string{oauth.SeverityDanger: "WARNING", oauth.SeverityWarning: "CHECK"}[n.Severity]
+		fmt.Fprintf(e.stderr, "\n%s [%s]: %s\n  what to do: %s\n", label, n.Code, n.Message, n.Hint)
+		return exitFor(res.Verdict)
 	}
 	fmt.Fprintf(e.stderr, "Approved by %s: the designated service account %q. The link is ready.\n", res.Approver, o.serviceAccount)
 	if !res.AccessToken.ExpiresAt.IsZero() {
 		fmt.Fprintf(e.stderr, "The token expires %s.\n", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if o.projects != "" && !checkPermissions(ctx, consumer, res, o.projects, e) {
+	if o.projects != "" && !checkPermissions(ctx, c, res, o.projects, e) {
 		return exitPermissions
 	}
-	return exitOK
+	return exitFor(res.Verdict)
 }
 
 // checkPermissions reports, for each project, which of an issue sync's
@@ -237,18 +264,17 @@ func writeToken(o authorizeOptions, base string, res *oauth.Result, e env) error
 		TokenSecret:         at.Token.Secret,
 		SessionHandle:       at.SessionHandle,
 		ApprovedAt:          res.ApprovedAt.UTC().Format(time.RFC3339),
+		AuthorizedAs:        res.Approver,
 		ServiceAccount:      o.serviceAccount,
-		ServiceAccountMatch: res.Match,
-		IdentityCheck:       identityCheck(res),
+		ServiceAccountMatch: res.Verdict == oauth.VerdictMatch,
+		IdentityCheck:       res.Verdict,
+		Notice:              res.Notice(),
 	}
 	if !at.ExpiresAt.IsZero() {
 		tf.ExpiresAt = at.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	if !at.AuthorizationExpiresAt.IsZero() {
 		tf.AuthorizationExpiresAt = at.AuthorizationExpiresAt.UTC().Format(time.RFC3339)
-	}
-	if id := res.Approver; id != nil {
-		tf.AuthorizedAs = authorizedAs{Name: id.Name, Key: id.Key, AccountID: id.AccountID, Email: id.Email, DisplayName: id.DisplayName}
 	}
 	data, err := json.MarshalIndent(tf, "", "  ")
 	if err != nil {
@@ -264,19 +290,6 @@ func writeToken(o authorizeOptions, base string, res *oauth.Result, e env) error
 	}
 	fmt.Fprintf(e.stderr, "Wrote the token to %s (mode 0600).\n", o.out)
 	return nil
-}
-
-// identityCheck names the outcome of the identity check for the token file.
-func identityCheck(res *oauth.Result) string {
-	switch {
-	case res.Approver == nil:
-		return "failed"
-	case res.Match:
-		return oauth.VerdictMatch.String()
-	case res.Unverified:
-		return oauth.VerdictUnverifiable.String()
-	}
-	return oauth.VerdictMismatch.String()
 }
 
 // readLine reads one line from r, giving up when ctx ends.
@@ -339,12 +352,11 @@ func (cb *callbackServer) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
-	q := r.URL.Query()
-	token, verifier := q.Get("oauth_token"), q.Get("oauth_verifier")
+	token, verifier, err := oauth.ParseCallback(r.URL.RawQuery)
 	cb.mu.Lock()
 	expect := cb.expect
 	cb.mu.Unlock()
-	if token == "" || verifier == "" || expect == "" || subtle.ConstantTimeCompare([]byte(token), []byte(expect)) != 1 {
+	if err != nil || expect == "" || subtle.ConstantTimeCompare([]byte(token), []byte(expect)) != 1 {
 		w.WriteHeader(http.StatusBadRequest)
 		_ = callbackPage.Execute(w, map[string]string{"Title": "Not the approval applink is waiting for", "Text": "This address only receives Jira's redirect for the request this applink run started."})
 		return

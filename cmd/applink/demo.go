@@ -217,11 +217,9 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rs
 		}
 		fmt.Fprintf(out, "    access token       ok (%s)\n", exp)
 		fmt.Fprintf(out, "    approved by        %s\n", res.Approver)
-		if !res.Match {
-			fmt.Fprintf(out, "    identity check     MISMATCH: 'applink authorize' exits 3 and says:\n\n")
-			for _, line := range strings.Split(res.Warning, "\n") {
-				fmt.Fprintf(out, "      %s\n", line)
-			}
+		if n := res.Notice(); n != nil {
+			fmt.Fprintf(out, "    identity check     %s [%s]: 'applink authorize' exits %d and says:\n\n      %s\n      what to do: %s\n",
+				strings.ToUpper(string(res.Verdict)), n.Code, exitFor(res.Verdict), n.Message, n.Hint)
 			continue
 		}
 		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", designated)

@@ -17,6 +17,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/oauth/jiratest"
 )
 
@@ -529,13 +530,14 @@ func TestAuthorizeCloudEmailUnverifiable(t *testing.T) {
 		"--consumer-key", "my-integration", "--service-account", "svc@example.com", "--out", out)
 	approveAndCallback(t, authURL, svcUser, svcPass, true)
 	res := <-done
-	if res.code != exitMismatch || !strings.Contains(res.stderr, "CHECK:") || !strings.Contains(res.stderr, "acc-svc") {
-		t.Fatalf("exit = %d, want 3 with a CHECK notice naming the account id; stderr:\n%s", res.code, res.stderr)
+	if res.code != exitMismatch || !strings.Contains(res.stderr, "["+string(oauth.CodeApproverUnverifiable)+"]") || !strings.Contains(res.stderr, "acc-svc") {
+		t.Fatalf("exit = %d, want 3 with the approver_unverifiable notice naming the account id; stderr:\n%s", res.code, res.stderr)
 	}
-	if strings.Contains(res.stderr, "WARNING") {
+	if strings.Contains(res.stderr, string(oauth.CodeWrongApprover)) {
 		t.Errorf("an unconfirmed approver is reported as the wrong account:\n%s", res.stderr)
 	}
-	if tf := readTokenFile(t, out); tf.IdentityCheck != "unverifiable" || tf.AuthorizedAs.AccountID != "acc-svc" {
-		t.Errorf("token file identity_check %q, authorized_as %+v", tf.IdentityCheck, tf.AuthorizedAs)
+	tf := readTokenFile(t, out)
+	if tf.IdentityCheck != oauth.VerdictUnverifiable || tf.AuthorizedAs.AccountID != "acc-svc" || tf.Notice == nil || tf.Notice.Severity != oauth.SeverityWarning {
+		t.Errorf("token file identity_check %q, authorized_as %+v, notice %+v", tf.IdentityCheck, tf.AuthorizedAs, tf.Notice)
 	}
 }
