@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/applink/applink/server/store"
@@ -98,9 +99,9 @@ func TestDeleteLinkAPI(t *testing.T) {
 	resp, body := f.api("DELETE", "/api/links/prod", nil)
 	wantStatus(t, resp, body, http.StatusNoContent)
 	resp, body = f.api("GET", "/api/links/prod", nil)
-	wantError(t, resp, body, http.StatusNotFound, CodeNotFound)
+	wantError(t, resp, body, http.StatusNotFound, CodeLinkNotFound)
 	resp, body = f.api("DELETE", "/api/links/prod", nil)
-	wantError(t, resp, body, http.StatusNotFound, CodeNotFound)
+	wantError(t, resp, body, http.StatusNotFound, CodeLinkNotFound)
 	wantContains(t, f.logs.String(), `"event":"link_deleted"`)
 
 	// The name is free again, with a fresh configuration.
@@ -121,7 +122,7 @@ func TestBadInput(t *testing.T) {
 		name   string
 		body   any
 		status int
-		code   string
+		code   fault.Code
 	}{
 		{"bad name", good(func(m map[string]any) { m["name"] = "bad name!" }), 400, CodeInvalidName},
 		{"name with slash", good(func(m map[string]any) { m["name"] = "../etc" }), 400, CodeInvalidName},
@@ -161,16 +162,19 @@ func TestBadInput(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	f := newFixture(t, options{})
-	for _, tt := range []struct{ method, path string }{
-		{"GET", "/api/links/nope"},
-		{"DELETE", "/api/links/nope"},
-		{"POST", "/api/links/nope/handshakes"},
-		{"GET", "/api/links/nope/credentials"},
-		{"GET", "/api/links/bad%20name"},
-		{"GET", "/api/nothing"},
+	for _, tt := range []struct {
+		method, path string
+		code         fault.Code
+	}{
+		{"GET", "/api/links/nope", CodeLinkNotFound},
+		{"DELETE", "/api/links/nope", CodeLinkNotFound},
+		{"POST", "/api/links/nope/handshakes", CodeLinkNotFound},
+		{"GET", "/api/links/nope/credentials", CodeLinkNotFound},
+		{"GET", "/api/links/bad%20name", CodeLinkNotFound},
+		{"GET", "/api/nothing", CodeNotFound},
 	} {
 		resp, body := f.api(tt.method, tt.path, nil)
-		wantError(t, resp, body, http.StatusNotFound, CodeNotFound)
+		wantError(t, resp, body, http.StatusNotFound, tt.code)
 	}
 }
 
@@ -280,7 +284,7 @@ func TestCreateLinkGo(t *testing.T) {
 	if err != nil || got.AppLink != v.AppLink {
 		t.Errorf("Link = %+v, %v", got, err)
 	}
-	if _, err := f.srv.Link("nope"); !errors.As(err, &e) || e.Code != CodeNotFound {
+	if _, err := f.srv.Link("nope"); !errors.As(err, &e) || e.Code != CodeLinkNotFound {
 		t.Errorf("Link(nope) = %v", err)
 	}
 }
@@ -293,7 +297,7 @@ func TestHandshakeJiraDown(t *testing.T) {
 	for _, tt := range []struct {
 		faults jiratest.Faults
 		status int
-		code   string
+		code   fault.Code
 	}{
 		{jiratest.Faults{Status5xx: 503}, http.StatusBadGateway, "server_error"},
 		{jiratest.Faults{Latency: time.Minute}, http.StatusGatewayTimeout, "timeout"},

@@ -67,8 +67,9 @@ func TestFlowRightApprover(t *testing.T) {
 	if v.State != "authorized" || v.LastError != nil || len(v.Warnings) != 0 {
 		t.Errorf("state %s, last_error %+v, warnings %q", v.State, v.LastError, v.Warnings)
 	}
-	wantID := IdentityView{Name: svcName, Key: "JIRAUSER10100", Email: "svc-jira@example.com", DisplayName: "Jira Sync Service"}
-	if v.AuthorizedAs == nil || *v.AuthorizedAs != wantID {
+	wantID := oauth.Identity{Name: svcName, Key: "JIRAUSER10100", Email: "svc-jira@example.com", DisplayName: "Jira Sync Service"}
+	if v.AuthorizedAs == nil || v.AuthorizedAs.Name != wantID.Name || v.AuthorizedAs.Key != wantID.Key ||
+		v.AuthorizedAs.Email != wantID.Email || v.AuthorizedAs.DisplayName != wantID.DisplayName {
 		t.Errorf("authorized_as = %+v, want %+v", v.AuthorizedAs, wantID)
 	}
 	if v.ServiceAccountMatch == nil || !*v.ServiceAccountMatch {
@@ -122,7 +123,7 @@ func TestFlowWrongApproverWarn(t *testing.T) {
 	resp, body := f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	wantContains(t, string(body), "Approved by the wrong account", "Alice Admin (alice)", "alert danger big",
-		"View OAuth Access Tokens", "private/incognito")
+		`data-notice="wrong_approver"`, "View OAuth Access Tokens", "private (incognito)")
 
 	v := f.getLink("prod")
 	if v.State != "authorized" || v.ServiceAccountMatch == nil || *v.ServiceAccountMatch {
@@ -134,9 +135,15 @@ func TestFlowWrongApproverWarn(t *testing.T) {
 	if len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "Alice Admin (alice)") || !strings.Contains(v.Warnings[0], "svc-jira") {
 		t.Errorf("warnings = %q", v.Warnings)
 	}
-	wantContains(t, f.logs.String(), `"event":"mismatch"`, `"policy":"warn"`, `"approver":"Alice Admin (alice)"`)
-	// The token is kept and works, as alice.
-	if me := callMyself(t, f, f.credentials("prod")); me["name"] != adminName {
+	if v.Verdict == nil || *v.Verdict != oauth.VerdictMismatch || len(v.Notices) != 1 || v.Notices[0].Code != oauth.CodeWrongApprover || v.Notices[0].Severity != oauth.SeverityDanger {
+		t.Errorf("verdict %v, notices %+v", v.Verdict, v.Notices)
+	}
+	wantContains(t, f.logs.String(), `"event":"approved"`, `"verdict":"mismatch"`, `"approver":"Alice Admin (alice)"`)
+	// The token is kept and works, as alice, once the export is acknowledged.
+	resp, body = f.api("GET", "/api/links/prod/credentials", nil)
+	wantError(t, resp, body, http.StatusConflict, oauth.CodeApproverNotConfirmed)
+	wantContains(t, string(body), "Alice Admin (alice)")
+	if me := callMyself(t, f, f.credentials("prod", true)); me["name"] != adminName {
 		t.Errorf("myself = %v", me)
 	}
 
@@ -166,7 +173,7 @@ func TestFlowWrongApproverReject(t *testing.T) {
 	h = f.startHandshake("prod")
 	resp, body = f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
 	wantStatus(t, resp, body, http.StatusForbidden)
-	wantContains(t, string(body), "Approved by the wrong account", "threw it away", "Alice Admin (alice)")
+	wantContains(t, string(body), "Approved by the wrong account", "token was thrown away", "Alice Admin (alice)")
 	v := f.getLink("prod")
 	// The good token still works, so the link stays authorized; last_error
 	// tells what became of the new attempt.
@@ -501,8 +508,8 @@ func (failMyself) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestMyselfFailureKeepsUnverifiedToken: when Jira issues the token but
-// cannot say who approved it, the token is kept with a warning (warn), or
-// thrown away (reject).
+// cannot say who approved it, the token is kept with verdict unknown and
+// the approver_unknown notice (warn), or thrown away (reject).
 func TestMyselfFailureKeepsUnverifiedToken(t *testing.T) {
 	for _, policy := range []string{MismatchWarn, MismatchReject} {
 		t.Run(policy, func(t *testing.T) {
@@ -511,19 +518,18 @@ func TestMyselfFailureKeepsUnverifiedToken(t *testing.T) {
 			h := f.startHandshake("prod")
 			f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
 			v := f.getLink("prod")
-			if v.LastError == nil || v.LastError.Code != "server_error" {
-				t.Errorf("last_error = %+v, want server_error", v.LastError)
-			}
-			resp, body := f.api(http.MethodGet, "/api/links/prod/credentials", nil)
+			resp, body := f.api(http.MethodGet, "/api/links/prod/credentials?accept_approver=1", nil)
 			if policy == MismatchReject {
-				if v.State != "failed" || resp.StatusCode != http.StatusConflict {
-					t.Errorf("reject: state %s, credentials status %d", v.State, resp.StatusCode)
+				if v.State != "failed" || v.Verdict != nil || v.LastError == nil || v.LastError.Code != oauth.CodeApproverUnknown ||
+					resp.StatusCode != http.StatusConflict {
+					t.Errorf("reject: state %s, verdict %v, last_error %+v, credentials status %d", v.State, v.Verdict, v.LastError, resp.StatusCode)
 				}
 				return
 			}
-			if v.State != "authorized" || v.AuthorizedAs != nil || v.ServiceAccountMatch != nil ||
-				len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "could not ask Jira who approved") {
-				t.Errorf("warn: state %s, authorized_as %+v, match %v, warnings %q", v.State, v.AuthorizedAs, v.ServiceAccountMatch, v.Warnings)
+			if v.State != "authorized" || v.AuthorizedAs != nil || v.ServiceAccountMatch != nil || v.Verdict == nil ||
+				*v.Verdict != oauth.VerdictUnknown || len(v.Notices) != 1 || v.Notices[0].Code != oauth.CodeApproverUnknown ||
+				!strings.Contains(v.Notices[0].Message, "500") {
+				t.Errorf("warn: state %s, authorized_as %+v, match %v, verdict %v, notices %+v", v.State, v.AuthorizedAs, v.ServiceAccountMatch, v.Verdict, v.Notices)
 			}
 			wantStatus(t, resp, body, http.StatusOK)
 		})
@@ -557,14 +563,14 @@ func TestCloudEmailUnverified(t *testing.T) {
 	h := f.startHandshake("prod")
 	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
 	wantStatus(t, resp, body, http.StatusOK)
-	wantContains(t, string(body), "check that this is svc-jira@example.com", "CHECK:", svcAccount)
-	if strings.Contains(string(body), "Approved by the wrong account") {
+	wantContains(t, string(body), "cannot confirm by whom", `data-notice="approver_unverifiable"`, svcAccount)
+	if strings.Contains(string(body), "wrong_approver") {
 		t.Error("the callback page calls an unconfirmed approver the wrong account")
 	}
 	v := f.getLink("prod")
 	if v.State != "authorized" || v.ServiceAccountMatch != nil || v.AuthorizedAs == nil || v.AuthorizedAs.AccountID != svcAccount ||
-		len(v.Warnings) != 1 || !strings.HasPrefix(v.Warnings[0], "CHECK:") {
-		t.Errorf("link = state %s, match %v, authorized_as %+v, warnings %q", v.State, v.ServiceAccountMatch, v.AuthorizedAs, v.Warnings)
+		v.Verdict == nil || *v.Verdict != oauth.VerdictUnverifiable || len(v.Notices) != 1 || v.Notices[0].Severity != oauth.SeverityWarning {
+		t.Errorf("link = state %s, match %v, authorized_as %+v, verdict %v, notices %+v", v.State, v.ServiceAccountMatch, v.AuthorizedAs, v.Verdict, v.Notices)
 	}
-	wantContains(t, f.logs.String(), `"event":"unverified"`)
+	wantContains(t, f.logs.String(), `"event":"approved"`, `"verdict":"unverifiable"`)
 }

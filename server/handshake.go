@@ -79,7 +79,7 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}
 	rt, err := c.RequestToken(ctx, s.callbackURL)
 	if err != nil {
-		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err)
+		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
 	}
 	h := &store.Handshake{
 		ID:           store.NewHandshakeID(),
@@ -119,16 +119,27 @@ func stateAfterFailure(hasToken bool, state string) string {
 	return state
 }
 
+// rejects reports whether the on-mismatch policy throws away a token of
+// this verdict: reject throws away a token approved by someone else, or by
+// someone Jira did not name; a token applink cannot compare is kept.
+func (s *Server) rejects(v oauth.Verdict) bool {
+	return s.onMismatch == MismatchReject && (v == oauth.VerdictMismatch || v == oauth.VerdictUnknown)
+}
+
 // attemptFailed records a failed attempt (a refusal at Jira, a denial, a
-// rejected approver) as the link's last_error and state, logs the audit
-// event, and returns the failure as an *Error. Internal failures are
-// returned as they are.
-func (s *Server) attemptFailed(ctx context.Context, name, event string, cause error) *Error {
+// rejected approval) as the link's last_error and state, logs the audit
+// event (with the approval, when Jira issued a token), and returns the
+// failure as an *Error. Internal failures are returned as they are.
+func (s *Server) attemptFailed(ctx context.Context, name, event string, cause error, a *oauth.Approval) *Error {
 	e := asError(cause)
 	if e.Code == CodeInternal {
 		return e
 	}
-	logOAuthError(s.audit(ctx, event, name), cause).Msg("the approval did not complete")
+	ev := logOAuthError(s.audit(ctx, event, name), cause)
+	if a != nil {
+		ev = ev.Str("approver", a.Approver.String()).Str("verdict", string(a.Verdict)).Str("policy", s.onMismatch)
+	}
+	ev.Msg("the approval did not complete")
 	state := store.StateFailed
 	if e.Code == oauth.CodeDenied {
 		state = store.StateDenied
@@ -181,12 +192,13 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		if asError(err).Code == oauth.CodeDenied {
 			event = "denied"
 		}
-		out.Err = s.attemptFailed(ctx, l.Name, event, err)
-	case res.Verdict == oauth.VerdictMismatch && s.onMismatch == MismatchReject:
+		out.Err = s.attemptFailed(ctx, l.Name, event, err, nil)
+	case s.rejects(res.Verdict):
 		out.Approval = &res.Approval
-		out.Err = s.attemptFailed(ctx, l.Name, "mismatch_rejected", &Error{Code: oauth.CodeWrongApprover,
-			Message: "The token was approved by " + res.Approver.String() + ", not by the service account " + l.ServiceAccount + ", so applink threw it away.",
-			Hint:    "Start a new approval and approve it in a private window, logged in to Jira as " + l.ServiceAccount + ". Then revoke the wrong token in Jira, logged in as " + res.Approver.String() + ": " + oauth.WhereToRevoke + "."})
+		n := res.Notice()
+		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
+			Message: "The token was thrown away. " + n.Message,
+			Hint:    n.Hint}, &res.Approval)
 	default:
 		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)

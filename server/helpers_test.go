@@ -20,6 +20,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/applink/applink/server/store"
@@ -297,14 +298,14 @@ func wantStatus(t *testing.T, resp *http.Response, body []byte, want int) {
 // apiError is the JSON error body.
 type apiError struct {
 	Error struct {
-		Code    string `json:"code"`
+		Code    fault.Code `json:"code"`
 		Message string `json:"message"`
 		Hint    string `json:"hint"`
 	} `json:"error"`
 }
 
 // wantError checks an API error answer's status and code.
-func wantError(t *testing.T, resp *http.Response, body []byte, status int, code string) {
+func wantError(t *testing.T, resp *http.Response, body []byte, status int, code fault.Code) {
 	t.Helper()
 	wantStatus(t, resp, body, status)
 	e := decode[apiError](t, body)
@@ -380,9 +381,15 @@ func (f *fixture) get(rawURL string, client *http.Client) (*http.Response, []byt
 
 // credentials exports a link's credentials through the API and records
 // its secrets.
-func (f *fixture) credentials(name string) credentials {
+// credentials exports a link's credentials; accept acknowledges an
+// approver that is not confirmed to be the service account.
+func (f *fixture) credentials(name string, accept ...bool) credentials {
 	f.t.Helper()
-	resp, body := f.api("GET", "/api/links/"+name+"/credentials", nil)
+	q := ""
+	if len(accept) > 0 && accept[0] {
+		q = "?accept_approver=1"
+	}
+	resp, body := f.api("GET", "/api/links/"+name+"/credentials"+q, nil)
 	wantStatus(f.t, resp, body, http.StatusOK)
 	c := decode[credentials](f.t, body)
 	f.addSecret(c.TokenSecret)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/applink/applink/fault"
+	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
 
@@ -198,10 +200,11 @@ func TestSecretRedacted(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
-	for code, want := range map[string]int{
+	for code, want := range map[fault.Code]int{
 		CodeInvalidName: 400, CodeUnknownField: 400, CodeBodyTooLarge: 400, CodeBadRequest: 400,
-		CodeUnauthorized: 401, CodeCrossOrigin: 403, CodeWrongApprover: 403, "denied": 403,
-		CodeNotFound: 404, CodeHandshakeUnknown: 404, CodeExists: 409, CodeNotApproved: 409,
+		CodeUnauthorized: 401, CodeCrossOrigin: 403, oauth.CodeWrongApprover: 403, "denied": 403,
+		CodeNotFound: 404, CodeLinkNotFound: 404, CodeHandshakeUnknown: 404, CodeExists: 409, CodeNotApproved: 409,
+		oauth.CodeApproverNotConfirmed: 409, "jira_not_found": 502, "jira_unauthorized": 502, CodeStorage: 503,
 		CodeHandshakeExpired: 410, CodeTooManyAttempts: 429, CodeInternal: 500,
 		"consumer_key_unknown": 502, "signature_invalid": 502, "html_page": 502, "timeout": 504,
 	} {
@@ -216,7 +219,7 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 	req, _ := http.NewRequest("GET", "/x", nil)
 	rec := &recorder{h: http.Header{}}
 	f.srv.writeError(rec, req, fmt.Errorf("open /data/links/x/private.pem: disk on fire"))
-	if rec.status != 500 || strings.Contains(rec.body.String(), "disk on fire") || !strings.Contains(rec.body.String(), CodeInternal) {
+	if rec.status != 500 || strings.Contains(rec.body.String(), "disk on fire") || !strings.Contains(rec.body.String(), string(CodeInternal)) {
 		t.Errorf("%d %s", rec.status, rec.body.String())
 	}
 	wantContains(t, f.logs.String(), "disk on fire")

@@ -54,7 +54,7 @@ func TestUIFlow(t *testing.T) {
 	}
 	resp, page = b.get("/links/prod")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "Go to Jira", "Before anyone opens Jira", "Waiting for approval")
+	wantContains(t, page, "Go to Jira", "Before anyone opens Jira", `class="badge big info"`, "Awaiting approval")
 	authorize := find(t, `<a class="button primary" href="([^"]+)"[^>]*>Go to Jira`, page)
 	approval := find(t, `id="approval-url" value="([^"]+)"`, page)
 	if !strings.HasPrefix(authorize, f.jiraSrv.URL+"/plugins/servlet/oauth/authorize?oauth_token=") ||
@@ -137,14 +137,20 @@ func TestUIWrongApproverEverywhere(t *testing.T) {
 	h := f.startHandshake("prod")
 	resp, page := b.get(f.approve(h.AuthorizeURL, adminName, true))
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "alert danger big", "Approved by the wrong account: Alice Admin (alice)", "Back to the link")
+	wantContains(t, page, "alert danger big", `data-notice="wrong_approver"`, "Approved by the wrong account", "Alice Admin (alice)", "Back to the link")
 
+	// One badge, "Wrong account", and the danger notice, on the dashboard
+	// and the link page; never the green "Authorized".
 	for _, path := range []string{"/", "/links/prod"} {
 		_, page := b.get(path)
-		wantContains(t, page, "alert danger", "WARNING: this token was approved by Alice Admin (alice)", "View OAuth Access Tokens")
+		wantContains(t, page, `data-notice="wrong_approver"`, "alert danger", "Alice Admin (alice)", "View OAuth Access Tokens",
+			`class="badge`, ">Wrong account</span>")
+		if strings.Contains(page, "success") || strings.Contains(page, ">Authorized<") {
+			t.Errorf("%s shows a green badge for a wrong-account token", path)
+		}
 	}
 	_, page = b.get("/links/prod")
-	wantContains(t, page, `class="step warn"`, "NOT the service account svc-jira")
+	wantContains(t, page, `class="step fail"`, "NOT the service account svc-jira", `name="accept_approver"`)
 }
 
 func TestUIFormErrors(t *testing.T) {
@@ -270,17 +276,18 @@ func TestDashboardNotesKeptToken(t *testing.T) {
 	f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
 	b := f.newBrowser()
 	b.signIn()
-	if _, page := b.get("/"); strings.Contains(page, "the token approved earlier still works") {
-		t.Error("an authorized link carries the kept-token note")
+	if _, page := b.get("/"); strings.Contains(page, "data-notice") {
+		t.Error("an authorized link carries a notice")
 	}
 	h = f.startHandshake("prod")
-	if _, page := b.get("/"); !strings.Contains(page, "Waiting for approval") || !strings.Contains(page, "the token approved earlier still works") {
-		t.Errorf("dashboard during a re-approval lacks the state or the note:\n%s", page)
+	if _, page := b.get("/"); !strings.Contains(page, `"badge success">Authorized<`) || !strings.Contains(page, `"alert info compact" data-notice="approval_pending"`) {
+		t.Errorf("dashboard during a re-approval lacks the badge or the pending notice:\n%s", page)
 	}
 	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
 	_, page := b.get("/")
-	if !strings.Contains(page, "Authorized") || !strings.Contains(page, "denied") {
-		t.Errorf("dashboard after a denied re-approval lacks the state or the denial:\n%s", page)
+	if !strings.Contains(page, `"badge success">Authorized<`) || !strings.Contains(page, `"alert info compact" data-notice="denied"`) ||
+		strings.Contains(page, "danger") {
+		t.Errorf("dashboard after a denied re-approval lacks the badge or the info notice:\n%s", page)
 	}
 }
 

@@ -140,7 +140,7 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 	switch {
 	case f.pending != nil:
 		state = store.StateAwaitingApproval
-	case l.State == store.StateAwaitingApproval && f.token != nil && !f.token.ApprovedAt.Before(l.UpdatedAt):
+	case l.State == store.StateAwaitingApproval && f.token != nil && f.token.ApprovedAt.After(l.UpdatedAt):
 		// The callback saved the token, then could not save the record.
 		state, lastErr = store.StateAuthorized, nil
 	case l.State == store.StateAwaitingApproval:
