@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 )
 
@@ -59,9 +60,9 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	if err != nil {
 		var oe *oauth.Error
 		if errors.As(err, &oe) {
-			return nil, newError(CodeBadConfigArgs, oe.Message, oe.Hint, oe)
+			return nil, fault.Wrap(oe, CodeBadConfigArgs, oe.Message, oe.Hint)
 		}
-		return nil, newError(CodeBadConfigArgs, "the Jira URL is not valid", "", err)
+		return nil, fault.Wrap(err, CodeBadConfigArgs, "the Jira URL is not valid", "")
 	}
 	if err := checkConsumerKey(in.ConsumerKey); err != nil {
 		return nil, err
@@ -78,14 +79,14 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 		return nil, err
 	}
 	if in.PublicKey == nil {
-		return nil, newError(CodeBadConfigArgs, "no public key given", "give the key folder made by `applink keys`", nil)
+		return nil, fault.New(CodeBadConfigArgs, "no public key given", "give the key folder made by `applink keys`")
 	}
 	pubPEM, err := MarshalPublicKey(in.PublicKey)
 	if err != nil {
-		return nil, newError(CodeBadConfigArgs, "the public key cannot be encoded", hintNewKey, err)
+		return nil, fault.Wrap(err, CodeBadConfigArgs, "the public key cannot be encoded", hintNewKey)
 	}
 	if bits := in.PublicKey.N.BitLen(); bits < MinBits {
-		return nil, newError(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey, nil)
+		return nil, fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
 	}
 	fp := Fingerprint(in.PublicKey)
 	ep := oauth.EndpointsFor(base)
@@ -107,9 +108,9 @@ func checkConsumerKey(key string) error {
 	const hint = "use the consumer key the integration is configured with, such as my-integration"
 	switch {
 	case key == "":
-		return newError(CodeBadConfigArgs, "the consumer key is empty", hint, nil)
+		return fault.New(CodeBadConfigArgs, "the consumer key is empty", hint)
 	case strings.IndexFunc(key, unicode.IsSpace) >= 0:
-		return newError(CodeBadConfigArgs, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint, nil)
+		return fault.New(CodeBadConfigArgs, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint)
 	}
 	return checkLine("consumer key", key, MaxConsumerKeyLen)
 }
@@ -118,11 +119,11 @@ func checkConsumerKey(key string) error {
 func checkLine(what, s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
-		return newError(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "type it again as plain text", nil)
+		return fault.New(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "type it again as plain text")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return newError(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line", nil)
+		return fault.New(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line")
 	case utf8.RuneCountInString(s) > max:
-		return newError(CodeBadConfigArgs, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it", nil)
+		return fault.New(CodeBadConfigArgs, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it")
 	}
 	return nil
 }
@@ -136,13 +137,13 @@ func checkCallback(raw string) (string, error) {
 	const hint = "give an absolute http(s) URL such as https://integration.example.com/oauth/callback, or leave it empty"
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", newError(CodeBadConfigArgs, "the callback URL does not parse as a URL", hint, nil)
+		return "", fault.New(CodeBadConfigArgs, "the callback URL does not parse as a URL", hint)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "" {
-		return "", newError(CodeBadConfigArgs, "the callback URL must be an absolute http or https URL", hint, nil)
+		return "", fault.New(CodeBadConfigArgs, "the callback URL must be an absolute http or https URL", hint)
 	}
 	if u.User != nil {
-		return "", newError(CodeBadConfigArgs, "the callback URL must not hold a user name or password", hint, nil)
+		return "", fault.New(CodeBadConfigArgs, "the callback URL must not hold a user name or password", hint)
 	}
 	return s, nil
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/applink/applink/oauth"
+
+	"github.com/applink/applink/fault"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/keys")
@@ -111,7 +113,7 @@ func TestNewAppLinkConfigErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		edit   func(*ConfigInput)
-		code   string
+		code   fault.Code
 		msgHas string
 	}{
 		{"empty Jira URL", func(in *ConfigInput) { in.JiraURL = "" }, CodeBadConfigArgs, "empty"},
@@ -158,11 +160,11 @@ func TestNewAppLinkConfigKeepsTheOAuthError(t *testing.T) {
 	in := goldenInput(t)
 	in.JiraURL = "jira"
 	_, err := NewAppLinkConfig(in)
-	var oe *oauth.Error
-	if !errors.As(err, &oe) || oe.Code != oauth.CodeBadBaseURL {
+	oe, ok := fault.As(errors.Unwrap(err))
+	if !ok || oe.Code != oauth.CodeBadBaseURL {
 		t.Fatalf("error %#v does not wrap the oauth.Error", err)
 	}
-	if e := err.(*Error); e.Message != oe.Message || e.Hint != oe.Hint {
+	if e, _ := fault.As(err); e.Message != oe.Message || e.Hint != oe.Hint {
 		t.Errorf("message/hint %q/%q, want oauth's %q/%q", e.Message, e.Hint, oe.Message, oe.Hint)
 	}
 }

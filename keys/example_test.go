@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/applink/applink/keys"
+
+	"github.com/applink/applink/fault"
 )
 
 func ExampleFingerprint() {
@@ -54,7 +56,7 @@ func ExampleParsePrivateKey_encrypted() {
 		log.Fatal(err)
 	}
 	_, err = keys.ParsePrivateKey(data)
-	if e, ok := err.(*keys.Error); ok {
+	if e, ok := fault.As(err); ok {
 		fmt.Println(e.Code)
 		fmt.Println(e.Message)
 		fmt.Println(e.Hint)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -94,17 +95,24 @@ func Status(code string) int {
 	}
 }
 
-// asError turns any error into an *Error. Errors of package oauth keep
-// their code, message and hint (they never hold secrets). Anything that is
-// not a known failure becomes CodeInternal, whose message is generic.
+// asError turns any error into an *Error. A *fault.Error keeps its code,
+// message and hint (they never hold secrets), except that an invalid
+// Application Link configuration becomes CodeInvalidInput; a failure of one
+// of the service's own keys (package keys, codes "key_...") and anything
+// else that is not a known failure become CodeInternal, whose message is
+// generic.
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
 	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
+	if errors.As(err, &oe) && !strings.HasPrefix(string(oe.Code), "key_") {
+		code := string(oe.Code)
+		if oe.Code == keys.CodeBadConfigArgs {
+			code = CodeInvalidInput
+		}
+		return &Error{Code: code, Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
 	}
 	var se *store.Error
 	if errors.As(err, &se) {
@@ -116,10 +124,6 @@ func asError(err error) *Error {
 		case store.CodeInvalid:
 			return &Error{Code: CodeInvalidInput, Message: se.Message, Err: err}
 		}
-	}
-	var ke *keys.Error
-	if errors.As(err, &ke) && ke.Code == keys.CodeBadConfigArgs {
-		return &Error{Code: CodeInvalidInput, Message: ke.Message, Hint: ke.Hint, Err: err}
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

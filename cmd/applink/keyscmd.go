@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 )
 
@@ -86,7 +87,7 @@ func loadPublicKey(dir string) (*rsa.PublicKey, error) {
 	if err == nil {
 		return &key.PublicKey, nil
 	}
-	if ke, ok := err.(*keys.Error); ok && ke.Code == keys.CodeNotFound {
+	if fault.CodeOf(err) == keys.CodeNotFound {
 		data, rerr := readFileLimited(filepath.Join(dir, keys.PublicKeyFile))
 		if rerr != nil {
 			return nil, err

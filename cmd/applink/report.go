@@ -1,23 +1,20 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/applink/applink/keys"
-	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/fault"
 )
 
 // printError writes a failure for people: what went wrong, its code, and
 // what to do. For signature_invalid it also prints Jira's base string next
 // to ours, which shows a proxy rewriting the URL at a glance.
 func printError(w io.Writer, cmd string, err error) {
-	var oe *oauth.Error
-	var ke *keys.Error
+	oe, ok := fault.As(err)
 	switch {
-	case errors.As(err, &oe):
+	case ok:
 		fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
 		if oe.Hint != "" {
 			fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
@@ -31,11 +28,6 @@ func printError(w io.Writer, cmd string, err error) {
 			if oe.ExpectedBaseString != "" {
 				fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
 			}
-		}
-	case errors.As(err, &ke):
-		fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, ke.Message, ke.Code)
-		if ke.Hint != "" {
-			fmt.Fprintf(w, "  what to do: %s\n", ke.Hint)
 		}
 	default:
 		fmt.Fprintf(w, "applink %s: %s\n", cmd, strings.TrimSpace(err.Error()))
