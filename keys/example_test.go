@@ -5,9 +5,8 @@ import (
 	"log"
 	"os"
 
-	"github.com/applink/applink/keys"
-
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 )
 
 func ExampleFingerprint() {
@@ -21,33 +20,6 @@ func ExampleFingerprint() {
 	}
 	fmt.Println(keys.Fingerprint(pub))
 	// Output: SHA256:PNdborPhzfMGyIDufZ/mM/2+OT+ySEXioboxV3VtnCQ
-}
-
-func ExampleNewAppLinkConfig() {
-	key, err := keys.LoadPrivateKeyFile("../testdata/keys/rsa2048-pkcs1.pem")
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := keys.NewAppLinkConfig(keys.ConfigInput{
-		JiraURL:     "https://jira.example.com/jira/", // normalised
-		ConsumerKey: "my-integration",
-		PublicKey:   &key.PublicKey,
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(c.ConsumerName)
-	fmt.Println(c.RequestTokenURL)
-	fmt.Println(c.AuthorizeURL)
-	fmt.Println(c.AccessTokenURL)
-	// c.WriteText(os.Stdout) prints the whole form for a Jira admin;
-	// c.WriteJSON(os.Stdout) prints it for programs.
-
-	// Output:
-	// applink: my-integration
-	// https://jira.example.com/jira/plugins/servlet/oauth/request-token
-	// https://jira.example.com/jira/plugins/servlet/oauth/authorize
-	// https://jira.example.com/jira/plugins/servlet/oauth/access-token
 }
 
 func ExampleParsePrivateKey_encrypted() {

@@ -1,5 +1,5 @@
-// Package keys makes and reads the RSA keys of an OAuth 1.0a consumer, writes
-// them as PEM files, and describes the Application Link that Jira needs.
+// Package keys makes and reads the RSA keys of an OAuth 1.0a consumer and
+// writes them as PEM files.
 //
 // Private keys are read in PKCS#1 ("BEGIN RSA PRIVATE KEY") and PKCS#8
 // ("BEGIN PRIVATE KEY") and written in PKCS#8 with mode 0600. Public keys are
@@ -39,19 +39,18 @@ const (
 
 // Error codes, in fault.Error.Code. Each starts with "key_".
 const (
-	CodeBadBits       fault.Code = "key_bits_unsupported" // not 2048, 3072 or 4096
-	CodeTooShort      fault.Code = "key_too_short"        // an existing key under 2048 bits
-	CodeEncrypted     fault.Code = "key_encrypted"        // a passphrase-protected key
-	CodeNotRSA        fault.Code = "key_not_rsa"          // EC, Ed25519, DSA...
-	CodeNotPEM        fault.Code = "key_not_pem"          // no PEM block found
-	CodeMalformed     fault.Code = "key_malformed"        // a PEM block that does not parse
-	CodePKCS1Public   fault.Code = "key_public_pkcs1"     // "BEGIN RSA PUBLIC KEY", which Jira rejects
-	CodeWrongKind     fault.Code = "key_wrong_kind"       // a public key where a private one is wanted, or a certificate
-	CodeExists        fault.Code = "key_exists"           // refusing to overwrite without force
-	CodeNotFound      fault.Code = "key_not_found"        // no key file where one was expected
-	CodeIO            fault.Code = "key_io"               // reading or writing a file failed
-	CodeKeyMismatch   fault.Code = "key_mismatch"         // public.pem is not the public half of private.pem
-	CodeBadConfigArgs fault.Code = "config_invalid"       // Application Link configuration arguments are wrong
+	CodeBadBits     fault.Code = "key_bits_unsupported" // not 2048, 3072 or 4096
+	CodeTooShort    fault.Code = "key_too_short"        // an existing key under 2048 bits
+	CodeEncrypted   fault.Code = "key_encrypted"        // a passphrase-protected key
+	CodeNotRSA      fault.Code = "key_not_rsa"          // EC, Ed25519, DSA...
+	CodeNotPEM      fault.Code = "key_not_pem"          // no PEM block found
+	CodeMalformed   fault.Code = "key_malformed"        // a PEM block that does not parse
+	CodePKCS1Public fault.Code = "key_public_pkcs1"     // "BEGIN RSA PUBLIC KEY", which Jira rejects
+	CodeWrongKind   fault.Code = "key_wrong_kind"       // a public key where a private one is wanted, or a certificate
+	CodeExists      fault.Code = "key_exists"           // refusing to overwrite without force
+	CodeNotFound    fault.Code = "key_not_found"        // no key file where one was expected
+	CodeIO          fault.Code = "key_io"               // reading or writing a file failed
+	CodeKeyMismatch fault.Code = "key_mismatch"         // public.pem is not the public half of private.pem
 )
 
 // hintNewKey is the hint for keys that cannot be used at all.

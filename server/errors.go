@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -109,7 +108,7 @@ func asError(err error) *Error {
 	var oe *oauth.Error
 	if errors.As(err, &oe) && !strings.HasPrefix(string(oe.Code), "key_") {
 		code := string(oe.Code)
-		if oe.Code == keys.CodeBadConfigArgs {
+		if oe.Code == oauth.CodeBadConfig {
 			code = CodeInvalidInput
 		}
 		return &Error{Code: code, Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}

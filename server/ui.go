@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -159,7 +158,7 @@ type linkPage struct {
 	page
 	Link        *LinkView
 	Steps       []step
-	Guides      []keys.UIGuide
+	Guides      []oauth.UIGuide
 	Pending     *pendingView
 	HasToken    bool
 	DeleteError *Error
@@ -186,7 +185,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, de
 		page:        s.newPage(r, v.Name),
 		Link:        v,
 		Steps:       steps(v),
-		Guides:      keys.UISteps(),
+		Guides:      oauth.UISteps(),
 		HasToken:    v.AuthorizedAt != nil,
 		DeleteError: deleteErr,
 	}

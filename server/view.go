@@ -3,7 +3,6 @@ package server
 import (
 	"time"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -69,7 +68,7 @@ type ErrorView struct {
 }
 
 // view builds a LinkView from a record and its configuration.
-func (s *Server) view(l *store.Link, cfg *keys.AppLinkConfig) *LinkView {
+func (s *Server) view(l *store.Link, cfg *oauth.AppLinkConfig) *LinkView {
 	v := &LinkView{
 		Name:           l.Name,
 		JiraURL:        l.JiraURL,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
 )
 
 func runKeys(ctx context.Context, args []string, e env) int {
@@ -58,7 +59,7 @@ func runConfig(ctx context.Context, args []string, e env) int {
 		printError(e.stderr, "config", err)
 		return exitFailure
 	}
-	cfg, err := keys.NewAppLinkConfig(keys.ConfigInput{
+	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL: *jiraURL, ConsumerKey: *consumerKey, ConsumerName: *consumerName,
 		CallbackURL: *callbackURL, PublicKey: pub,
 	})

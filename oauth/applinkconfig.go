@@ -1,9 +1,8 @@
-package keys
+package oauth
 
 import (
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/url"
 	"strconv"
@@ -12,8 +11,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/applink/applink/fault"
-	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/keys"
 )
+
+// CodeBadConfig is the code of NewAppLinkConfig's failures: its arguments
+// are wrong.
+const CodeBadConfig Code = "config_invalid"
+
+// hintNewKey is the hint for a public key that cannot be used at all.
+const hintNewKey = "make a new RSA key pair with `applink keys --out DIR` and put its public.pem " +
+	"into the Application Link's Public Key field"
 
 // AppLinkConfig is what a Jira admin types into the Application Link's
 // incoming authentication form, plus the OAuth URLs that the newer Data
@@ -47,22 +54,19 @@ const (
 )
 
 // NewAppLinkConfig builds the configuration for one consumer. It fails with
-// CodeBadConfigArgs when the Jira URL is not an absolute http(s) URL, the
+// CodeBadConfig when the Jira URL is not an absolute http(s) URL, the
 // consumer key is empty or holds white space, or the callback URL is not
 // absolute http(s).
 //
-// The Jira URL is normalised as oauth.ParseBaseURL does (trailing slash and
+// The Jira URL is normalised as ParseBaseURL does (trailing slash and
 // pasted page paths removed, context path kept). The consumer name and the
 // callback URL are trimmed of surrounding white space. A public key under
-// MinBits fails with CodeTooShort.
+// keys.MinBits fails with keys.CodeTooShort.
 func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
-	base, err := oauth.ParseBaseURL(in.JiraURL)
+	base, err := ParseBaseURL(in.JiraURL)
 	if err != nil {
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			return nil, fault.Wrap(oe, CodeBadConfigArgs, oe.Message, oe.Hint)
-		}
-		return nil, fault.Wrap(err, CodeBadConfigArgs, "the Jira URL is not valid", "")
+		e, _ := fault.As(err)
+		return nil, fault.Wrap(err, CodeBadConfig, e.Message, e.Hint)
 	}
 	if err := checkConsumerKey(in.ConsumerKey); err != nil {
 		return nil, err
@@ -79,17 +83,17 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 		return nil, err
 	}
 	if in.PublicKey == nil {
-		return nil, fault.New(CodeBadConfigArgs, "no public key given", "give the key folder made by `applink keys`")
+		return nil, fault.New(CodeBadConfig, "no public key given", "give the key folder made by `applink keys`")
 	}
-	pubPEM, err := MarshalPublicKey(in.PublicKey)
+	pubPEM, err := keys.MarshalPublicKey(in.PublicKey)
 	if err != nil {
-		return nil, fault.Wrap(err, CodeBadConfigArgs, "the public key cannot be encoded", hintNewKey)
+		return nil, fault.Wrap(err, CodeBadConfig, "the public key cannot be encoded", hintNewKey)
 	}
-	if bits := in.PublicKey.N.BitLen(); bits < MinBits {
-		return nil, fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
+	if bits := in.PublicKey.N.BitLen(); bits < keys.MinBits {
+		return nil, fault.New(keys.CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
 	}
-	fp := Fingerprint(in.PublicKey)
-	ep := oauth.EndpointsFor(base)
+	fp := keys.Fingerprint(in.PublicKey)
+	ep := EndpointsFor(base)
 	return &AppLinkConfig{
 		JiraURL:              ep.Base,
 		ConsumerKey:          in.ConsumerKey,
@@ -108,9 +112,9 @@ func checkConsumerKey(key string) error {
 	const hint = "use the consumer key the integration is configured with, such as my-integration"
 	switch {
 	case key == "":
-		return fault.New(CodeBadConfigArgs, "the consumer key is empty", hint)
+		return fault.New(CodeBadConfig, "the consumer key is empty", hint)
 	case strings.IndexFunc(key, unicode.IsSpace) >= 0:
-		return fault.New(CodeBadConfigArgs, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint)
+		return fault.New(CodeBadConfig, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint)
 	}
 	return checkLine("consumer key", key, MaxConsumerKeyLen)
 }
@@ -119,11 +123,11 @@ func checkConsumerKey(key string) error {
 func checkLine(what, s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
-		return fault.New(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "type it again as plain text")
+		return fault.New(CodeBadConfig, "the "+what+" is not valid UTF-8 text", "type it again as plain text")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return fault.New(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line")
+		return fault.New(CodeBadConfig, "the "+what+" holds a control character or line break", "give it on one line")
 	case utf8.RuneCountInString(s) > max:
-		return fault.New(CodeBadConfigArgs, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it")
+		return fault.New(CodeBadConfig, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it")
 	}
 	return nil
 }
@@ -137,13 +141,13 @@ func checkCallback(raw string) (string, error) {
 	const hint = "give an absolute http(s) URL such as https://integration.example.com/oauth/callback, or leave it empty"
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fault.New(CodeBadConfigArgs, "the callback URL does not parse as a URL", hint)
+		return "", fault.New(CodeBadConfig, "the callback URL does not parse as a URL", hint)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "" {
-		return "", fault.New(CodeBadConfigArgs, "the callback URL must be an absolute http or https URL", hint)
+		return "", fault.New(CodeBadConfig, "the callback URL must be an absolute http or https URL", hint)
 	}
 	if u.User != nil {
-		return "", fault.New(CodeBadConfigArgs, "the callback URL must not hold a user name or password", hint)
+		return "", fault.New(CodeBadConfig, "the callback URL must not hold a user name or password", hint)
 	}
 	return s, nil
 }
