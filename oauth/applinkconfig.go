@@ -55,8 +55,8 @@ const (
 
 // NewAppLinkConfig builds the configuration for one consumer. It fails with
 // CodeBadConfig when the Jira URL is not an absolute http(s) URL, the
-// consumer key is empty or holds white space, or the callback URL is not
-// absolute http(s).
+// consumer key fails CheckConsumerKey, or the callback URL is not absolute
+// http(s).
 //
 // The Jira URL is normalised as ParseBaseURL does (trailing slash and
 // pasted page paths removed, context path kept). The consumer name and the
@@ -65,11 +65,10 @@ const (
 func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	base, err := ParseBaseURL(in.JiraURL)
 	if err != nil {
-		e, _ := fault.As(err)
-		return nil, fault.Wrap(err, CodeBadConfig, e.Message, e.Hint)
+		return nil, badConfig(err)
 	}
-	if err := checkConsumerKey(in.ConsumerKey); err != nil {
-		return nil, err
+	if err := CheckConsumerKey(in.ConsumerKey); err != nil {
+		return nil, badConfig(err)
 	}
 	name := strings.TrimSpace(in.ConsumerName)
 	if name == "" {
@@ -108,15 +107,11 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	}, nil
 }
 
-func checkConsumerKey(key string) error {
-	const hint = "use the consumer key the integration is configured with, such as my-integration"
-	switch {
-	case key == "":
-		return fault.New(CodeBadConfig, "the consumer key is empty", hint)
-	case strings.IndexFunc(key, unicode.IsSpace) >= 0:
-		return fault.New(CodeBadConfig, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint)
-	}
-	return checkLine("consumer key", key, MaxConsumerKeyLen)
+// badConfig re-codes a failure of ParseBaseURL or CheckConsumerKey (always
+// a *fault.Error) as CodeBadConfig, keeping its message and hint.
+func badConfig(err error) error {
+	e, _ := fault.As(err)
+	return fault.Wrap(err, CodeBadConfig, e.Message, e.Hint)
 }
 
 // checkLine refuses text that would not fit one line of the form.
