@@ -89,7 +89,7 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 		return nil, fault.Wrap(err, CodeBadConfig, "the public key cannot be encoded", hintNewKey)
 	}
 	if bits := in.PublicKey.N.BitLen(); bits < keys.MinBits {
-		return nil, fault.New(keys.CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
+		return nil, fault.New(keys.CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least "+strconv.Itoa(keys.MinBits)+" are needed", hintNewKey)
 	}
 	fp := keys.Fingerprint(in.PublicKey)
 	ep := EndpointsFor(base)

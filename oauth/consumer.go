@@ -14,6 +14,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 )
 
 // DefaultTimeout bounds each call to Jira when Consumer.Timeout is zero.
@@ -61,8 +62,8 @@ func NewConsumer(baseURL, consumerKey string, key *rsa.PrivateKey) (*Consumer, e
 	switch {
 	case key == nil || key.N == nil:
 		return nil, bad("no private key", "give the consumer's RSA private key (applink keys makes one)")
-	case key.N.BitLen() < MinKeyBits:
-		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), MinKeyBits),
+	case key.N.BitLen() < keys.MinBits:
+		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), keys.MinBits),
 			"make a new key pair with applink keys and put its public key in the Application Link")
 	}
 	return &Consumer{Endpoints: EndpointsFor(base), ConsumerKey: consumerKey, PrivateKey: key}, nil
@@ -90,9 +91,6 @@ func CheckConsumerKey(key string) error {
 	}
 	return fault.New(CodeBadInput, msg, "give the Consumer Key exactly as Jira's incoming authentication shows it")
 }
-
-// MinKeyBits is the smallest RSA key NewConsumer accepts.
-const MinKeyBits = 2048
 
 // Token is a token and its secret: a request token or an access token.
 type Token struct {
