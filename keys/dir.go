@@ -12,11 +12,10 @@ import (
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Modes of the files and folder WriteDir creates.
+// Modes of the files WriteDir creates.
 const (
 	PrivateKeyMode fs.FileMode = 0o600
 	PublicKeyMode  fs.FileMode = 0o644
-	DirMode        fs.FileMode = 0o700
 )
 
 // WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
