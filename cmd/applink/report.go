@@ -13,23 +13,22 @@ import (
 // to ours, which shows a proxy rewriting the URL at a glance.
 func printError(w io.Writer, cmd string, err error) {
 	oe, ok := fault.As(err)
-	switch {
-	case ok:
-		fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
-		if oe.Hint != "" {
-			fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
-		}
-		switch {
-		case oe.SignatureBaseString == "":
-		case oe.SignatureBaseString == oe.ExpectedBaseString:
-			fmt.Fprintf(w, "  base string (the same at Jira and here): %s\n", oe.SignatureBaseString)
-		default:
-			fmt.Fprintf(w, "  Jira's base string:    %s\n", oe.SignatureBaseString)
-			if oe.ExpectedBaseString != "" {
-				fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
-			}
-		}
-	default:
+	if !ok {
 		fmt.Fprintf(w, "applink %s: %s\n", cmd, strings.TrimSpace(err.Error()))
+		return
+	}
+	fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
+	if oe.Hint != "" {
+		fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
+	}
+	switch {
+	case oe.SignatureBaseString == "":
+	case oe.SignatureBaseString == oe.ExpectedBaseString:
+		fmt.Fprintf(w, "  base string (the same at Jira and here): %s\n", oe.SignatureBaseString)
+	default:
+		fmt.Fprintf(w, "  Jira's base string:    %s\n", oe.SignatureBaseString)
+		if oe.ExpectedBaseString != "" {
+			fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
+		}
 	}
 }
