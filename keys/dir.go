@@ -8,14 +8,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Modes of the files and folder WriteDir creates.
+// Modes of the files WriteDir creates.
 const (
 	PrivateKeyMode fs.FileMode = 0o600
 	PublicKeyMode  fs.FileMode = 0o644
-	DirMode        fs.FileMode = 0o700
 )
 
 // WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
@@ -29,7 +29,7 @@ const (
 // reports the mismatch.
 func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 	if key == nil {
-		return newError(CodeMalformed, "no private key to write", "", nil)
+		return fault.New(CodeMalformed, "no private key to write", "")
 	}
 	privPEM, err := MarshalPrivateKey(key)
 	if err != nil {
@@ -85,15 +85,15 @@ func ensureDir(dir string) error {
 	case err != nil:
 		return ioError("cannot use the key folder "+dir, err)
 	case !fi.IsDir():
-		return newError(CodeIO, dir+" is a file, not a folder", "give a folder for the key pair with --out", nil)
+		return fault.New(CodeIO, dir+" is a file, not a folder", "give a folder for the key pair with --out")
 	}
 	return nil
 }
 
 func existsError(path string) error {
-	return newError(CodeExists, path+" already exists; not replacing a key without force",
+	return fault.Wrap(fs.ErrExist, CodeExists, path+" already exists; not replacing a key without force",
 		"choose another folder, or pass --force to replace both files: the old key then stops working "+
-			"until Jira's Application Link gets the new public key (and editing the link deletes its tokens)", fs.ErrExist)
+			"until Jira's Application Link gets the new public key (and editing the link deletes its tokens)")
 }
 
 func ioError(msg string, err error) error {
@@ -101,7 +101,7 @@ func ioError(msg string, err error) error {
 	if errors.Is(err, fs.ErrPermission) {
 		hint = "permission denied: run as the user who owns the folder, or choose another one"
 	}
-	return newError(CodeIO, msg, hint, err)
+	return fault.Wrap(err, CodeIO, msg, hint)
 }
 
 // LoadDir reads the private key of a key folder written by WriteDir. When
@@ -126,11 +126,11 @@ func LoadDir(dir string) (*rsa.PrivateKey, error) {
 		return nil, inFile(pubPath, err)
 	}
 	if !pub.Equal(&key.PublicKey) {
-		return nil, newError(CodeKeyMismatch,
+		return nil, fault.New(CodeKeyMismatch,
 			pubPath+" ("+Fingerprint(pub)+") is not the public half of "+privPath+" ("+Fingerprint(&key.PublicKey)+")",
 			"Jira must hold the public half of private.pem: remake public.pem with "+
 				"`openssl pkey -in private.pem -pubout -out public.pem` and compare it with the Public Key "+
-				"in Jira's Application Link (changing it there deletes the link's tokens)", nil)
+				"in Jira's Application Link (changing it there deletes the link's tokens)")
 	}
 	return key, nil
 }
@@ -139,8 +139,8 @@ func LoadDir(dir string) (*rsa.PrivateKey, error) {
 func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
 	data, err := readLimited(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, newError(CodeNotFound, "no private key at "+path,
-			"check the path, or make a key pair with `applink keys --out DIR`", err)
+		return nil, fault.Wrap(err, CodeNotFound, "no private key at "+path,
+			"check the path, or make a key pair with `applink keys --out DIR`")
 	}
 	if err != nil {
 		return nil, ioError("cannot read "+path, err)
@@ -172,8 +172,7 @@ func readLimited(path string) ([]byte, error) {
 
 // inFile prefixes the message of a parse error with the file it came from.
 func inFile(path string, err error) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := fault.As(err); ok {
 		c := *e
 		c.Message = path + ": " + c.Message
 		return &c

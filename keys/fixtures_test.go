@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 // fixtureDir holds fixed test keys made once with openssl and ssh-keygen;
@@ -52,15 +54,15 @@ func otherPublicKey(t testing.TB) *rsa.PublicKey {
 	return pub
 }
 
-// wantCode checks that err is an *Error with the given code.
-func wantCode(t *testing.T, err error, code string) *Error {
+// wantCode checks that err is a *fault.Error with the given code.
+func wantCode(t *testing.T, err error, code fault.Code) *fault.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want %s", code)
 	}
-	e, ok := err.(*Error)
+	e, ok := fault.As(err)
 	if !ok {
-		t.Fatalf("got %T %v, want *keys.Error %s", err, err, code)
+		t.Fatalf("got %T %v, want a *fault.Error %s", err, err, code)
 	}
 	if e.Code != code {
 		t.Fatalf("got code %s (%v), want %s", e.Code, e, code)

@@ -1,10 +1,11 @@
 package keys
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 // addFixtures seeds a fuzz target with every file in testdata/keys.
@@ -32,8 +33,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		key, err := ParsePrivateKey(data)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
+			if e, ok := fault.As(err); !ok || e.Code == "" || e.Message == "" {
 				t.Fatalf("error without a code and message: %#v", err)
 			}
 			if key != nil {
@@ -64,8 +64,7 @@ func FuzzParsePublicKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pub, err := ParsePublicKey(data)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
+			if e, ok := fault.As(err); !ok || e.Code == "" || e.Message == "" {
 				t.Fatalf("error without a code and message: %#v", err)
 			}
 			if pub != nil {

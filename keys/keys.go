@@ -1,13 +1,13 @@
-// Package keys makes and reads the RSA keys of an OAuth 1.0a consumer, writes
-// them as PEM files, and describes the Application Link that Jira needs.
+// Package keys makes and reads the RSA keys of an OAuth 1.0a consumer and
+// writes them as PEM files.
 //
 // Private keys are read in PKCS#1 ("BEGIN RSA PRIVATE KEY") and PKCS#8
 // ("BEGIN PRIVATE KEY") and written in PKCS#8 with mode 0600. Public keys are
 // written as X.509 SubjectPublicKeyInfo ("BEGIN PUBLIC KEY"), the one form
 // Jira's Public Key field accepts.
 //
-// Every failure is an *Error with a stable Code, a Message and a Hint that
-// says what to do. No error ever holds key material.
+// Every failure is a *fault.Error with one of the Codes below, a Message and
+// a Hint that says what to do. No error ever holds key material.
 package keys
 
 import (
@@ -18,6 +18,8 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"strconv"
+
+	"github.com/applink/applink/fault"
 )
 
 // Key sizes, in bits.
@@ -35,59 +37,35 @@ const (
 	PublicKeyFile  = "public.pem"
 )
 
-// Error codes returned in Error.Code.
+// Error codes, in fault.Error.Code. Each starts with "key_".
 const (
-	CodeBadBits       = "key_bits_unsupported" // not 2048, 3072 or 4096
-	CodeTooShort      = "key_too_short"        // an existing key under 2048 bits
-	CodeEncrypted     = "key_encrypted"        // a passphrase-protected key
-	CodeNotRSA        = "key_not_rsa"          // EC, Ed25519, DSA...
-	CodeNotPEM        = "key_not_pem"          // no PEM block found
-	CodeMalformed     = "key_malformed"        // a PEM block that does not parse
-	CodePKCS1Public   = "key_public_pkcs1"     // "BEGIN RSA PUBLIC KEY", which Jira rejects
-	CodeWrongKind     = "key_wrong_kind"       // a public key where a private one is wanted, or a certificate
-	CodeExists        = "key_exists"           // refusing to overwrite without force
-	CodeNotFound      = "key_not_found"        // no key file where one was expected
-	CodeIO            = "key_io"               // reading or writing a file failed
-	CodeKeyMismatch   = "key_mismatch"         // public.pem is not the public half of private.pem
-	CodeBadConfigArgs = "config_invalid"       // Application Link configuration arguments are wrong
+	CodeBadBits     fault.Code = "key_bits_unsupported" // not 2048, 3072 or 4096
+	CodeTooShort    fault.Code = "key_too_short"        // an existing key under 2048 bits
+	CodeEncrypted   fault.Code = "key_encrypted"        // a passphrase-protected key
+	CodeNotRSA      fault.Code = "key_not_rsa"          // EC, Ed25519, DSA...
+	CodeNotPEM      fault.Code = "key_not_pem"          // no PEM block found
+	CodeMalformed   fault.Code = "key_malformed"        // a PEM block that does not parse
+	CodePKCS1Public fault.Code = "key_public_pkcs1"     // "BEGIN RSA PUBLIC KEY", which Jira rejects
+	CodeWrongKind   fault.Code = "key_wrong_kind"       // a public key where a private one is wanted, or a certificate
+	CodeExists      fault.Code = "key_exists"           // refusing to overwrite without force
+	CodeNotFound    fault.Code = "key_not_found"        // no key file where one was expected
+	CodeIO          fault.Code = "key_io"               // reading or writing a file failed
+	CodeKeyMismatch fault.Code = "key_mismatch"         // public.pem is not the public half of private.pem
 )
-
-// Error is the error type of this package: a stable Code for programs, a
-// one-line Message for people, and a Hint that says what to do.
-type Error struct {
-	Code    string
-	Message string
-	Hint    string
-	Err     error // the underlying error, if any; never holds key material
-}
-
-func (e *Error) Error() string {
-	if e.Hint != "" {
-		return e.Message + " (" + e.Hint + ")"
-	}
-	return e.Message
-}
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
-
-func newError(code, msg, hint string, err error) *Error {
-	return &Error{Code: code, Message: msg, Hint: hint, Err: err}
-}
 
 // hintNewKey is the hint for keys that cannot be used at all.
 const hintNewKey = "make a new RSA key pair with `applink keys --out DIR` and put its public.pem " +
 	"into the Application Link's Public Key field"
 
 // Generate makes a new RSA private key of the given size: 2048, 3072 or
-// 4096 bits. Other sizes get an *Error with CodeBadBits.
+// 4096 bits. Other sizes fail with CodeBadBits.
 func Generate(bits int) (*rsa.PrivateKey, error) {
 	if err := checkBits(bits); err != nil {
 		return nil, err
 	}
 	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
-		return nil, newError(CodeIO, "could not generate an RSA key", "try again; the system's random source failed", err)
+		return nil, fault.Wrap(err, CodeIO, "could not generate an RSA key", "try again; the system's random source failed")
 	}
 	return key, nil
 }
@@ -102,25 +80,25 @@ func checkBits(bits int) error {
 	n := strconv.Itoa(bits)
 	switch {
 	case bits > 0 && bits < MinBits:
-		return newError(CodeBadBits, n+"-bit RSA keys are too weak; the minimum is 2048", hint, nil)
+		return fault.New(CodeBadBits, n+"-bit RSA keys are too weak; the minimum is 2048", hint)
 	case bits > 4096:
-		return newError(CodeBadBits, n+"-bit RSA keys are not supported: they make every signature slow", hint, nil)
+		return fault.New(CodeBadBits, n+"-bit RSA keys are not supported: they make every signature slow", hint)
 	default:
-		return newError(CodeBadBits, n+" is not a supported RSA key size", hint, nil)
+		return fault.New(CodeBadBits, n+" is not a supported RSA key size", hint)
 	}
 }
 
 // MarshalPrivateKey encodes a private key as a PKCS#8 PEM block.
 func MarshalPrivateKey(key *rsa.PrivateKey) ([]byte, error) {
 	if key == nil || key.N == nil || key.D == nil || len(key.Primes) < 2 {
-		return nil, newError(CodeMalformed, "no complete RSA private key to encode", "", nil)
+		return nil, fault.New(CodeMalformed, "no complete RSA private key to encode", "")
 	}
 	if err := key.Validate(); err != nil {
-		return nil, newError(CodeMalformed, "the RSA private key is not valid", hintNewKey, err)
+		return nil, fault.Wrap(err, CodeMalformed, "the RSA private key is not valid", hintNewKey)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, newError(CodeMalformed, "the RSA private key cannot be encoded as PKCS#8", hintNewKey, err)
+		return nil, fault.Wrap(err, CodeMalformed, "the RSA private key cannot be encoded as PKCS#8", hintNewKey)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
@@ -138,11 +116,11 @@ func MarshalPublicKey(pub *rsa.PublicKey) ([]byte, error) {
 // publicDER returns the DER SubjectPublicKeyInfo of pub.
 func publicDER(pub *rsa.PublicKey) ([]byte, error) {
 	if pub == nil || pub.N == nil || pub.N.Sign() <= 0 || pub.E <= 0 {
-		return nil, newError(CodeMalformed, "no complete RSA public key to encode", "", nil)
+		return nil, fault.New(CodeMalformed, "no complete RSA public key to encode", "")
 	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, newError(CodeMalformed, "the RSA public key cannot be encoded", "", err)
+		return nil, fault.Wrap(err, CodeMalformed, "the RSA public key cannot be encoded", "")
 	}
 	return der, nil
 }

@@ -3,6 +3,8 @@ package keys
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/applink/applink/fault"
 )
 
 // hintOpenSSH converts an OpenSSH RSA key to PEM (PKCS#1) in place.
@@ -16,15 +18,15 @@ const hintOpenSSH = "convert a copy of it to PEM with `ssh-keygen -p -N \"\" -m 
 func openSSHError(body []byte) error {
 	keyType, cipher, ok := openSSHHeader(body)
 	if !ok {
-		return newError(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH, nil)
+		return fault.New(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH)
 	}
 	if keyType != "ssh-rsa" {
-		return newError(CodeNotRSA, "this is an OpenSSH "+printable(keyType)+" key, not an RSA key", hintNotRSA, nil)
+		return fault.New(CodeNotRSA, "this is an OpenSSH "+printable(keyType)+" key, not an RSA key", hintNotRSA)
 	}
 	if cipher != "none" {
-		return newError(CodeNotPEM, "this is a passphrase-protected OpenSSH private key, not PEM", hintOpenSSH, nil)
+		return fault.New(CodeNotPEM, "this is a passphrase-protected OpenSSH private key, not PEM", hintOpenSSH)
 	}
-	return newError(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH, nil)
+	return fault.New(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH)
 }
 
 // openSSHHeader reads the cipher name and the type of the first public key

@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"strconv"
 	"strings"
+
+	"github.com/applink/applink/fault"
 )
 
 // Hints shared by several private-key errors.
@@ -31,7 +33,7 @@ var (
 
 // ParsePrivateKey reads an RSA private key from PEM: PKCS#1 or PKCS#8. It
 // refuses encrypted keys, non-RSA keys, public keys and keys under 2048 bits,
-// each with an *Error whose Hint says what to do (for example the openssl
+// each with a *fault.Error whose Hint says what to do (for example the openssl
 // command that removes a passphrase).
 //
 // Text before, between and after PEM blocks is skipped, and so is white
@@ -40,8 +42,8 @@ var (
 // first private key is used. It never panics, whatever the input.
 func ParsePrivateKey(pemData []byte) (*rsa.PrivateKey, error) {
 	if len(pemData) > maxInput {
-		return nil, newError(CodeMalformed, "the input is too large to be a private key ("+strconv.Itoa(len(pemData))+" bytes)",
-			hintGivePrivate, nil)
+		return nil, fault.New(CodeMalformed, "the input is too large to be a private key ("+strconv.Itoa(len(pemData))+" bytes)",
+			hintGivePrivate)
 	}
 	data := normalise(pemData)
 	blocks := pemBlocks(data)
@@ -59,7 +61,7 @@ func ParsePrivateKey(pemData []byte) (*rsa.PrivateKey, error) {
 // parsePrivateBlock reads one PEM block whose type ends in "PRIVATE KEY".
 func parsePrivateBlock(b *pem.Block) (*rsa.PrivateKey, error) {
 	if isEncryptedBlock(b) {
-		return nil, newError(CodeEncrypted, "the private key is protected by a passphrase, which applink cannot use", hintDecrypt, nil)
+		return nil, fault.New(CodeEncrypted, "the private key is protected by a passphrase, which applink cannot use", hintDecrypt)
 	}
 	switch b.Type {
 	case "RSA PRIVATE KEY":
@@ -67,15 +69,15 @@ func parsePrivateBlock(b *pem.Block) (*rsa.PrivateKey, error) {
 	case "PRIVATE KEY":
 		return parsePrivateDER(b.Bytes, false)
 	case "EC PRIVATE KEY":
-		return nil, newError(CodeNotRSA, "this is an EC (ECDSA) private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is an EC (ECDSA) private key, not an RSA key", hintNotRSA)
 	case "DSA PRIVATE KEY":
-		return nil, newError(CodeNotRSA, "this is a DSA private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is a DSA private key, not an RSA key", hintNotRSA)
 	case "OPENSSH PRIVATE KEY":
 		return nil, openSSHError(b.Bytes)
 	}
 	key, err := parsePrivateDER(b.Bytes, false)
 	if err != nil {
-		if e, ok := err.(*Error); ok && e.Code == CodeMalformed {
+		if e, ok := err.(*fault.Error); ok && e.Code == CodeMalformed {
 			e.Message = "a PEM block " + label(b.Type) + " that is not an RSA private key applink can read"
 		}
 		return nil, err
@@ -103,7 +105,7 @@ func parsePrivateDER(der []byte, pkcs1First bool) (*rsa.PrivateKey, error) {
 		return checkPrivateSize(key)
 	}
 	if _, err := x509.ParseECPrivateKey(der); err == nil {
-		return nil, newError(CodeNotRSA, "this is an EC (ECDSA) private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is an EC (ECDSA) private key, not an RSA key", hintNotRSA)
 	}
 	if _, err := x509.ParsePKIXPublicKey(der); err == nil {
 		return nil, notAPrivateKey("PUBLIC KEY")
@@ -112,8 +114,8 @@ func parsePrivateDER(der []byte, pkcs1First bool) (*rsa.PrivateKey, error) {
 	if pkcs1First {
 		cause = err1
 	}
-	return nil, newError(CodeMalformed, "the PEM block is not a valid RSA private key (PKCS#1 or PKCS#8)",
-		"the file may be damaged or cut short; give the original file, or "+hintNewKey, cause)
+	return nil, fault.Wrap(cause, CodeMalformed, "the PEM block is not a valid RSA private key (PKCS#1 or PKCS#8)",
+		"the file may be damaged or cut short; give the original file, or "+hintNewKey)
 }
 
 // fromPKCS8 accepts the RSA keys that x509.ParsePKCS8PrivateKey returns.
@@ -126,13 +128,13 @@ func fromPKCS8(k any) (*rsa.PrivateKey, error) {
 		if k.Curve != nil && k.Curve.Params() != nil {
 			name += " " + k.Curve.Params().Name
 		}
-		return nil, newError(CodeNotRSA, "this is an EC ("+name+") private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is an EC ("+name+") private key, not an RSA key", hintNotRSA)
 	case ed25519.PrivateKey:
-		return nil, newError(CodeNotRSA, "this is an Ed25519 private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is an Ed25519 private key, not an RSA key", hintNotRSA)
 	case *ecdh.PrivateKey:
-		return nil, newError(CodeNotRSA, "this is an X25519 private key, not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this is an X25519 private key, not an RSA key", hintNotRSA)
 	default:
-		return nil, newError(CodeNotRSA, "this private key is not an RSA key", hintNotRSA, nil)
+		return nil, fault.New(CodeNotRSA, "this private key is not an RSA key", hintNotRSA)
 	}
 }
 
@@ -150,19 +152,19 @@ func pkcs8Algorithm(der []byte) error {
 	}
 	switch {
 	case p.Algo.Algorithm.Equal(oidDSA):
-		return newError(CodeNotRSA, "this is a DSA private key, not an RSA key", hintNotRSA, nil)
+		return fault.New(CodeNotRSA, "this is a DSA private key, not an RSA key", hintNotRSA)
 	case p.Algo.Algorithm.Equal(oidRSAPSS):
-		return newError(CodeNotRSA, "this is an RSA-PSS key, which cannot make the RSA-SHA1 (PKCS #1 v1.5) signatures Jira checks",
-			hintNotRSA, nil)
+		return fault.New(CodeNotRSA, "this is an RSA-PSS key, which cannot make the RSA-SHA1 (PKCS #1 v1.5) signatures Jira checks",
+			hintNotRSA)
 	case p.Algo.Algorithm.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}):
 		return nil // RSA that did not parse: malformed, not a wrong algorithm
 	}
-	return newError(CodeNotRSA, "this private key uses algorithm "+p.Algo.Algorithm.String()+", not RSA", hintNotRSA, nil)
+	return fault.New(CodeNotRSA, "this private key uses algorithm "+p.Algo.Algorithm.String()+", not RSA", hintNotRSA)
 }
 
 func checkPrivateSize(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
 	if bits := key.N.BitLen(); bits < MinBits {
-		return nil, newError(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey, nil)
+		return nil, fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
 	}
 	return key, nil
 }
@@ -171,14 +173,14 @@ func checkPrivateSize(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
 func notAPrivateKey(typ string) error {
 	switch {
 	case typ == "PUBLIC KEY" || typ == "RSA PUBLIC KEY":
-		return newError(CodeWrongKind, "this is a public key; applink needs the private key", hintGivePrivate, nil)
+		return fault.New(CodeWrongKind, "this is a public key; applink needs the private key", hintGivePrivate)
 	case isCertificateType(typ):
-		return newError(CodeWrongKind, "this is a certificate, not a private key",
-			hintGivePrivate+"; from a .p12/.pfx bundle: `openssl pkcs12 -in bundle.p12 -nocerts -nodes -out key.pem`", nil)
+		return fault.New(CodeWrongKind, "this is a certificate, not a private key",
+			hintGivePrivate+"; from a .p12/.pfx bundle: `openssl pkcs12 -in bundle.p12 -nocerts -nodes -out key.pem`")
 	case isCSRType(typ):
-		return newError(CodeWrongKind, "this is a certificate request, not a private key", hintGivePrivate, nil)
+		return fault.New(CodeWrongKind, "this is a certificate request, not a private key", hintGivePrivate)
 	}
-	return newError(CodeWrongKind, "a PEM block "+label(typ)+" where a private key is expected", hintGivePrivate, nil)
+	return fault.New(CodeWrongKind, "a PEM block "+label(typ)+" where a private key is expected", hintGivePrivate)
 }
 
 // noPrivatePEM explains input without any PEM block: OpenSSH and PuTTY
@@ -187,32 +189,32 @@ func noPrivatePEM(raw, norm []byte) error {
 	text := bytes.TrimSpace(norm)
 	switch {
 	case len(text) == 0:
-		return newError(CodeNotPEM, "the private key is empty", hintGivePrivate, nil)
+		return fault.New(CodeNotPEM, "the private key is empty", hintGivePrivate)
 	case hasArmour(text):
-		return newError(CodeMalformed, "a PEM BEGIN line was found but the block is damaged or has no END line",
-			"copy the whole file again, from -----BEGIN to -----END, without changing the lines in between", nil)
+		return fault.New(CodeMalformed, "a PEM BEGIN line was found but the block is damaged or has no END line",
+			"copy the whole file again, from -----BEGIN to -----END, without changing the lines in between")
 	case bytes.HasPrefix(text, []byte("PuTTY-User-Key-File-")):
-		return newError(CodeNotPEM, "this is a PuTTY .ppk key, not PEM",
-			"convert it with `puttygen key.ppk -O private-openssh -o key.pem` (RSA keys only)", nil)
+		return fault.New(CodeNotPEM, "this is a PuTTY .ppk key, not PEM",
+			"convert it with `puttygen key.ppk -O private-openssh -o key.pem` (RSA keys only)")
 	case isSSHPublicKey(text):
-		return newError(CodeWrongKind, "this is an OpenSSH public key; applink needs the private key", hintGivePrivate, nil)
+		return fault.New(CodeWrongKind, "this is an OpenSSH public key; applink needs the private key", hintGivePrivate)
 	case looksDER(raw):
-		return newError(CodeNotPEM, "this is a binary (DER) key, not PEM",
-			"convert it with `openssl pkey -inform DER -in key.der -out key.pem`", nil)
+		return fault.New(CodeNotPEM, "this is a binary (DER) key, not PEM",
+			"convert it with `openssl pkey -inform DER -in key.der -out key.pem`")
 	}
 	if der, ok := bareBase64(text); ok && looksDER(der) {
 		if _, err := x509.ParsePKIXPublicKey(der); err == nil {
-			return newError(CodeWrongKind, "this is the base64 body of a public key; applink needs the private key", hintGivePrivate, nil)
+			return fault.New(CodeWrongKind, "this is the base64 body of a public key; applink needs the private key", hintGivePrivate)
 		}
 		header := "PRIVATE KEY"
 		if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
 			header = "RSA PRIVATE KEY"
 		}
-		return newError(CodeNotPEM, "this looks like a base64 key without its PEM header lines",
+		return fault.New(CodeNotPEM, "this looks like a base64 key without its PEM header lines",
 			"put a line -----BEGIN "+header+"----- before it and -----END "+header+"----- after it, "+
-				"or convert it with `base64 -d key.txt | openssl pkey -inform DER -out key.pem`", nil)
+				"or convert it with `base64 -d key.txt | openssl pkey -inform DER -out key.pem`")
 	}
-	return newError(CodeNotPEM, "no PEM private key (-----BEGIN PRIVATE KEY-----) found", hintGivePrivate, nil)
+	return fault.New(CodeNotPEM, "no PEM private key (-----BEGIN PRIVATE KEY-----) found", hintGivePrivate)
 }
 
 func isSSHPublicKey(text []byte) bool {

@@ -3,10 +3,11 @@ package keys
 import (
 	"bytes"
 	"crypto/rsa"
-	"errors"
 	"math/big"
 	"strings"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 func TestParsePrivateKeyAccepts(t *testing.T) {
@@ -60,7 +61,7 @@ func TestParsePrivateKeyErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      []byte
-		code    string
+		code    fault.Code
 		hintHas string // a fragment the hint must hold
 		msgHas  string // a fragment the message must hold
 	}{
@@ -154,20 +155,5 @@ func TestMarshalPrivateKeyRefusesIncompleteKeys(t *testing.T) {
 			_, err := MarshalPrivateKey(tt.key)
 			wantCode(t, err, CodeMalformed)
 		})
-	}
-}
-
-func TestErrorFormat(t *testing.T) {
-	cause := errors.New("cause")
-	e := &Error{Code: CodeIO, Message: "cannot read x", Hint: "check x", Err: cause}
-	if got, want := e.Error(), "cannot read x (check x)"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
-	}
-	if !errors.Is(e, cause) {
-		t.Error("Unwrap does not reach the cause")
-	}
-	e.Hint = ""
-	if got, want := e.Error(), "cannot read x"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

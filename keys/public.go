@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"strconv"
+
+	"github.com/applink/applink/fault"
 )
 
 // Hints shared by several public-key errors.
@@ -28,8 +30,8 @@ const (
 // panics, whatever the input.
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	if len(data) > maxInput {
-		return nil, newError(CodeMalformed, "the input is too large to be a public key ("+strconv.Itoa(len(data))+" bytes)",
-			hintGivePublic, nil)
+		return nil, fault.New(CodeMalformed, "the input is too large to be a public key ("+strconv.Itoa(len(data))+" bytes)",
+			hintGivePublic)
 	}
 	norm := normalise(data)
 	if blocks := pemBlocks(norm); len(blocks) > 0 {
@@ -38,13 +40,13 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	text := bytes.TrimSpace(norm)
 	switch {
 	case len(text) == 0:
-		return nil, newError(CodeNotPEM, "the public key is empty", hintGivePublic, nil)
+		return nil, fault.New(CodeNotPEM, "the public key is empty", hintGivePublic)
 	case isSSHPublicKey(text):
-		return nil, newError(CodeWrongKind, "this is an OpenSSH public key, which Jira's Public Key field does not take",
-			"convert it with `ssh-keygen -e -m PKCS8 -f key.pub > public.pem` and paste public.pem", nil)
+		return nil, fault.New(CodeWrongKind, "this is an OpenSSH public key, which Jira's Public Key field does not take",
+			"convert it with `ssh-keygen -e -m PKCS8 -f key.pub > public.pem` and paste public.pem")
 	case looksDER(data):
-		return nil, newError(CodeNotPEM, "this is a binary (DER) public key, not PEM",
-			"convert it with `openssl pkey -pubin -inform DER -in pub.der -out public.pem`", nil)
+		return nil, fault.New(CodeNotPEM, "this is a binary (DER) public key, not PEM",
+			"convert it with `openssl pkey -pubin -inform DER -in pub.der -out public.pem`")
 	}
 	// Jira takes the base64 body with or without its header lines, so a
 	// BEGIN line without its END line still reads.
@@ -53,9 +55,9 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 		msg := "neither a PEM public key (-----BEGIN PUBLIC KEY-----) nor its base64 body"
 		if hasArmour(text) {
 			msg = "a PEM BEGIN line was found but the block is damaged"
-			return nil, newError(CodeMalformed, msg, hintGivePublic, nil)
+			return nil, fault.New(CodeMalformed, msg, hintGivePublic)
 		}
-		return nil, newError(CodeNotPEM, msg, hintGivePublic, nil)
+		return nil, fault.New(CodeNotPEM, msg, hintGivePublic)
 	}
 	return parsePublicDER(der, true)
 }
@@ -66,16 +68,16 @@ func parsePublicBlock(b *pem.Block) (*rsa.PublicKey, error) {
 	case b.Type == "PUBLIC KEY":
 		return parsePublicDER(b.Bytes, false)
 	case b.Type == "RSA PUBLIC KEY":
-		return nil, newError(CodePKCS1Public, "this is a PKCS#1 public key (BEGIN RSA PUBLIC KEY), which Jira's Public Key field rejects",
-			hintPKCS1Public, nil)
+		return nil, fault.New(CodePKCS1Public, "this is a PKCS#1 public key (BEGIN RSA PUBLIC KEY), which Jira's Public Key field rejects",
+			hintPKCS1Public)
 	case isCertificateType(b.Type):
-		return nil, newError(CodeWrongKind, "this is a certificate; Jira's Public Key field wants the public key alone",
-			"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`", nil)
+		return nil, fault.New(CodeWrongKind, "this is a certificate; Jira's Public Key field wants the public key alone",
+			"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`")
 	case bytes.HasSuffix([]byte(b.Type), []byte("PRIVATE KEY")):
 		return nil, privateWherePublic()
 	}
-	return nil, newError(CodeWrongKind, "a PEM block "+label(b.Type)+" where a public key (BEGIN PUBLIC KEY) is expected",
-		hintGivePublic, nil)
+	return nil, fault.New(CodeWrongKind, "a PEM block "+label(b.Type)+" where a public key (BEGIN PUBLIC KEY) is expected",
+		hintGivePublic)
 }
 
 // parsePublicDER reads a DER SubjectPublicKeyInfo. bare says whether it came
@@ -88,21 +90,21 @@ func parsePublicDER(der []byte, bare bool) (*rsa.PublicKey, error) {
 		case *rsa.PublicKey:
 			return pub, nil
 		case *ecdsa.PublicKey:
-			return nil, newError(CodeNotRSA, "this is an EC (ECDSA) public key, not an RSA key", hintNotRSA, nil)
+			return nil, fault.New(CodeNotRSA, "this is an EC (ECDSA) public key, not an RSA key", hintNotRSA)
 		case ed25519.PublicKey:
-			return nil, newError(CodeNotRSA, "this is an Ed25519 public key, not an RSA key", hintNotRSA, nil)
+			return nil, fault.New(CodeNotRSA, "this is an Ed25519 public key, not an RSA key", hintNotRSA)
 		default:
-			return nil, newError(CodeNotRSA, "this public key is not an RSA key", hintNotRSA, nil)
+			return nil, fault.New(CodeNotRSA, "this public key is not an RSA key", hintNotRSA)
 		}
 	}
 	if _, err1 := x509.ParsePKCS1PublicKey(der); err1 == nil {
-		return nil, newError(CodePKCS1Public, "this is a PKCS#1 RSA public key, which Jira's Public Key field rejects",
-			hintPKCS1Public, nil)
+		return nil, fault.New(CodePKCS1Public, "this is a PKCS#1 RSA public key, which Jira's Public Key field rejects",
+			hintPKCS1Public)
 	}
 	if bare {
 		if _, err := x509.ParseCertificate(der); err == nil {
-			return nil, newError(CodeWrongKind, "this is the base64 body of a certificate; Jira's Public Key field wants the public key alone",
-				"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`", nil)
+			return nil, fault.New(CodeWrongKind, "this is the base64 body of a certificate; Jira's Public Key field wants the public key alone",
+				"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`")
 		}
 		if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
 			return nil, privateWherePublic()
@@ -111,11 +113,11 @@ func parsePublicDER(der []byte, bare bool) (*rsa.PublicKey, error) {
 			return nil, privateWherePublic()
 		}
 	}
-	return nil, newError(CodeMalformed, "not a valid X.509 SubjectPublicKeyInfo (BEGIN PUBLIC KEY)",
-		"the key may be damaged or cut short; "+hintGivePublic, err)
+	return nil, fault.Wrap(err, CodeMalformed, "not a valid X.509 SubjectPublicKeyInfo (BEGIN PUBLIC KEY)",
+		"the key may be damaged or cut short; "+hintGivePublic)
 }
 
 func privateWherePublic() error {
-	return newError(CodeWrongKind, "this is a PRIVATE key: it must never be pasted into Jira, which wants the public key",
-		"give public.pem, or make it with `openssl pkey -in private.pem -pubout -out public.pem`", nil)
+	return fault.New(CodeWrongKind, "this is a PRIVATE key: it must never be pasted into Jira, which wants the public key",
+		"give public.pem, or make it with `openssl pkey -in private.pem -pubout -out public.pem`")
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rsa"
 	"strings"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 func TestParsePublicKeyAccepts(t *testing.T) {
@@ -59,7 +61,7 @@ func TestParsePublicKeyErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      []byte
-		code    string
+		code    fault.Code
 		hintHas string
 		msgHas  string
 	}{

@@ -9,8 +9,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/dghubble/oauth1"
+
+	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 )
 
 // DefaultTimeout bounds each call to Jira when Consumer.Timeout is zero.
@@ -52,24 +56,41 @@ func NewConsumer(baseURL, consumerKey string, key *rsa.PrivateKey) (*Consumer, e
 	bad := func(msg, hint string) error {
 		return &Error{Code: CodeBadInput, Step: "consumer", Message: msg, Hint: hint}
 	}
+	if err := CheckConsumerKey(consumerKey); err != nil {
+		return nil, err
+	}
 	switch {
-	case strings.TrimSpace(consumerKey) == "":
-		return nil, bad("the consumer key is empty",
-			"give the Consumer Key of the Application Link's incoming authentication")
-	case consumerKey != strings.TrimSpace(consumerKey) || strings.ContainsFunc(consumerKey, unicode.IsControl):
-		return nil, bad("the consumer key has white space or control characters around or in it",
-			"give the Consumer Key exactly as Jira's incoming authentication shows it")
 	case key == nil || key.N == nil:
 		return nil, bad("no private key", "give the consumer's RSA private key (applink keys makes one)")
-	case key.N.BitLen() < MinKeyBits:
-		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), MinKeyBits),
+	case key.N.BitLen() < keys.MinBits:
+		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), keys.MinBits),
 			"make a new key pair with applink keys and put its public key in the Application Link")
 	}
 	return &Consumer{Endpoints: EndpointsFor(base), ConsumerKey: consumerKey, PrivateKey: key}, nil
 }
 
-// MinKeyBits is the smallest RSA key NewConsumer accepts.
-const MinKeyBits = 2048
+// CheckConsumerKey checks a consumer key as Jira's incoming authentication
+// holds it: not empty, no white space (around or inside) nor control
+// characters, valid UTF-8 and at most MaxConsumerKeyLen bytes. It fails
+// with CodeBadInput, the message saying what is wrong.
+func CheckConsumerKey(key string) error {
+	var msg string
+	switch {
+	case key == "":
+		msg = "the consumer key is empty"
+	case !utf8.ValidString(key):
+		msg = "the consumer key is not valid UTF-8 text"
+	case strings.ContainsFunc(key, unicode.IsSpace):
+		msg = "the consumer key holds white space"
+	case strings.ContainsFunc(key, unicode.IsControl):
+		msg = "the consumer key holds a control character"
+	case len(key) > MaxConsumerKeyLen:
+		msg = fmt.Sprintf("the consumer key is longer than %d bytes", MaxConsumerKeyLen)
+	default:
+		return nil
+	}
+	return fault.New(CodeBadInput, msg, "give the Consumer Key exactly as Jira's incoming authentication shows it")
+}
 
 // Token is a token and its secret: a request token or an access token.
 type Token struct {

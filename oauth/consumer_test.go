@@ -452,6 +452,44 @@ func TestNewConsumer(t *testing.T) {
 	}
 }
 
+func TestCheckConsumerKey(t *testing.T) {
+	tests := []struct {
+		key    string
+		msgHas string // "" when the key is good
+	}{
+		{"jira-align", ""},
+		{"applink:prod_1.0", ""},
+		{"clé", ""},
+		{strings.Repeat("k", oauth.MaxConsumerKeyLen), ""},
+		{"", "empty"},
+		{" ", "white space"},
+		{" jira-align", "white space"},
+		{"jira-align\n", "white space"},
+		{"jira align", "white space"},
+		{"jira\talign", "white space"},
+		{"jira\u00a0align", "white space"},
+		{"jira\x00align", "control character"},
+		{"jira\x1b[2Jalign", "control character"},
+		{"jira\xffalign", "UTF-8"},
+		{strings.Repeat("k", oauth.MaxConsumerKeyLen+1), "longer than 255 bytes"},
+		{strings.Repeat("é", 128), "longer than 255 bytes"},
+	}
+	for _, tt := range tests {
+		err := oauth.CheckConsumerKey(tt.key)
+		if tt.msgHas == "" {
+			if err != nil {
+				t.Errorf("CheckConsumerKey(%q) = %v, want nil", tt.key, err)
+			}
+			continue
+		}
+		e := asError(t, err)
+		if e.Code != oauth.CodeBadInput || !strings.Contains(e.Message, tt.msgHas) ||
+			!strings.Contains(e.Hint, "exactly as Jira's incoming authentication shows it") {
+			t.Errorf("CheckConsumerKey(%q) = %s %q (%q), want %s with %q", tt.key, e.Code, e.Message, e.Hint, oauth.CodeBadInput, tt.msgHas)
+		}
+	}
+}
+
 func TestServerInfoUnsigned(t *testing.T) {
 	f := newFakeJira(t, func(w http.ResponseWriter, r *http.Request, rec received) {
 		if r.Header.Get("Authorization") != "" || r.URL.Path != "/jira/rest/api/2/serverInfo" {

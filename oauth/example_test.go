@@ -71,3 +71,30 @@ func ExampleDiagnose() {
 	// timestamp_refused 900
 	// Jira's clock is 900 s ahead of this machine's (about 15 min); sync both clocks with NTP (timedatectl set-ntp true, or the time service of the machine), then try again
 }
+
+func ExampleNewAppLinkConfig() {
+	key, err := keys.LoadPrivateKeyFile("../testdata/keys/rsa2048-pkcs1.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
+		JiraURL:     "https://jira.example.com/jira/", // normalised
+		ConsumerKey: "my-integration",
+		PublicKey:   &key.PublicKey,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.ConsumerName)
+	fmt.Println(c.RequestTokenURL)
+	fmt.Println(c.AuthorizeURL)
+	fmt.Println(c.AccessTokenURL)
+	// c.WriteText(os.Stdout) prints the whole form for a Jira admin;
+	// c.WriteJSON(os.Stdout) prints it for programs.
+
+	// Output:
+	// applink: my-integration
+	// https://jira.example.com/jira/plugins/servlet/oauth/request-token
+	// https://jira.example.com/jira/plugins/servlet/oauth/authorize
+	// https://jira.example.com/jira/plugins/servlet/oauth/access-token
+}

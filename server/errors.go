@@ -54,11 +54,11 @@ func Status(code fault.Code) int {
 	switch code {
 	case CodeBadRequest, CodeUnknownField, CodeBodyTooLarge, CodeInvalidName,
 		CodeInvalidJiraURL, CodeInvalidInput, store.CodeInvalid,
-		oauth.CodeBadInput, oauth.CodeBadBaseURL, oauth.CodeBadCallback:
+		oauth.CodeBadInput, oauth.CodeBadBaseURL, oauth.CodeBadCallback, oauth.CodeBadConfig:
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeDenied:
+	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeApproverUnknown, oauth.CodeDenied:
 		return http.StatusForbidden
 	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
@@ -81,10 +81,12 @@ func Status(code fault.Code) int {
 
 // asError turns any error into an *Error: applink's own keep their code,
 // with the first letter of message and hint capitalised (packages write
-// them in Go's lower-case style, pages show sentences). Anything else
-// becomes CodeInternal, whose message is generic.
+// them in Go's lower-case style, pages show sentences). An error whose
+// code would say "Jira failed" (502) but that no call to Jira made (no
+// Step), such as a failure of a link's own key, and anything that is not
+// an *Error, become CodeInternal, whose message is generic.
 func asError(err error) *Error {
-	if e, ok := fault.As(err); ok {
+	if e, ok := fault.As(err); ok && (e.Step != "" || Status(e.Code) != http.StatusBadGateway) {
 		if upperFirst(e.Message) == e.Message && upperFirst(e.Hint) == e.Hint {
 			return e
 		}

@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -126,7 +125,7 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := keys.NewAppLinkConfig(keys.ConfigInput{
+	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL:      l.JiraURL,
 		ConsumerKey:  l.ConsumerKey,
 		ConsumerName: l.ConsumerName,
@@ -268,9 +267,9 @@ func (s *Server) DeleteLink(ctx context.Context, name string) error {
 
 // appLinkConfig returns a link's Application Link configuration, from the
 // cache or built from its key.
-func (s *Server) appLinkConfig(l *store.Link) (*keys.AppLinkConfig, error) {
+func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	if c, ok := s.configs.Load(l.Name); ok {
-		cfg := c.(*keys.AppLinkConfig)
+		cfg := c.(*oauth.AppLinkConfig)
 		if cfg.ConsumerKey == l.ConsumerKey && cfg.JiraURL == l.JiraURL {
 			return cfg, nil
 		}
@@ -279,7 +278,7 @@ func (s *Server) appLinkConfig(l *store.Link) (*keys.AppLinkConfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the private key of link %s: %w", l.Name, err)
 	}
-	cfg, err := keys.NewAppLinkConfig(keys.ConfigInput{
+	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL:      l.JiraURL,
 		ConsumerKey:  l.ConsumerKey,
 		ConsumerName: l.ConsumerName,

@@ -89,7 +89,7 @@ type Server struct {
 	// mu serialises read-modify-write of link records and tokens.
 	mu sync.Mutex
 	// configs caches each link's Application Link configuration.
-	configs sync.Map // name → *keys.AppLinkConfig
+	configs sync.Map // name → *oauth.AppLinkConfig
 	// saveErrs holds, per link, the failure to save its latest callback's
 	// outcome, until a write of its record succeeds.
 	saveErrs sync.Map // name → *Error

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -160,7 +159,7 @@ type linkPage struct {
 	Link        *LinkView
 	Badge       Badge
 	Steps       []step
-	Guides      []keys.UIGuide
+	Guides      []oauth.UIGuide
 	Pending     *pendingView
 	HasToken    bool
 	DeleteError *Error
@@ -188,7 +187,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
 	data.Link, data.Badge, data.Steps = v, v.Badge(), steps(v)
-	data.Guides, data.HasToken = keys.UISteps(), v.AuthorizedAt != nil
+	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
 	if h := f.pending; h != nil {

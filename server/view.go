@@ -3,7 +3,6 @@ package server
 import (
 	"time"
 
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -88,7 +87,7 @@ func (s *Server) facts(l *store.Link) linkFacts {
 }
 
 // view builds a LinkView from a link's facts and its configuration.
-func (s *Server) view(f linkFacts, cfg *keys.AppLinkConfig) *LinkView {
+func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 	l := f.link
 	v := &LinkView{
 		Name:           l.Name,

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
 )
 
 func runKeys(ctx context.Context, args []string, e env) int {
@@ -57,7 +59,7 @@ func runConfig(ctx context.Context, args []string, e env) int {
 		printError(e.stderr, "config", err)
 		return exitFailure
 	}
-	cfg, err := keys.NewAppLinkConfig(keys.ConfigInput{
+	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL: *jiraURL, ConsumerKey: *consumerKey, ConsumerName: *consumerName,
 		CallbackURL: *callbackURL, PublicKey: pub,
 	})
@@ -86,7 +88,7 @@ func loadPublicKey(dir string) (*rsa.PublicKey, error) {
 	if err == nil {
 		return &key.PublicKey, nil
 	}
-	if ke, ok := err.(*keys.Error); ok && ke.Code == keys.CodeNotFound {
+	if fault.CodeOf(err) == keys.CodeNotFound {
 		data, rerr := readFileLimited(filepath.Join(dir, keys.PublicKeyFile))
 		if rerr != nil {
 			return nil, err

@@ -1,43 +1,34 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/applink/applink/keys"
-	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/fault"
 )
 
 // printError writes a failure for people: what went wrong, its code, and
 // what to do. For signature_invalid it also prints Jira's base string next
 // to ours, which shows a proxy rewriting the URL at a glance.
 func printError(w io.Writer, cmd string, err error) {
-	var oe *oauth.Error
-	var ke *keys.Error
-	switch {
-	case errors.As(err, &oe):
-		fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
-		if oe.Hint != "" {
-			fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
-		}
-		switch {
-		case oe.SignatureBaseString == "":
-		case oe.SignatureBaseString == oe.ExpectedBaseString:
-			fmt.Fprintf(w, "  base string (the same at Jira and here): %s\n", oe.SignatureBaseString)
-		default:
-			fmt.Fprintf(w, "  Jira's base string:    %s\n", oe.SignatureBaseString)
-			if oe.ExpectedBaseString != "" {
-				fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
-			}
-		}
-	case errors.As(err, &ke):
-		fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, ke.Message, ke.Code)
-		if ke.Hint != "" {
-			fmt.Fprintf(w, "  what to do: %s\n", ke.Hint)
-		}
-	default:
+	oe, ok := fault.As(err)
+	if !ok {
 		fmt.Fprintf(w, "applink %s: %s\n", cmd, strings.TrimSpace(err.Error()))
+		return
+	}
+	fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
+	if oe.Hint != "" {
+		fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
+	}
+	switch {
+	case oe.SignatureBaseString == "":
+	case oe.SignatureBaseString == oe.ExpectedBaseString:
+		fmt.Fprintf(w, "  base string (the same at Jira and here): %s\n", oe.SignatureBaseString)
+	default:
+		fmt.Fprintf(w, "  Jira's base string:    %s\n", oe.SignatureBaseString)
+		if oe.ExpectedBaseString != "" {
+			fmt.Fprintf(w, "  applink's base string: %s\n", oe.ExpectedBaseString)
+		}
 	}
 }

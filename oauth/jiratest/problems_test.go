@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/dghubble/oauth1"
@@ -368,8 +369,7 @@ func TestAddConsumerKeyForms(t *testing.T) {
 		t.Errorf("bare base64: %v", err)
 	}
 	pkcs1 := strings.ReplaceAll(string(pemKey), "PUBLIC KEY", "RSA PUBLIC KEY")
-	var ke *keys.Error
-	if err := j.AddConsumer("pkcs1", "", []byte(pkcs1), ""); !errors.As(err, &ke) || ke.Code != keys.CodePKCS1Public {
+	if err := j.AddConsumer("pkcs1", "", []byte(pkcs1), ""); fault.CodeOf(err) != keys.CodePKCS1Public {
 		t.Errorf("a PKCS#1 public key: err = %v, want keys.CodePKCS1Public", err)
 	}
 	if err := j.AddConsumer("garbage", "", []byte("not a key"), ""); err == nil {

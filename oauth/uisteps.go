@@ -1,4 +1,4 @@
-package keys
+package oauth
 
 // UIGuide is how to find the Application Link form in one Jira UI generation.
 type UIGuide struct {

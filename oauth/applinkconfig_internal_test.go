@@ -1,4 +1,4 @@
-package keys
+package oauth
 
 import (
 	"bytes"
@@ -13,23 +13,46 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/keys")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/oauth")
+
+// fixture reads a file of testdata/keys.
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "keys", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// publicKey parses the public key of testdata/keys/name.
+func publicKey(t *testing.T, name string) *rsa.PublicKey {
+	t.Helper()
+	pub, err := keys.ParsePublicKey(fixture(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
 
 // goldenInput is the fixed input of the golden files.
 func goldenInput(t *testing.T) ConfigInput {
 	return ConfigInput{
 		JiraURL:     "https://Jira.Example.com/jira/secure/Dashboard.jspa",
 		ConsumerKey: "jira-align",
-		PublicKey:   &testKey(t).PublicKey,
+		PublicKey:   publicKey(t, "rsa2048-public.pem"),
 	}
 }
 
+// golden compares got with testdata/oauth/name; go test ./oauth -update
+// rewrites it.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(fixtureDir, name)
+	path := filepath.Join("..", "testdata", "oauth", name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -37,10 +60,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./keys -update to write it)", err)
+		t.Fatalf("%v (run go test ./oauth -update to write it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run go test ./keys -update to accept it); got:\n%s", name, got)
+		t.Errorf("%s differs from the output (run go test ./oauth -update to accept it); got:\n%s", name, got)
 	}
 }
 
@@ -64,11 +87,11 @@ func TestNewAppLinkConfig(t *testing.T) {
 	if *c != want {
 		t.Fatalf("got  %+v\nwant %+v", *c, want)
 	}
-	pub, err := ParsePublicKey([]byte(c.PublicKey))
+	pub, err := keys.ParsePublicKey([]byte(c.PublicKey))
 	if err != nil {
 		t.Fatalf("the public key of the configuration does not parse as Jira parses it: %v", err)
 	}
-	if !pub.Equal(&testKey(t).PublicKey) {
+	if !pub.Equal(goldenInput(t).PublicKey) {
 		t.Fatal("the configuration holds another public key")
 	}
 }
@@ -111,29 +134,29 @@ func TestNewAppLinkConfigErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		edit   func(*ConfigInput)
-		code   string
+		code   fault.Code
 		msgHas string
 	}{
-		{"empty Jira URL", func(in *ConfigInput) { in.JiraURL = "" }, CodeBadConfigArgs, "empty"},
-		{"Jira URL without scheme", func(in *ConfigInput) { in.JiraURL = "jira.example.com" }, CodeBadConfigArgs, "https://"},
-		{"Jira URL ftp", func(in *ConfigInput) { in.JiraURL = "ftp://jira.example.com" }, CodeBadConfigArgs, "http"},
-		{"Jira URL with password", func(in *ConfigInput) { in.JiraURL = "https://admin:pw@jira.example.com" }, CodeBadConfigArgs, "password"},
-		{"empty consumer key", func(in *ConfigInput) { in.ConsumerKey = "" }, CodeBadConfigArgs, "empty"},
-		{"consumer key with a space", func(in *ConfigInput) { in.ConsumerKey = "jira align" }, CodeBadConfigArgs, "white space"},
-		{"consumer key with a trailing space", func(in *ConfigInput) { in.ConsumerKey = "jira-align " }, CodeBadConfigArgs, "white space"},
-		{"consumer key with a tab", func(in *ConfigInput) { in.ConsumerKey = "jira\talign" }, CodeBadConfigArgs, "white space"},
-		{"consumer key with a control character", func(in *ConfigInput) { in.ConsumerKey = "jira\x00align" }, CodeBadConfigArgs, "control"},
-		{"consumer key too long", func(in *ConfigInput) { in.ConsumerKey = strings.Repeat("k", 256) }, CodeBadConfigArgs, "longer"},
-		{"consumer name with a line break", func(in *ConfigInput) { in.ConsumerName = "a\nb" }, CodeBadConfigArgs, "line break"},
-		{"consumer name not UTF-8", func(in *ConfigInput) { in.ConsumerName = "\xff" }, CodeBadConfigArgs, "UTF-8"},
-		{"relative callback", func(in *ConfigInput) { in.CallbackURL = "/oauth/callback" }, CodeBadConfigArgs, "absolute"},
-		{"oob callback", func(in *ConfigInput) { in.CallbackURL = "oob" }, CodeBadConfigArgs, "absolute"},
-		{"ftp callback", func(in *ConfigInput) { in.CallbackURL = "ftp://align.example.com/cb" }, CodeBadConfigArgs, "absolute"},
-		{"callback without host", func(in *ConfigInput) { in.CallbackURL = "https:///cb" }, CodeBadConfigArgs, "absolute"},
-		{"callback that does not parse", func(in *ConfigInput) { in.CallbackURL = "https://a b/%zz" }, CodeBadConfigArgs, "parse"},
-		{"no public key", func(in *ConfigInput) { in.PublicKey = nil }, CodeBadConfigArgs, "public key"},
-		{"empty public key", func(in *ConfigInput) { in.PublicKey = &rsa.PublicKey{} }, CodeBadConfigArgs, "public key"},
-		{"short public key", func(in *ConfigInput) { in.PublicKey = otherPublicKey(t) }, CodeTooShort, "1024"},
+		{"empty Jira URL", func(in *ConfigInput) { in.JiraURL = "" }, CodeBadConfig, "empty"},
+		{"Jira URL without scheme", func(in *ConfigInput) { in.JiraURL = "jira.example.com" }, CodeBadConfig, "https://"},
+		{"Jira URL ftp", func(in *ConfigInput) { in.JiraURL = "ftp://jira.example.com" }, CodeBadConfig, "http"},
+		{"Jira URL with password", func(in *ConfigInput) { in.JiraURL = "https://admin:pw@jira.example.com" }, CodeBadConfig, "password"},
+		{"empty consumer key", func(in *ConfigInput) { in.ConsumerKey = "" }, CodeBadConfig, "empty"},
+		{"consumer key with a space", func(in *ConfigInput) { in.ConsumerKey = "jira align" }, CodeBadConfig, "white space"},
+		{"consumer key with a trailing space", func(in *ConfigInput) { in.ConsumerKey = "jira-align " }, CodeBadConfig, "white space"},
+		{"consumer key with a tab", func(in *ConfigInput) { in.ConsumerKey = "jira\talign" }, CodeBadConfig, "white space"},
+		{"consumer key with a control character", func(in *ConfigInput) { in.ConsumerKey = "jira\x00align" }, CodeBadConfig, "control"},
+		{"consumer key too long", func(in *ConfigInput) { in.ConsumerKey = strings.Repeat("k", 256) }, CodeBadConfig, "longer"},
+		{"consumer name with a line break", func(in *ConfigInput) { in.ConsumerName = "a\nb" }, CodeBadConfig, "line break"},
+		{"consumer name not UTF-8", func(in *ConfigInput) { in.ConsumerName = "\xff" }, CodeBadConfig, "UTF-8"},
+		{"relative callback", func(in *ConfigInput) { in.CallbackURL = "/oauth/callback" }, CodeBadConfig, "absolute"},
+		{"oob callback", func(in *ConfigInput) { in.CallbackURL = "oob" }, CodeBadConfig, "absolute"},
+		{"ftp callback", func(in *ConfigInput) { in.CallbackURL = "ftp://align.example.com/cb" }, CodeBadConfig, "absolute"},
+		{"callback without host", func(in *ConfigInput) { in.CallbackURL = "https:///cb" }, CodeBadConfig, "absolute"},
+		{"callback that does not parse", func(in *ConfigInput) { in.CallbackURL = "https://a b/%zz" }, CodeBadConfig, "parse"},
+		{"no public key", func(in *ConfigInput) { in.PublicKey = nil }, CodeBadConfig, "public key"},
+		{"empty public key", func(in *ConfigInput) { in.PublicKey = &rsa.PublicKey{} }, CodeBadConfig, "public key"},
+		{"short public key", func(in *ConfigInput) { in.PublicKey = publicKey(t, "rsa1024-public.pem") }, keys.CodeTooShort, "1024"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +166,10 @@ func TestNewAppLinkConfigErrors(t *testing.T) {
 			if c != nil {
 				t.Error("got a configuration along with the error")
 			}
-			e := wantCode(t, err, tt.code)
+			e, ok := fault.As(err)
+			if !ok || e.Code != tt.code {
+				t.Fatalf("error %v, want code %s", err, tt.code)
+			}
 			if !strings.Contains(e.Message, tt.msgHas) {
 				t.Errorf("message %q does not hold %q", e.Message, tt.msgHas)
 			}
@@ -158,11 +184,11 @@ func TestNewAppLinkConfigKeepsTheOAuthError(t *testing.T) {
 	in := goldenInput(t)
 	in.JiraURL = "jira"
 	_, err := NewAppLinkConfig(in)
-	var oe *oauth.Error
-	if !errors.As(err, &oe) || oe.Code != oauth.CodeBadBaseURL {
+	oe, ok := fault.As(errors.Unwrap(err))
+	if !ok || oe.Code != CodeBadBaseURL {
 		t.Fatalf("error %#v does not wrap the oauth.Error", err)
 	}
-	if e := err.(*Error); e.Message != oe.Message || e.Hint != oe.Hint {
+	if e, _ := fault.As(err); e.Message != oe.Message || e.Hint != oe.Hint {
 		t.Errorf("message/hint %q/%q, want oauth's %q/%q", e.Message, e.Hint, oe.Message, oe.Hint)
 	}
 }

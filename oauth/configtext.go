@@ -1,4 +1,4 @@
-package keys
+package oauth
 
 import (
 	"fmt"

@@ -1,9 +1,8 @@
-package keys
+package oauth
 
 import (
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/url"
 	"strconv"
@@ -11,8 +10,17 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 )
+
+// CodeBadConfig is the code of NewAppLinkConfig's failures: its arguments
+// are wrong.
+const CodeBadConfig Code = "config_invalid"
+
+// hintNewKey is the hint for a public key that cannot be used at all.
+const hintNewKey = "make a new RSA key pair with `applink keys --out DIR` and put its public.pem " +
+	"into the Application Link's Public Key field"
 
 // AppLinkConfig is what a Jira admin types into the Application Link's
 // incoming authentication form, plus the OAuth URLs that the newer Data
@@ -46,25 +54,21 @@ const (
 )
 
 // NewAppLinkConfig builds the configuration for one consumer. It fails with
-// CodeBadConfigArgs when the Jira URL is not an absolute http(s) URL, the
-// consumer key is empty or holds white space, or the callback URL is not
-// absolute http(s).
+// CodeBadConfig when the Jira URL is not an absolute http(s) URL, the
+// consumer key fails CheckConsumerKey, or the callback URL is not absolute
+// http(s).
 //
-// The Jira URL is normalised as oauth.ParseBaseURL does (trailing slash and
+// The Jira URL is normalised as ParseBaseURL does (trailing slash and
 // pasted page paths removed, context path kept). The consumer name and the
 // callback URL are trimmed of surrounding white space. A public key under
-// MinBits fails with CodeTooShort.
+// keys.MinBits fails with keys.CodeTooShort.
 func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
-	base, err := oauth.ParseBaseURL(in.JiraURL)
+	base, err := ParseBaseURL(in.JiraURL)
 	if err != nil {
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			return nil, newError(CodeBadConfigArgs, oe.Message, oe.Hint, oe)
-		}
-		return nil, newError(CodeBadConfigArgs, "the Jira URL is not valid", "", err)
+		return nil, badConfig(err)
 	}
-	if err := checkConsumerKey(in.ConsumerKey); err != nil {
-		return nil, err
+	if err := CheckConsumerKey(in.ConsumerKey); err != nil {
+		return nil, badConfig(err)
 	}
 	name := strings.TrimSpace(in.ConsumerName)
 	if name == "" {
@@ -78,17 +82,17 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 		return nil, err
 	}
 	if in.PublicKey == nil {
-		return nil, newError(CodeBadConfigArgs, "no public key given", "give the key folder made by `applink keys`", nil)
+		return nil, fault.New(CodeBadConfig, "no public key given", "give the key folder made by `applink keys`")
 	}
-	pubPEM, err := MarshalPublicKey(in.PublicKey)
+	pubPEM, err := keys.MarshalPublicKey(in.PublicKey)
 	if err != nil {
-		return nil, newError(CodeBadConfigArgs, "the public key cannot be encoded", hintNewKey, err)
+		return nil, fault.Wrap(err, CodeBadConfig, "the public key cannot be encoded", hintNewKey)
 	}
-	if bits := in.PublicKey.N.BitLen(); bits < MinBits {
-		return nil, newError(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey, nil)
+	if bits := in.PublicKey.N.BitLen(); bits < keys.MinBits {
+		return nil, fault.New(keys.CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least "+strconv.Itoa(keys.MinBits)+" are needed", hintNewKey)
 	}
-	fp := Fingerprint(in.PublicKey)
-	ep := oauth.EndpointsFor(base)
+	fp := keys.Fingerprint(in.PublicKey)
+	ep := EndpointsFor(base)
 	return &AppLinkConfig{
 		JiraURL:              ep.Base,
 		ConsumerKey:          in.ConsumerKey,
@@ -103,26 +107,22 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	}, nil
 }
 
-func checkConsumerKey(key string) error {
-	const hint = "use the consumer key the integration is configured with, such as my-integration"
-	switch {
-	case key == "":
-		return newError(CodeBadConfigArgs, "the consumer key is empty", hint, nil)
-	case strings.IndexFunc(key, unicode.IsSpace) >= 0:
-		return newError(CodeBadConfigArgs, "the consumer key holds white space", "Jira compares consumer keys exactly; "+hint, nil)
-	}
-	return checkLine("consumer key", key, MaxConsumerKeyLen)
+// badConfig re-codes a failure of ParseBaseURL or CheckConsumerKey (always
+// a *fault.Error) as CodeBadConfig, keeping its message and hint.
+func badConfig(err error) error {
+	e, _ := fault.As(err)
+	return fault.Wrap(err, CodeBadConfig, e.Message, e.Hint)
 }
 
 // checkLine refuses text that would not fit one line of the form.
 func checkLine(what, s string, max int) error {
 	switch {
 	case !utf8.ValidString(s):
-		return newError(CodeBadConfigArgs, "the "+what+" is not valid UTF-8 text", "type it again as plain text", nil)
+		return fault.New(CodeBadConfig, "the "+what+" is not valid UTF-8 text", "type it again as plain text")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return newError(CodeBadConfigArgs, "the "+what+" holds a control character or line break", "give it on one line", nil)
+		return fault.New(CodeBadConfig, "the "+what+" holds a control character or line break", "give it on one line")
 	case utf8.RuneCountInString(s) > max:
-		return newError(CodeBadConfigArgs, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it", nil)
+		return fault.New(CodeBadConfig, "the "+what+" is longer than "+strconv.Itoa(max)+" characters", "shorten it")
 	}
 	return nil
 }
@@ -136,13 +136,13 @@ func checkCallback(raw string) (string, error) {
 	const hint = "give an absolute http(s) URL such as https://integration.example.com/oauth/callback, or leave it empty"
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", newError(CodeBadConfigArgs, "the callback URL does not parse as a URL", hint, nil)
+		return "", fault.New(CodeBadConfig, "the callback URL does not parse as a URL", hint)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "" {
-		return "", newError(CodeBadConfigArgs, "the callback URL must be an absolute http or https URL", hint, nil)
+		return "", fault.New(CodeBadConfig, "the callback URL must be an absolute http or https URL", hint)
 	}
 	if u.User != nil {
-		return "", newError(CodeBadConfigArgs, "the callback URL must not hold a user name or password", hint, nil)
+		return "", fault.New(CodeBadConfig, "the callback URL must not hold a user name or password", hint)
 	}
 	return s, nil
 }
