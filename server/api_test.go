@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/applink/applink/server/store"
@@ -261,7 +262,7 @@ func TestHandshakeSSOPage(t *testing.T) {
 }
 
 // TestCreateLinkGo: the Go API used by `applink demo` reports an existing
-// name as both *Error CodeExists and *store.Error store.CodeExists.
+// name as both *Error CodeExists and *fault.Error store.CodeExists.
 func TestCreateLinkGo(t *testing.T) {
 	f := newFixture(t, options{})
 	in := LinkInput{Name: "demo", JiraURL: f.jiraSrv.URL, ServiceAccount: svcName, Environment: "sandbox"}
@@ -271,8 +272,7 @@ func TestCreateLinkGo(t *testing.T) {
 	}
 	_, err = f.srv.CreateLink(context.Background(), in)
 	var e *Error
-	var se *store.Error
-	if !errors.As(err, &e) || e.Code != CodeExists || !errors.As(err, &se) || se.Code != store.CodeExists {
+	if !errors.As(err, &e) || e.Code != CodeExists || !fault.Is(err, store.CodeExists) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
@@ -102,12 +103,7 @@ func asError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
-	}
-	var se *store.Error
-	if errors.As(err, &se) {
+	if se, ok := fault.As(err); ok && se.Step == "" { // the store's (Jira's failures have a Step)
 		switch se.Code {
 		case store.CodeNotFound:
 			return &Error{Code: CodeNotFound, Message: "Not found.", Err: err}
@@ -115,7 +111,13 @@ func asError(err error) *Error {
 			return &Error{Code: CodeExists, Message: "It exists already.", Err: err}
 		case store.CodeInvalid:
 			return &Error{Code: CodeInvalidInput, Message: se.Message, Err: err}
+		case store.CodeIO, store.CodeLocked, store.CodeCorrupt:
+			return &Error{Code: CodeInternal, Err: err}
 		}
+	}
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		return &Error{Code: string(oe.Code), Message: upperFirst(oe.Message), Hint: upperFirst(oe.Hint), Err: err}
 	}
 	var ke *keys.Error
 	if errors.As(err, &ke) && ke.Code == keys.CodeBadConfigArgs {

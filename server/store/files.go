@@ -7,17 +7,36 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"syscall"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// newError makes an *Error whose message is format with args.
-func newError(code string, err error, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+// newError makes a *fault.Error whose message is format with args.
+func newError(code fault.Code, err error, format string, args ...any) *fault.Error {
+	return fault.Wrap(err, code, fmt.Sprintf(format, args...), "")
+}
+
+// ioError makes the CodeIO *fault.Error of a failed read or write: format
+// with args and, for its last verb, why err happened. A full disk, a
+// read-only file system and a refused permission are said in words, with a
+// hint of what to do.
+func ioError(err error, format string, args ...any) *fault.Error {
+	why, hint := err.Error(), ""
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		why, hint = "the disk is full", "free space on the disk that holds the data folder, then try again"
+	case errors.Is(err, syscall.EROFS):
+		why, hint = "the data folder is read-only", "put the data folder on a file system applink can write to"
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		why, hint = "permission denied", "let the user applink runs as read and write the data folder (owner of it, mode 0700)"
+	}
+	return fault.Wrap(err, CodeIO, fmt.Sprintf(format, append(args, why)...), hint)
 }
 
 // errClosed is returned by every method of a closed Store.
-func (s *Store) errClosed() *Error {
+func (s *Store) errClosed() *fault.Error {
 	return newError(CodeIO, nil, "the data folder %s is closed", s.dir)
 }
 
@@ -40,14 +59,14 @@ func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
 
 // checkDir returns nil when rel is a real folder (not a symbolic link)
 // inside the data folder, an error matching fs.ErrNotExist when it is
-// missing, and an *Error otherwise.
+// missing, and a *fault.Error otherwise.
 func (s *Store) checkDir(rel string) error {
 	fi, err := s.root.Lstat(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		return newError(CodeIO, err, "cannot read %s: %v", s.abs(rel), err)
+		return ioError(err, "cannot read %s: %v", s.abs(rel))
 	}
 	if !fi.IsDir() {
 		return newError(CodeIO, nil, "%s should be a folder but is not (a file or a symbolic link): move it out of the data folder", s.abs(rel))
@@ -59,12 +78,12 @@ func (s *Store) checkDir(rel string) error {
 func (s *Store) readDirNames(rel string) ([]string, error) {
 	f, err := s.root.Open(rel)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(-1)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
 	slices.Sort(names)
 	return names, nil

@@ -30,7 +30,7 @@
 // record cannot be read as a placeholder in state "failed" whose LastError
 // (code [CodeCorrupt]) names the file and says what to do, so that the
 // dashboard shows it and the admin can delete it; GetLink of such a link
-// returns that *Error.
+// returns that *fault.Error.
 package store
 
 import (
@@ -38,6 +38,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 )
 
@@ -111,27 +112,18 @@ type Store struct {
 	problems   []string
 }
 
-// Error codes of *Error.
+// Codes of the store's failures, each a *fault.Error.
 const (
-	CodeNotFound = "not_found"
-	CodeExists   = "already_exists"
-	CodeInvalid  = "invalid"
-	CodeIO       = "storage_error"
-	CodeLocked   = "data_dir_locked"
+	CodeNotFound fault.Code = "not_found"
+	CodeExists   fault.Code = "already_exists"
+	CodeInvalid  fault.Code = "invalid"
+	// CodeIO: the data folder could not be read or written. When the disk
+	// is full, read-only or not ours to write, the message says so and the
+	// hint says what to do.
+	CodeIO     fault.Code = "storage_error"
+	CodeLocked fault.Code = "data_dir_locked"
 	// CodeCorrupt: a file in the data folder cannot be read back (not
 	// JSON, missing fields, a key that does not parse). The message names
 	// the file; restore it from a backup or delete the link.
-	CodeCorrupt = "corrupt_record"
+	CodeCorrupt fault.Code = "corrupt_record"
 )
-
-// Error is a storage failure with a code.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }

@@ -11,9 +11,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 )
 
@@ -64,20 +66,19 @@ func reopen(t *testing.T, s *Store) *Store {
 	return openAt(t, s.Dir())
 }
 
-// codeOf returns the code of a store *Error, "" for nil and "?" for others.
-func codeOf(err error) string {
+// codeOf returns the code of a *fault.Error, "" for nil and "?" for others.
+func codeOf(err error) fault.Code {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if !errors.As(err, &e) {
+	if _, ok := fault.As(err); !ok {
 		return "?"
 	}
-	return e.Code
+	return fault.CodeOf(err)
 }
 
 // wantCode fails the test unless err carries code.
-func wantCode(t *testing.T, what string, err error, code string) {
+func wantCode(t *testing.T, what string, err error, code fault.Code) {
 	t.Helper()
 	if got := codeOf(err); got != code {
 		t.Errorf("%s: error %v has code %q, want %q", what, err, got, code)
@@ -683,7 +684,7 @@ func TestCorruptLinkRecord(t *testing.T) {
 	}
 	for i, want := range []struct{ name, file string }{{"bad", badFile}, {"gone", goneFile}} {
 		l := links[i]
-		if l.Name != want.name || l.State != StateFailed || l.LastError == nil || l.LastError.Code != CodeCorrupt ||
+		if l.Name != want.name || l.State != StateFailed || l.LastError == nil || l.LastError.Code != string(CodeCorrupt) ||
 			!strings.Contains(l.LastError.Message, want.file) || len(l.Warnings) != 1 || l.LastError.Hint == "" {
 			t.Errorf("ListLinks shows %s as %+v (last error %+v)", want.name, l, l.LastError)
 		}
@@ -847,5 +848,26 @@ func TestConcurrentUse(t *testing.T) {
 	l, err := s.GetLink("prod")
 	if err != nil || len(l.Environment) != 1 {
 		t.Errorf("after concurrent updates: %+v, %v", l, err)
+	}
+}
+
+// TestIOErrorSaysWhy: a full disk, a read-only file system and a refused
+// permission are said in words, with a hint; other causes as they are.
+func TestIOErrorSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		cause    error
+		msg      string
+		withHint bool
+	}{
+		{syscall.ENOSPC, "cannot save x: the disk is full", true},
+		{syscall.EROFS, "cannot save x: the data folder is read-only", true},
+		{syscall.EACCES, "cannot save x: permission denied", true},
+		{syscall.EPERM, "cannot save x: permission denied", true},
+		{errors.New("boom"), "cannot save x: write /d/x: boom", false},
+	} {
+		err := ioError(&fs.PathError{Op: "write", Path: "/d/x", Err: tc.cause}, "cannot save %s: %v", "x")
+		if err.Code != CodeIO || err.Message != tc.msg || (err.Hint != "") != tc.withHint || !errors.Is(err, tc.cause) {
+			t.Errorf("ioError(%v) = %q %q %q, want %q %q (hint %v)", tc.cause, err.Code, err.Message, err.Hint, CodeIO, tc.msg, tc.withHint)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func (s *Store) SaveToken(name string, t *Token) error {
 		return err
 	}
 	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
-		return newError(CodeIO, err, "cannot save the access token of link %q: %v", name, err)
+		return ioError(err, "cannot save the access token of link %q: %v", name)
 	}
 	return nil
 }
@@ -55,7 +55,7 @@ func (s *Store) Token(name string) (*Token, error) {
 		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
 	}
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the access token of link %q (%s): %v", name, s.abs(file), err)
+		return nil, ioError(err, "cannot read the access token of link %q (%s): %v", name, s.abs(file))
 	}
 	t, err := decodeToken(data)
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) DeleteToken(name string) error {
 		err = s.syncDir(linkPath(name))
 	}
 	if err != nil {
-		return newError(CodeIO, err, "cannot remove the access token of link %q: %v", name, err)
+		return ioError(err, "cannot remove the access token of link %q: %v", name)
 	}
 	return nil
 }
