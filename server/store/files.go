@@ -50,11 +50,41 @@ func (s *Store) readFile(rel string) ([]byte, error) {
 	return s.root.ReadFile(rel)
 }
 
+// FailWrites makes every change the Store makes to the data folder from
+// now on ask f first. op is "write" (a file, atomically), "mkdir",
+// "rename", "remove" (a file, or a folder with its content) or "chmod";
+// path is the file or folder changed (for "rename", the one moved),
+// relative to the data folder with '/' separators, such as
+// "links/prod/token.json" or "handshakes/ID.json". When f returns an error
+// the change is not made and fails as if the disk had refused it with
+// that error: the method returns the CodeIO *fault.Error a real failure
+// gets, with the same message (so syscall.ENOSPC reads "the disk is
+// full"), and the error from f in its chain. A nil f removes the hook.
+//
+// It is for tests of the Store's callers. It is safe for concurrent use;
+// f is called with the Store's lock held, so it must not call the Store.
+func (s *Store) FailWrites(f func(op, path string) error) {
+	s.failWrites.Store(&f)
+}
+
+// change makes one change, do, to rel inside the data folder, unless the
+// FailWrites hook refuses it. Every change goes through here.
+func (s *Store) change(op, rel string, do func(rel string) error) error {
+	if f := s.failWrites.Load(); f != nil && *f != nil {
+		if err := (*f)(op, filepath.ToSlash(rel)); err != nil {
+			return &fs.PathError{Op: op, Path: s.abs(rel), Err: err}
+		}
+	}
+	return do(rel)
+}
+
 // writeFile writes a file inside the data folder atomically with mode 0600.
 // Its folder must exist and be checked (checkDir) by the caller: writes go
 // through fsutil by path.
 func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
-	return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
+	return s.change("write", rel, func(rel string) error {
+		return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
+	})
 }
 
 // checkDir returns nil when rel is a real folder (not a symbolic link)

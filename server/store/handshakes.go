@@ -80,7 +80,7 @@ func (s *Store) loadHandshakes() error {
 		}
 		if err := s.checkDir(linkPath(h.Link)); errors.Is(err, fs.ErrNotExist) {
 			// Its link was deleted by a DeleteLink that did not finish.
-			if err := s.root.Remove(file); err != nil {
+			if err := s.change("remove", file, s.root.Remove); err != nil {
 				return ioError(err, "cannot remove %s, a handshake of a deleted link: %v", s.abs(file))
 			}
 			continue
@@ -216,7 +216,7 @@ func (s *Store) TakeHandshake(requestToken string) (*Handshake, error) {
 		return nil, errNoHandshake()
 	}
 	h := s.handshakes[id]
-	if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, ioError(err, "cannot remove the pending handshake of link %q: %v", h.Link)
 	}
 	delete(s.handshakes, id)
@@ -242,7 +242,7 @@ func (s *Store) PruneHandshakes(now time.Time) (int, error) {
 		if !h.ExpiresAt.Before(now) {
 			continue
 		}
-		if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			if first == nil {
 				first = ioError(err, "cannot remove an expired handshake of link %q: %v", h.Link)
 			}

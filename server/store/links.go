@@ -16,11 +16,6 @@ import (
 // hintBrokenLink is what to do about a link whose files cannot be read.
 const hintBrokenLink = "restore the file from a backup, or delete the link and create it again"
 
-// testHookBeforeRename, when set by a test, is called by CreateLink with the
-// temporary folder just before it is renamed into place; an error makes
-// CreateLink fail there.
-var testHookBeforeRename func(tmpDir string) error
-
 // linkPath returns the name of a link's folder, or of a file in it.
 func linkPath(name string, file ...string) string {
 	return filepath.Join(append([]string{linksDir, name}, file...)...)
@@ -155,13 +150,13 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 		return ioError(err, "cannot check %s: %v", s.abs(final))
 	}
 	tmp := filepath.Join(linksDir, tmpLinkPrefix+l.Name+"-"+randomHex(8))
-	if err := s.root.Mkdir(tmp, 0o700); err != nil {
+	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
 		return ioError(err, "cannot create the folder of link %q: %v", l.Name)
 	}
 	done := false
 	defer func() {
 		if !done {
-			_ = s.root.RemoveAll(tmp)
+			_ = s.change("remove", tmp, s.root.RemoveAll)
 		}
 	}()
 	for _, f := range []struct {
@@ -176,12 +171,7 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 			return ioError(err, "cannot save link %q (%s): %v", l.Name, f.name)
 		}
 	}
-	if testHookBeforeRename != nil {
-		if err := testHookBeforeRename(s.abs(tmp)); err != nil {
-			return ioError(err, "cannot save link %q: %v", l.Name)
-		}
-	}
-	if err := s.root.Rename(tmp, final); err != nil {
+	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {
 		return ioError(err, "cannot save link %q: %v", l.Name)
 	}
 	done = true
@@ -280,7 +270,7 @@ func (s *Store) DeleteLink(name string) error {
 		return err
 	}
 	gone := filepath.Join(linksDir, deletedLinkPrefix+name+"-"+randomHex(8))
-	if err := s.root.Rename(linkPath(name), gone); err != nil {
+	if err := s.change("rename", linkPath(name), func(old string) error { return s.root.Rename(old, gone) }); err != nil {
 		return ioError(err, "cannot delete link %q: %v", name)
 	}
 	var errs []error
@@ -290,11 +280,11 @@ func (s *Store) DeleteLink(name string) error {
 			continue
 		}
 		delete(s.handshakes, id)
-		if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, s.root.RemoveAll(gone))
+	errs = append(errs, s.change("remove", gone, s.root.RemoveAll))
 	if err := errors.Join(errs...); err != nil {
 		return ioError(err,
 			"link %q is deleted, but some of its files could not be removed (%v); applink removes them when it next starts", name)

@@ -82,7 +82,7 @@ func (s *Store) prepare() error {
 		if err := s.checkDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err := fsutil.MkdirPrivate(s.abs(d)); err != nil {
+		if err := s.change("mkdir", d, func(d string) error { return fsutil.MkdirPrivate(s.abs(d)) }); err != nil {
 			return ioError(err, "cannot create %s: %v", s.abs(d))
 		}
 	}
@@ -142,7 +142,7 @@ func (s *Store) removeLeftovers(dir string) error {
 		if !isLeftover(name) {
 			continue
 		}
-		if err := s.root.RemoveAll(filepath.Join(dir, name)); err != nil {
+		if err := s.change("remove", filepath.Join(dir, name), s.root.RemoveAll); err != nil {
 			return ioError(err, "cannot remove %s, left by an interrupted write: %v", s.abs(dir, name))
 		}
 	}

@@ -147,7 +147,7 @@ func (s *Store) tighten(rel string) error {
 	if fi.Mode().Perm()&^fsutil.FileMode == 0 {
 		return nil
 	}
-	if err := s.root.Chmod(rel, fi.Mode().Perm()&fsutil.FileMode); err != nil {
+	if err := s.change("chmod", rel, func(rel string) error { return s.root.Chmod(rel, fi.Mode().Perm()&fsutil.FileMode) }); err != nil {
 		return ioError(err, "%s is readable by other users and its mode cannot be set to 0600: %v", s.abs(rel))
 	}
 	return nil

@@ -36,6 +36,7 @@ package store
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/applink/applink/fault"
@@ -105,6 +106,8 @@ type Store struct {
 	dir  string   // absolute
 	root *os.Root // the data folder
 	lock *os.File // holds the flock
+
+	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
 
 	mu         sync.Mutex
 	closed     bool

@@ -3,9 +3,12 @@ package store
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -270,29 +273,6 @@ func keysOf(m map[string]string) []string {
 	}
 	slices.Sort(k)
 	return k
-}
-
-func TestCreateLinkFailureLeavesNothing(t *testing.T) {
-	s := openStore(t)
-	before := readAll(t, s.Dir())
-	var sawTmp string
-	testHookBeforeRename = func(tmp string) error {
-		sawTmp = tmp
-		if _, err := os.Stat(filepath.Join(tmp, linkFile)); err != nil {
-			t.Errorf("the hook ran before link.json was written: %v", err)
-		}
-		return errors.New("disk full (simulated)")
-	}
-	defer func() { testHookBeforeRename = nil }()
-
-	wantCode(t, "CreateLink with a failing rename", s.CreateLink(sampleLink("prod"), testKey()), CodeIO)
-	if sawTmp == "" {
-		t.Fatal("the hook was not called")
-	}
-	if after := readAll(t, s.Dir()); !reflect.DeepEqual(after, before) {
-		t.Errorf("a failed CreateLink left files: before %v, after %v", keysOf(before), keysOf(after))
-	}
-	wantCode(t, "GetLink after a failed CreateLink", func() error { _, err := s.GetLink("prod"); return err }(), CodeNotFound)
 }
 
 func TestUpdateLink(t *testing.T) {
@@ -870,4 +850,106 @@ func TestIOErrorSaysWhy(t *testing.T) {
 			t.Errorf("ioError(%v) = %q %q %q, want %q %q (hint %v)", tc.cause, err.Code, err.Message, err.Hint, CodeIO, tc.msg, tc.withHint)
 		}
 	}
+}
+
+// TestFailWrites: when the disk refuses any one change a method makes, the
+// method fails with CodeIO and the message of a real failure, and every
+// thing saved before reads back as it was; without the hook it succeeds.
+func TestFailWrites(t *testing.T) {
+	h := newHandshake("prod", t0.Add(10*time.Minute))
+	replaced := *h
+	replaced.AuthorizeURL += "&again"
+	for _, tc := range []struct {
+		op, path string // what is refused (a path.Match pattern)
+		do       func(s *Store) error
+	}{
+		{"mkdir", "links/.tmp-new-*", createNew},
+		{"write", "links/.tmp-new-*/private.pem", createNew},
+		{"write", "links/.tmp-new-*/public.pem", createNew},
+		{"write", "links/.tmp-new-*/link.json", createNew},
+		{"rename", "links/.tmp-new-*", createNew},
+		{"write", "links/prod/link.json", func(s *Store) error {
+			l := sampleLink("prod")
+			l.State = StateDenied
+			return s.UpdateLink(l)
+		}},
+		{"rename", "links/prod", func(s *Store) error { return s.DeleteLink("prod") }},
+		{"write", "links/prod/token.json", func(s *Store) error { return s.SaveToken("prod", &Token{AccessToken: "at-2"}) }},
+		{"remove", "links/prod/token.json", func(s *Store) error { return s.DeleteToken("prod") }},
+		{"write", "handshakes/*.json", func(s *Store) error { return s.SaveHandshake(newHandshake("prod", t0)) }},
+		{"write", "handshakes/" + h.ID + ".json", func(s *Store) error { r := replaced; return s.SaveHandshake(&r) }},
+		{"remove", "handshakes/" + h.ID + ".json", func(s *Store) error { _, err := s.TakeHandshake(h.RequestToken); return err }},
+		{"remove", "handshakes/" + h.ID + ".json", func(s *Store) error { _, err := s.PruneHandshakes(t0.Add(time.Hour)); return err }},
+		{"write", "admin-token", func(s *Store) error { _, _, err := s.AdminToken(); return err }},
+		{"write", "session-keys", func(s *Store) error { _, _, err := s.SessionKeys(); return err }},
+	} {
+		s := openStore(t)
+		createLink(t, s, "prod")
+		if err := s.SaveToken("prod", &Token{AccessToken: "at-1", TokenSecret: "ts-1", ApprovedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		hs := *h
+		if err := s.SaveHandshake(&hs); err != nil {
+			t.Fatal(err)
+		}
+		before := saved(t, s, h.ID)
+		refused := 0
+		s.FailWrites(func(op, p string) error {
+			if ok, _ := path.Match(tc.path, p); ok && op == tc.op {
+				refused++
+				return syscall.ENOSPC
+			}
+			return nil
+		})
+		err := tc.do(s)
+		what := tc.op + " " + tc.path
+		if refused == 0 || codeOf(err) != CodeIO || !strings.Contains(err.Error(), "the disk is full") || !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("%s refused %d times: error %v", what, refused, err)
+		}
+		if after := saved(t, s, h.ID); after != before {
+			t.Errorf("%s changed what is saved:\nbefore %s\nafter  %s", what, before, after)
+		}
+		s.FailWrites(nil)
+		if err := tc.do(s); err != nil {
+			t.Errorf("%s, without the hook: %v", what, err)
+		}
+	}
+}
+
+// createNew creates a link named "new".
+func createNew(s *Store) error { return s.CreateLink(sampleLink("new"), testKey()) }
+
+// saved returns, as JSON, what s returns about the link "prod", its token,
+// the handshake id and the list of links, and every file of the folder.
+func saved(t *testing.T, s *Store, id string) string {
+	t.Helper()
+	l, lerr := s.GetLink("prod")
+	tok, terr := s.Token("prod")
+	h, herr := s.Handshake(id)
+	links, err := s.ListLinks()
+	b, jerr := json.Marshal([]any{l, tok, h, links, fmt.Sprint(lerr, terr, herr, err), readAll(t, s.Dir())})
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	return string(b)
+}
+
+// TestFailWritesConcurrent: setting the hook while the Store writes is
+// safe (run with -race).
+func TestFailWritesConcurrent(t *testing.T) {
+	s := openStore(t)
+	createLink(t, s, "prod")
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 50 {
+			s.FailWrites(func(string, string) error { return syscall.EROFS })
+			s.FailWrites(nil)
+		}
+	})
+	for range 50 {
+		if err := s.SaveToken("prod", &Token{AccessToken: "at"}); err != nil && codeOf(err) != CodeIO {
+			t.Errorf("SaveToken: %v", err)
+		}
+	}
+	wg.Wait()
 }

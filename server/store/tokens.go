@@ -73,7 +73,7 @@ func (s *Store) DeleteToken(name string) error {
 	if err := s.requireLink(name); err != nil {
 		return err
 	}
-	err := s.root.Remove(linkPath(name, tokenFile))
+	err := s.change("remove", linkPath(name, tokenFile), s.root.Remove)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
