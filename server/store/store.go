@@ -15,9 +15,17 @@
 //	handshakes/ID.json           a pending handshake (request token + secret)
 //	.lock                        held (flock) by the process that opened the folder
 //
-// All file access goes through an [os.Root] on the data folder, and link
-// names and handshake IDs are checked before they become file names, so no
-// name can reach outside the folder.
+// Reads, listings, renames, removals, mode changes and the making of a new
+// link's folder go through an [os.Root] on the data folder. Files are
+// written by internal/fsutil (temporary file, fsync, rename) by absolute
+// path, as are the data folder and its links and handshakes folders made by
+// Open; a file is written only into the data folder itself or into a folder
+// checked through the root to be a real folder, not a symbolic link (a
+// link's folder before each write to it, the handshakes folder at Open, a
+// new link's folder as it is made). Link names and handshake IDs are
+// checked before they become file names, so no name can reach outside the
+// folder. Every change asks the hook of [Store.FailWrites] first, so that
+// tests can make any of them fail.
 //
 // A crash never leaves a half-made link: CreateLink writes the new link
 // into links/.tmp-NAME-RANDOM and renames that folder into place, and
