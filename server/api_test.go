@@ -265,7 +265,7 @@ func TestHandshakeSSOPage(t *testing.T) {
 }
 
 // TestCreateLinkGo: the Go API used by `applink demo` reports an existing
-// name as both *Error CodeExists and *store.Error store.CodeExists.
+// name as both *Error CodeExists and *fault.Error store.CodeExists.
 func TestCreateLinkGo(t *testing.T) {
 	f := newFixture(t, options{})
 	in := LinkInput{Name: "demo", JiraURL: f.jiraSrv.URL, ServiceAccount: svcName, Environment: "sandbox"}
@@ -275,8 +275,7 @@ func TestCreateLinkGo(t *testing.T) {
 	}
 	_, err = f.srv.CreateLink(context.Background(), in)
 	var e *Error
-	var se *store.Error
-	if !errors.As(err, &e) || e.Code != CodeExists || !errors.As(err, &se) || se.Code != store.CodeExists {
+	if !errors.As(err, &e) || e.Code != CodeExists || !fault.Is(err, store.CodeExists) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)

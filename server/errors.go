@@ -37,7 +37,7 @@ const (
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeTooManyAttempts  fault.Code = "too_many_attempts"    // 429: too many failed sign-ins
 	CodeInternal         fault.Code = "internal_error"       // 500: a failure inside applink; the log has the detail
-	CodeStorage          fault.Code = store.CodeIO           // 503: the data folder refused a write (disk full, read-only)
+	CodeSaveFailed       fault.Code = "save_failed"          // 503: the data folder refused to save a callback's outcome (disk full, read-only)
 )
 
 // Error is the service's error: applink's one error type. The JSON API
@@ -68,9 +68,9 @@ func Status(code fault.Code) int {
 		return http.StatusGone
 	case CodeTooManyAttempts:
 		return http.StatusTooManyRequests
-	case CodeStorage:
+	case CodeSaveFailed:
 		return http.StatusServiceUnavailable
-	case CodeInternal, "", store.CodeCorrupt, store.CodeLocked:
+	case CodeInternal, "", store.CodeIO, store.CodeCorrupt, store.CodeLocked:
 		return http.StatusInternalServerError
 	case oauth.CodeTimeout:
 		return http.StatusGatewayTimeout

@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"syscall"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -250,11 +248,16 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 // failedSave records that the outcome of a callback could not be saved:
 // the link's last error says why (kept in memory when the record cannot
 // be written either, until a write succeeds), and the returned *Error,
-// CodeStorage, says it for the page. It holds no path of the data folder.
+// CodeSaveFailed, says it for the page. It holds no path of the data
+// folder.
 func (s *Server) failedSave(ctx context.Context, name string, cause error) *Error {
-	e := &Error{Code: CodeStorage, Err: cause,
-		Message: "applink could not save the approval: " + storageReason(cause) + ". Nothing was changed: the link keeps its previous token, if any.",
-		Hint:    "Ask the applink admin to " + storageFix(cause) + ", then start a new approval."}
+	why, hint := store.Why(cause)
+	if !fault.Is(cause, store.CodeIO) || hint == "" {
+		why, hint = "the data folder refused the write", "check applink's log and its data folder"
+	}
+	e := &Error{Code: CodeSaveFailed, Err: cause,
+		Message: "applink could not save the approval: " + why + ". Nothing was changed: the link keeps its previous token, if any.",
+		Hint:    "Ask the applink admin to " + hint + ", then start a new approval."}
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
 	if _, err := s.updateLink(name, func(l *store.Link) error {
@@ -273,28 +276,4 @@ func (s *Server) saveFailure(name string) *Error {
 		return e.(*Error)
 	}
 	return nil
-}
-
-// storageReason says, for people, why the data folder refused a write.
-func storageReason(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return "the disk of its data folder is full"
-	case errors.Is(err, syscall.EROFS):
-		return "its data folder is on a read-only file system"
-	case errors.Is(err, fs.ErrPermission):
-		return "it may not write to its data folder"
-	}
-	return "its data folder refused the write"
-}
-
-// storageFix says what frees the data folder for writes.
-func storageFix(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return "free space on the disk of applink's data folder"
-	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
-		return "make applink's data folder writable by applink"
-	}
-	return "check applink's log and its data folder"
 }

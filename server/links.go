@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -110,7 +111,7 @@ func normalize(in LinkInput) (*store.Link, error) {
 // CreateLink creates a link: it checks the input, makes the key pair and
 // saves both; the link starts in state "new". It is what POST /api/links
 // does (and `applink demo` calls it). Errors are *Error; an existing name
-// gives CodeExists, wrapping a *store.Error with store.CodeExists.
+// gives CodeExists, wrapping a *fault.Error with store.CodeExists.
 func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error) {
 	l, err := normalize(in)
 	if err != nil {
@@ -146,8 +147,7 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 		return nil, err
 	}
 	if err := s.store.CreateLink(l, key); err != nil {
-		var se *store.Error
-		if errors.As(err, &se) && se.Code == store.CodeExists {
+		if fault.Is(err, store.CodeExists) {
 			return nil, errLinkExists(l.Name, err)
 		}
 		return nil, err
@@ -179,11 +179,11 @@ func (s *Server) checkConsumerKeyFree(l *store.Link) error {
 	return nil
 }
 
-// errLinkExists is the 409 for a taken name. It wraps a *store.Error with
+// errLinkExists is the 409 for a taken name. It wraps a *fault.Error with
 // store.CodeExists so that callers of CreateLink may test for either.
 func errLinkExists(name string, cause error) *Error {
 	if cause == nil {
-		cause = &store.Error{Code: store.CodeExists, Message: "link " + name + " exists"}
+		cause = fault.New(store.CodeExists, "link "+name+" exists", "")
 	}
 	return &Error{Code: CodeExists, Message: fmt.Sprintf("A link named %q exists already.", name),
 		Hint: "Pick another name, or delete the existing link first.", Err: cause}
@@ -200,8 +200,7 @@ func errNoLink(name string) *Error {
 
 // isNotFound reports whether err is the store's CodeNotFound.
 func isNotFound(err error) bool {
-	var se *store.Error
-	return errors.As(err, &se) && se.Code == store.CodeNotFound
+	return fault.Is(err, store.CodeNotFound)
 }
 
 // getLink returns a link by name, or errNoLink.

@@ -204,7 +204,7 @@ func TestStatus(t *testing.T) {
 		CodeInvalidName: 400, CodeUnknownField: 400, CodeBodyTooLarge: 400, CodeBadRequest: 400,
 		CodeUnauthorized: 401, CodeCrossOrigin: 403, oauth.CodeWrongApprover: 403, "denied": 403,
 		CodeNotFound: 404, CodeLinkNotFound: 404, CodeHandshakeUnknown: 404, CodeExists: 409, CodeNotApproved: 409,
-		oauth.CodeApproverNotConfirmed: 409, "jira_not_found": 502, "jira_unauthorized": 502, CodeStorage: 503,
+		oauth.CodeApproverNotConfirmed: 409, "jira_not_found": 502, "jira_unauthorized": 502, CodeSaveFailed: 503,
 		CodeHandshakeExpired: 410, CodeTooManyAttempts: 429, CodeInternal: 500,
 		"consumer_key_unknown": 502, "signature_invalid": 502, "html_page": 502, "timeout": 504,
 	} {

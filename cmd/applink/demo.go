@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/internal/fsutil"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
@@ -137,8 +137,7 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 		return err
 	}
 	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: designated, Environment: "sandbox"})
-	var se *store.Error
-	if errors.As(err, &se) && se.Code == store.CodeExists {
+	if fault.Is(err, store.CodeExists) {
 		// A demo run again on the same --data: the link is kept, and the
 		// new simulated Jira needs its consumer again.
 		link, err = srv.Link(demoLinkName)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // sessionCookie is the name of Jira's session cookie.
@@ -292,7 +294,7 @@ func (j *Jira) xsrfPage(w http.ResponseWriter) {
 }
 
 // tokenErrorPage shows why a request token cannot be approved.
-func (j *Jira) tokenErrorPage(w http.ResponseWriter, e *Error) {
+func (j *Jira) tokenErrorPage(w http.ResponseWriter, e *fault.Error) {
 	title := "Invalid OAuth token"
 	switch e.Code {
 	case CodeTokenExpired:
@@ -314,28 +316,28 @@ type decision struct {
 
 // requestTokenErrorLocked says why t (looked up by value) cannot be
 // approved now, or returns nil. j.mu must be held.
-func (j *Jira) requestTokenErrorLocked(t *token, value string, now time.Time) *Error {
+func (j *Jira) requestTokenErrorLocked(t *token, value string, now time.Time) *fault.Error {
 	switch {
 	case value == "":
-		return &Error{Code: CodeUnknownToken, Message: "The oauth_token parameter is missing."}
+		return &fault.Error{Code: CodeUnknownToken, Message: "The oauth_token parameter is missing."}
 	case t == nil || t.kind != requestToken:
-		return &Error{Code: CodeUnknownToken, Message: "The request token is not known to Jira: it was never issued, it was spent, or the Application Link was edited or deleted. Start the authorization again."}
+		return &fault.Error{Code: CodeUnknownToken, Message: "The request token is not known to Jira: it was never issued, it was spent, or the Application Link was edited or deleted. Start the authorization again."}
 	case t.expired(now):
-		return &Error{Code: CodeTokenExpired, Message: "The request token has expired (request tokens live " + j.requestTTL.String() + "). Start the authorization again."}
+		return &fault.Error{Code: CodeTokenExpired, Message: "The request token has expired (request tokens live " + j.requestTTL.String() + "). Start the authorization again."}
 	case t.state != pending:
-		return &Error{Code: CodeTokenUsed, Message: "The request token was already approved or denied. Start the authorization again."}
+		return &fault.Error{Code: CodeTokenUsed, Message: "The request token was already approved or denied. Start the authorization again."}
 	}
 	return nil
 }
 
 // decideLocked approves or denies the request token t as user u. j.mu must
 // be held.
-func (j *Jira) decideLocked(t *token, value string, u *User, allow bool, now time.Time) (*decision, *Error) {
+func (j *Jira) decideLocked(t *token, value string, u *User, allow bool, now time.Time) (*decision, *fault.Error) {
 	if e := j.requestTokenErrorLocked(t, value, now); e != nil {
 		return nil, e
 	}
 	if u == nil {
-		return nil, &Error{Code: CodeUnknownUser, Message: "no such user"}
+		return nil, &fault.Error{Code: CodeUnknownUser, Message: "no such user"}
 	}
 	d := &decision{verifier: "denied", consumer: j.consumerNameLocked(t.consumerKey)}
 	if allow {
@@ -404,14 +406,14 @@ func displayName(u *User) string {
 // ApproveRequest approves or denies a request token as the named user
 // would by logging in and clicking Allow or Deny, without HTTP. It returns
 // the verifier ("denied" on deny) and the callback URL the browser would be
-// sent to ("" for oob). It fails with an *Error: CodeUnknownUser,
+// sent to ("" for oob). It fails with a *fault.Error: CodeUnknownUser,
 // CodeUnknownToken, CodeTokenExpired or CodeTokenUsed.
 func (j *Jira) ApproveRequest(requestToken, userName string, allow bool) (verifier, callback string, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	u := j.users[strings.ToLower(userName)]
 	if u == nil {
-		return "", "", &Error{Code: CodeUnknownUser, Message: "no user named " + safeName(userName)}
+		return "", "", &fault.Error{Code: CodeUnknownUser, Message: "no user named " + safeName(userName)}
 	}
 	d, e := j.decideLocked(j.tokens[requestToken], requestToken, u, allow, j.nowLocked())
 	if e != nil {

@@ -9,6 +9,8 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+
+	"github.com/applink/applink/fault"
 )
 
 // maxPage bounds the size of a page Browser reads.
@@ -35,18 +37,18 @@ type Browser struct {
 // the page ("denied" after Deny).
 //
 // When the browser is already logged in as someone else, it clicks "Not
-// you? Log out" first, as a careful person does. It fails with an *Error:
+// you? Log out" first, as a careful person does. It fails with a *fault.Error:
 // CodeLoginFailed for a wrong user name or password, CodeUnexpectedPage for
 // any page that is not Jira's login, Allow or result page (an SSO proxy, an
 // expired token, a 404...), CodeHTTP when no page could be had at all.
 func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password string, allow bool) (callback *url.URL, verifier string, err error) {
 	au, err := url.Parse(authorizeURL)
 	if err != nil || (au.Scheme != "http" && au.Scheme != "https") || au.Host == "" {
-		return nil, "", &Error{Code: CodeBadInput, Message: "the authorize URL is not an absolute http(s) URL"}
+		return nil, "", &fault.Error{Code: CodeBadInput, Message: "the authorize URL is not an absolute http(s) URL"}
 	}
 	idx := strings.Index(au.Path, PathAuthorize)
 	if idx < 0 {
-		return nil, "", &Error{Code: CodeBadInput, Message: "the authorize URL does not end in " + PathAuthorize}
+		return nil, "", &fault.Error{Code: CodeBadInput, Message: "the authorize URL does not end in " + PathAuthorize}
 	}
 	site := &url.URL{Scheme: au.Scheme, Host: au.Host, Path: au.Path[:idx]}
 	c := b.client(site)
@@ -61,7 +63,7 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			if decided {
 				return page.away, "", nil
 			}
-			return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status,
+			return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
 				Message: fmt.Sprintf("the browser was sent away from Jira to %s before the Allow page (an SSO proxy?)", withoutQuery(page.away))}
 		}
 		forms := parseForms(page.body)
@@ -70,7 +72,7 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			if !sameUser(cur, user) {
 				lf, ok := findForm(forms, "logout-form")
 				if loggedOut || !ok {
-					return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status,
+					return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
 						Message: fmt.Sprintf("the Allow page is for %q, not %q", cur.attrs["data-username"], user)}
 				}
 				loggedOut = true
@@ -93,7 +95,7 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 		}
 		if f, ok := findForm(forms, "login-form"); ok && !decided {
 			if triedLogin || page.header.Get("X-Seraph-LoginReason") == "AUTHENTICATED_FAILED" {
-				return nil, "", &Error{Code: CodeLoginFailed, Status: page.status,
+				return nil, "", &fault.Error{Code: CodeLoginFailed, Status: page.status,
 					Message: fmt.Sprintf("Jira refused the login of %q: wrong user name or password", user)}
 			}
 			triedLogin = true
@@ -111,7 +113,7 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 		}
 		return nil, "", unexpectedPage(page)
 	}
-	return nil, "", &Error{Code: CodeUnexpectedPage, Status: page.status, Message: "the browser went round in circles on Jira's pages"}
+	return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status, Message: "the browser went round in circles on Jira's pages"}
 }
 
 // sameUser reports whether the current-user element names user (by user
@@ -126,7 +128,7 @@ func sameUser(cur htmlTag, user string) bool {
 }
 
 // unexpectedPage describes a page Browser does not know.
-func unexpectedPage(p *page) *Error {
+func unexpectedPage(p *page) *fault.Error {
 	title := pageTitle(p.body)
 	if title == "" {
 		title = "untitled"
@@ -138,7 +140,7 @@ func unexpectedPage(p *page) *Error {
 	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		msg += " of type " + ct
 	}
-	return &Error{Code: CodeUnexpectedPage, Status: p.status, Message: msg}
+	return &fault.Error{Code: CodeUnexpectedPage, Status: p.status, Message: msg}
 }
 
 // client is the http.Client of one Approve: b.Client's transport and jar
@@ -198,7 +200,7 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return nil, &Error{Code: CodeHTTP, Message: "cannot make a request", Err: err}
+		return nil, &fault.Error{Code: CodeHTTP, Message: "cannot make a request", Err: err}
 	}
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
 	if form != nil {
@@ -207,18 +209,18 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, &Error{Code: CodeHTTP, Message: fmt.Sprintf("%s %s failed", method, withoutQuery(req.URL)), Err: err}
+		return nil, &fault.Error{Code: CodeHTTP, Message: fmt.Sprintf("%s %s failed", method, withoutQuery(req.URL)), Err: err}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
 	if err != nil {
-		return nil, &Error{Code: CodeHTTP, Message: "cannot read a page", Err: err}
+		return nil, &fault.Error{Code: CodeHTTP, Message: "cannot read a page", Err: err}
 	}
 	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, body: string(b)}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		loc, err := resp.Location()
 		if err != nil {
-			return nil, &Error{Code: CodeHTTP, Status: resp.StatusCode, Message: "a redirect without a usable Location", Err: err}
+			return nil, &fault.Error{Code: CodeHTTP, Status: resp.StatusCode, Message: "a redirect without a usable Location", Err: err}
 		}
 		p.away = loc
 	}
@@ -249,7 +251,7 @@ func submit(ctx context.Context, c *http.Client, p *page, f htmlForm, button str
 	}
 	action, err := p.url.Parse(f.action)
 	if err != nil {
-		return nil, &Error{Code: CodeUnexpectedPage, Status: p.status, Message: "a form with a bad action URL", Err: err}
+		return nil, &fault.Error{Code: CodeUnexpectedPage, Status: p.status, Message: "a form with a bad action URL", Err: err}
 	}
 	method := http.MethodPost
 	if f.method == "get" {

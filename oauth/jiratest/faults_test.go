@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth/jiratest"
 )
 
@@ -38,7 +39,7 @@ func TestSSOPage(t *testing.T) {
 	}
 	au, _ := e.cfg.AuthorizationURL(rt)
 	_, _, err = (&jiratest.Browser{}).Approve(t.Context(), au.String(), svcUser, svcPass, true)
-	var je *jiratest.Error
+	var je *fault.Error
 	if !errors.As(err, &je) || je.Code != jiratest.CodeUnexpectedPage || !strings.Contains(je.Message, "Sign In") {
 		t.Errorf("Browser on the SSO page: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth/jiratest"
 )
 
@@ -197,7 +198,7 @@ func TestWrongPassword(t *testing.T) {
 	}
 	au, _ := e.cfg.AuthorizationURL(rt)
 	_, _, err = (&jiratest.Browser{}).Approve(t.Context(), au.String(), svcUser, "nope", true)
-	var je *jiratest.Error
+	var je *fault.Error
 	if !errors.As(err, &je) || je.Code != jiratest.CodeLoginFailed {
 		t.Fatalf("err = %v, want CodeLoginFailed", err)
 	}
@@ -266,7 +267,7 @@ func TestApproveRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var je *jiratest.Error
+	var je *fault.Error
 	if _, _, err := e.j.ApproveRequest(rt, "nobody", true); !errors.As(err, &je) || je.Code != jiratest.CodeUnknownUser {
 		t.Errorf("unknown user: %v", err)
 	}

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 )
 
@@ -177,11 +178,11 @@ func (j *Jira) nowLocked() time.Time { return j.now().Add(j.faults.ClockOffset) 
 // Public Key field (X.509 SubjectPublicKeyInfo, with or without the PEM
 // header lines). Editing an existing consumer (same key) deletes every token
 // issued to it, as Jira does. It returns the error of keys.ParsePublicKey
-// for a key Jira would refuse, and an *Error with CodeBadInput for an empty
+// for a key Jira would refuse, and a *fault.Error with CodeBadInput for an empty
 // consumer key.
 func (j *Jira) AddConsumer(consumerKey, name string, publicKey []byte, callbackURL string) error {
 	if strings.TrimSpace(consumerKey) == "" {
-		return &Error{Code: CodeBadInput, Message: "the consumer key is empty"}
+		return &fault.Error{Code: CodeBadInput, Message: "the consumer key is empty"}
 	}
 	pub, err := keys.ParsePublicKey(publicKey)
 	if err != nil {

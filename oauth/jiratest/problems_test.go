@@ -235,7 +235,7 @@ func TestRequestTokenExpired(t *testing.T) {
 	e.clock.Advance(11 * time.Minute)
 	au, _ := e.cfg.AuthorizationURL(rt)
 	_, _, err = (&jiratest.Browser{}).Approve(t.Context(), au.String(), svcUser, svcPass, true)
-	var je *jiratest.Error
+	var je *fault.Error
 	if !errors.As(err, &je) || je.Code != jiratest.CodeUnexpectedPage || !strings.Contains(je.Message, "expired") {
 		t.Errorf("approving an expired token: %v", err)
 	}
@@ -375,7 +375,7 @@ func TestAddConsumerKeyForms(t *testing.T) {
 	if err := j.AddConsumer("garbage", "", []byte("not a key"), ""); err == nil {
 		t.Error("garbage was accepted")
 	}
-	var je *jiratest.Error
+	var je *fault.Error
 	if err := j.AddConsumer(" ", "", pemKey, ""); !errors.As(err, &je) || je.Code != jiratest.CodeBadInput {
 		t.Errorf("empty consumer key: %v", err)
 	}

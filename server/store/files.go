@@ -7,17 +7,43 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"syscall"
 
+	"github.com/applink/applink/fault"
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// newError makes an *Error whose message is format with args.
-func newError(code string, err error, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+// newError makes a *fault.Error whose message is format with args.
+func newError(code fault.Code, err error, format string, args ...any) *fault.Error {
+	return fault.Wrap(err, code, fmt.Sprintf(format, args...), "")
+}
+
+// ioError makes the CodeIO *fault.Error of a failed read or write: format
+// with args and, for its last verb, why err happened. A full disk, a
+// read-only file system and a refused permission are said in words, with a
+// hint of what to do.
+func ioError(err error, format string, args ...any) *fault.Error {
+	why, hint := Why(err)
+	return fault.Wrap(err, CodeIO, fmt.Sprintf(format, append(args, why)...), hint)
+}
+
+// Why says, for people, why a read or write of the data folder failed and
+// what to do: a full disk, a read-only file system and a refused
+// permission in words, anything else as err says it (with no hint).
+func Why(err error) (why, hint string) {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk is full", "free space on the disk that holds the data folder, then try again"
+	case errors.Is(err, syscall.EROFS):
+		return "the data folder is read-only", "put the data folder on a file system applink can write to"
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return "permission denied", "let the user applink runs as read and write the data folder (owner of it, mode 0700)"
+	}
+	return err.Error(), ""
 }
 
 // errClosed is returned by every method of a closed Store.
-func (s *Store) errClosed() *Error {
+func (s *Store) errClosed() *fault.Error {
 	return newError(CodeIO, nil, "the data folder %s is closed", s.dir)
 }
 
@@ -31,23 +57,53 @@ func (s *Store) readFile(rel string) ([]byte, error) {
 	return s.root.ReadFile(rel)
 }
 
+// FailWrites makes every change the Store makes to the data folder from
+// now on ask f first. op is "write" (a file, atomically), "mkdir",
+// "rename", "remove" (a file, or a folder with its content) or "chmod";
+// path is the file or folder changed (for "rename", the one moved),
+// relative to the data folder with '/' separators, such as
+// "links/prod/token.json" or "handshakes/ID.json". When f returns an error
+// the change is not made and fails as if the disk had refused it with
+// that error: the method returns the CodeIO *fault.Error a real failure
+// gets, with the same message (so syscall.ENOSPC reads "the disk is
+// full"), and the error from f in its chain. A nil f removes the hook.
+//
+// It is for tests of the Store's callers. It is safe for concurrent use;
+// f is called with the Store's lock held, so it must not call the Store.
+func (s *Store) FailWrites(f func(op, path string) error) {
+	s.failWrites.Store(&f)
+}
+
+// change makes one change, do, to rel inside the data folder, unless the
+// FailWrites hook refuses it. Every change goes through here.
+func (s *Store) change(op, rel string, do func(rel string) error) error {
+	if f := s.failWrites.Load(); f != nil && *f != nil {
+		if err := (*f)(op, filepath.ToSlash(rel)); err != nil {
+			return &fs.PathError{Op: op, Path: s.abs(rel), Err: err}
+		}
+	}
+	return do(rel)
+}
+
 // writeFile writes a file inside the data folder atomically with mode 0600.
 // Its folder must exist and be checked (checkDir) by the caller: writes go
 // through fsutil by path.
 func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
-	return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
+	return s.change("write", rel, func(rel string) error {
+		return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
+	})
 }
 
 // checkDir returns nil when rel is a real folder (not a symbolic link)
 // inside the data folder, an error matching fs.ErrNotExist when it is
-// missing, and an *Error otherwise.
+// missing, and a *fault.Error otherwise.
 func (s *Store) checkDir(rel string) error {
 	fi, err := s.root.Lstat(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		return newError(CodeIO, err, "cannot read %s: %v", s.abs(rel), err)
+		return ioError(err, "cannot read %s: %v", s.abs(rel))
 	}
 	if !fi.IsDir() {
 		return newError(CodeIO, nil, "%s should be a folder but is not (a file or a symbolic link): move it out of the data folder", s.abs(rel))
@@ -59,12 +115,12 @@ func (s *Store) checkDir(rel string) error {
 func (s *Store) readDirNames(rel string) ([]string, error) {
 	f, err := s.root.Open(rel)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(-1)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the folder %s: %v", s.abs(rel), err)
+		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
 	slices.Sort(names)
 	return names, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // hsPath returns the file name of a handshake.
@@ -78,8 +80,8 @@ func (s *Store) loadHandshakes() error {
 		}
 		if err := s.checkDir(linkPath(h.Link)); errors.Is(err, fs.ErrNotExist) {
 			// Its link was deleted by a DeleteLink that did not finish.
-			if err := s.root.Remove(file); err != nil {
-				return newError(CodeIO, err, "cannot remove %s, a handshake of a deleted link: %v", s.abs(file), err)
+			if err := s.change("remove", file, s.root.Remove); err != nil {
+				return ioError(err, "cannot remove %s, a handshake of a deleted link: %v", s.abs(file))
 			}
 			continue
 		}
@@ -116,7 +118,7 @@ func (s *Store) SaveHandshake(h *Handshake) error {
 		return newError(CodeExists, nil, "another pending handshake of link %q has the same request token", s.handshakes[id].Link)
 	}
 	if err := s.writeFile(hsPath(h.ID), data, false); err != nil {
-		return newError(CodeIO, err, "cannot save the handshake of link %q: %v", h.Link, err)
+		return ioError(err, "cannot save the handshake of link %q: %v", h.Link)
 	}
 	s.handshakes[h.ID] = *h
 	return nil
@@ -161,7 +163,7 @@ func (s *Store) LatestHandshake(link string) (*Handshake, error) {
 
 // errNoHandshake does not repeat the ID or token asked for: both are
 // secrets that grant access.
-func errNoHandshake() *Error {
+func errNoHandshake() *fault.Error {
 	return newError(CodeNotFound, nil, "no such pending handshake: it was used already, expired, or never started here")
 }
 
@@ -214,13 +216,13 @@ func (s *Store) TakeHandshake(requestToken string) (*Handshake, error) {
 		return nil, errNoHandshake()
 	}
 	h := s.handshakes[id]
-	if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, newError(CodeIO, err, "cannot remove the pending handshake of link %q: %v", h.Link, err)
+	if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, ioError(err, "cannot remove the pending handshake of link %q: %v", h.Link)
 	}
 	delete(s.handshakes, id)
 	if err := s.syncDir(handshakesDir); err != nil {
-		return nil, newError(CodeIO, err, "the pending handshake of link %q is removed, but %s could not be flushed to disk: %v",
-			h.Link, s.abs(handshakesDir), err)
+		return nil, ioError(err, "the pending handshake of link %q is removed, but %s could not be flushed to disk: %v",
+			h.Link, s.abs(handshakesDir))
 	}
 	return &h, nil
 }
@@ -240,9 +242,9 @@ func (s *Store) PruneHandshakes(now time.Time) (int, error) {
 		if !h.ExpiresAt.Before(now) {
 			continue
 		}
-		if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			if first == nil {
-				first = newError(CodeIO, err, "cannot remove an expired handshake of link %q: %v", h.Link, err)
+				first = ioError(err, "cannot remove an expired handshake of link %q: %v", h.Link)
 			}
 			continue
 		}

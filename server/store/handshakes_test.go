@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // newHandshake returns a handshake of link with a fresh ID and request
@@ -83,7 +85,7 @@ func TestSaveHandshakeValidation(t *testing.T) {
 	for _, tc := range []struct {
 		what string
 		edit func(h *Handshake)
-		code string
+		code fault.Code
 	}{
 		{"traversing ID", func(h *Handshake) { h.ID = "../../../../tmp/evil-0123456789" }, CodeInvalid},
 		{"short ID", func(h *Handshake) { h.ID = "abc" }, CodeInvalid},

@@ -16,11 +16,6 @@ import (
 // hintBrokenLink is what to do about a link whose files cannot be read.
 const hintBrokenLink = "restore the file from a backup, or delete the link and create it again"
 
-// testHookBeforeRename, when set by a test, is called by CreateLink with the
-// temporary folder just before it is renamed into place; an error makes
-// CreateLink fail there.
-var testHookBeforeRename func(tmpDir string) error
-
 // linkPath returns the name of a link's folder, or of a file in it.
 func linkPath(name string, file ...string) string {
 	return filepath.Join(append([]string{linksDir, name}, file...)...)
@@ -75,7 +70,7 @@ func (s *Store) readLink(name string) (*Link, error) {
 		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
 	}
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the record of link %q (%s): %v", name, s.abs(file), err)
+		return nil, ioError(err, "cannot read the record of link %q (%s): %v", name, s.abs(file))
 	}
 	l, err := decodeLink(data)
 	if err != nil {
@@ -86,7 +81,7 @@ func (s *Store) readLink(name string) (*Link, error) {
 }
 
 // brokenLink is what ListLinks shows for a link that cannot be read.
-func brokenLink(name string, e *Error) *Link {
+func brokenLink(name string, e *fault.Error) *Link {
 	return &Link{
 		Name:      name,
 		State:     StateFailed,
@@ -144,16 +139,16 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	if _, err := s.root.Lstat(final); err == nil {
 		return newError(CodeExists, nil, "a link named %q already exists", l.Name)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return newError(CodeIO, err, "cannot check %s: %v", s.abs(final), err)
+		return ioError(err, "cannot check %s: %v", s.abs(final))
 	}
 	tmp := filepath.Join(linksDir, tmpLinkPrefix+l.Name+"-"+randomHex(8))
-	if err := s.root.Mkdir(tmp, 0o700); err != nil {
-		return newError(CodeIO, err, "cannot create the folder of link %q: %v", l.Name, err)
+	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
+		return ioError(err, "cannot create the folder of link %q: %v", l.Name)
 	}
 	done := false
 	defer func() {
 		if !done {
-			_ = s.root.RemoveAll(tmp)
+			_ = s.change("remove", tmp, s.root.RemoveAll)
 		}
 	}()
 	for _, f := range []struct {
@@ -165,20 +160,15 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 		{linkFile, linkJSON},
 	} {
 		if err := s.writeFile(filepath.Join(tmp, f.name), f.data, true); err != nil {
-			return newError(CodeIO, err, "cannot save link %q (%s): %v", l.Name, f.name, err)
+			return ioError(err, "cannot save link %q (%s): %v", l.Name, f.name)
 		}
 	}
-	if testHookBeforeRename != nil {
-		if err := testHookBeforeRename(s.abs(tmp)); err != nil {
-			return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
-		}
-	}
-	if err := s.root.Rename(tmp, final); err != nil {
-		return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
+	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {
+		return ioError(err, "cannot save link %q: %v", l.Name)
 	}
 	done = true
 	if err := s.syncDir(linksDir); err != nil {
-		return newError(CodeIO, err, "link %q is saved but %s could not be flushed to disk: %v", l.Name, s.abs(linksDir), err)
+		return ioError(err, "link %q is saved but %s could not be flushed to disk: %v", l.Name, s.abs(linksDir))
 	}
 	return nil
 }
@@ -216,9 +206,9 @@ func (s *Store) ListLinks() ([]*Link, error) {
 		}
 		l, err := s.readLink(name)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				e = newError(CodeIO, err, "cannot read link %q: %v", name, err)
+			e, ok := fault.As(err)
+			if !ok {
+				e = ioError(err, "cannot read link %q: %v", name)
 			}
 			if e.Code == CodeNotFound {
 				continue
@@ -252,7 +242,7 @@ func (s *Store) UpdateLink(l *Link) error {
 		return err
 	}
 	if err := s.writeFile(linkPath(l.Name, linkFile), data, false); err != nil {
-		return newError(CodeIO, err, "cannot save link %q: %v", l.Name, err)
+		return ioError(err, "cannot save link %q: %v", l.Name)
 	}
 	return nil
 }
@@ -268,8 +258,8 @@ func (s *Store) DeleteLink(name string) error {
 		return err
 	}
 	gone := filepath.Join(linksDir, deletedLinkPrefix+name+"-"+randomHex(8))
-	if err := s.root.Rename(linkPath(name), gone); err != nil {
-		return newError(CodeIO, err, "cannot delete link %q: %v", name, err)
+	if err := s.change("rename", linkPath(name), func(old string) error { return s.root.Rename(old, gone) }); err != nil {
+		return ioError(err, "cannot delete link %q: %v", name)
 	}
 	var errs []error
 	errs = append(errs, s.syncDir(linksDir))
@@ -278,14 +268,14 @@ func (s *Store) DeleteLink(name string) error {
 			continue
 		}
 		delete(s.handshakes, id)
-		if err := s.root.Remove(hsPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, s.root.RemoveAll(gone))
+	errs = append(errs, s.change("remove", gone, s.root.RemoveAll))
 	if err := errors.Join(errs...); err != nil {
-		return newError(CodeIO, err,
-			"link %q is deleted, but some of its files could not be removed (%v); applink removes them when it next starts", name, err)
+		return ioError(err,
+			"link %q is deleted, but some of its files could not be removed (%v); applink removes them when it next starts", name)
 	}
 	return nil
 }
@@ -305,7 +295,7 @@ func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
 		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
 	}
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the private key of link %q (%s): %v", name, s.abs(file), err)
+		return nil, ioError(err, "cannot read the private key of link %q (%s): %v", name, s.abs(file))
 	}
 	key, err := keys.ParsePrivateKey(data)
 	if err != nil {
@@ -317,7 +307,7 @@ func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
 		return key, nil
 	}
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the public key of link %q (%s): %v", name, s.abs(pubFile), err)
+		return nil, ioError(err, "cannot read the public key of link %q (%s): %v", name, s.abs(pubFile))
 	}
 	pub, err := keys.ParsePublicKey(pubData)
 	if err != nil {

@@ -16,8 +16,8 @@ const (
 )
 
 // CheckName returns nil when name is a valid link name: 1 to 64 letters
-// (a-z, A-Z), digits, '-' or '_'. Otherwise it returns an *Error with
-// CodeInvalid. A valid name is a single path element that is never "." or
+// (a-z, A-Z), digits, '-' or '_'. Otherwise it returns a *fault.Error
+// with CodeInvalid. A valid name is a single path element that is never "." or
 // "..", so it is safe as a folder name.
 func CheckName(name string) error {
 	switch {

@@ -36,14 +36,14 @@ func Open(dir string) (*Store, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, newError(CodeIO, err, "data folder %s: %v", dir, err)
+		return nil, ioError(err, "data folder %s: %v", dir)
 	}
 	if err := fsutil.MkdirPrivate(abs); err != nil {
-		return nil, newError(CodeIO, err, "cannot create the data folder %s: %v", abs, err)
+		return nil, ioError(err, "cannot create the data folder %s: %v", abs)
 	}
 	root, err := os.OpenRoot(abs)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot open the data folder %s: %v", abs, err)
+		return nil, ioError(err, "cannot open the data folder %s: %v", abs)
 	}
 	lock, err := lockFolder(root, abs)
 	if err != nil {
@@ -62,7 +62,7 @@ func Open(dir string) (*Store, error) {
 func lockFolder(root *os.Root, abs string) (*os.File, error) {
 	f, err := root.OpenFile(lockFile, os.O_RDWR|os.O_CREATE, fsutil.FileMode)
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot open the lock file %s: %v", filepath.Join(abs, lockFile), err)
+		return nil, ioError(err, "cannot open the lock file %s: %v", filepath.Join(abs, lockFile))
 	}
 	if err := flock(f); err != nil {
 		f.Close()
@@ -71,7 +71,7 @@ func lockFolder(root *os.Root, abs string) (*os.File, error) {
 				"the data folder %s is in use by another applink process (it holds %s): stop that process or choose another data folder",
 				abs, filepath.Join(abs, lockFile))
 		}
-		return nil, newError(CodeIO, err, "cannot lock the data folder %s: %v", abs, err)
+		return nil, ioError(err, "cannot lock the data folder %s: %v", abs)
 	}
 	return f, nil
 }
@@ -82,8 +82,8 @@ func (s *Store) prepare() error {
 		if err := s.checkDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err := fsutil.MkdirPrivate(s.abs(d)); err != nil {
-			return newError(CodeIO, err, "cannot create %s: %v", s.abs(d), err)
+		if err := s.change("mkdir", d, func(d string) error { return fsutil.MkdirPrivate(s.abs(d)) }); err != nil {
+			return ioError(err, "cannot create %s: %v", s.abs(d))
 		}
 	}
 	if err := s.removeLeftovers("."); err != nil {
@@ -142,8 +142,8 @@ func (s *Store) removeLeftovers(dir string) error {
 		if !isLeftover(name) {
 			continue
 		}
-		if err := s.root.RemoveAll(filepath.Join(dir, name)); err != nil {
-			return newError(CodeIO, err, "cannot remove %s, left by an interrupted write: %v", s.abs(dir, name), err)
+		if err := s.change("remove", filepath.Join(dir, name), s.root.RemoveAll); err != nil {
+			return ioError(err, "cannot remove %s, left by an interrupted write: %v", s.abs(dir, name))
 		}
 	}
 	return nil
@@ -165,7 +165,7 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.root.Close())
 	if err := errors.Join(errs...); err != nil {
-		return newError(CodeIO, err, "closing the data folder %s: %v", s.dir, err)
+		return ioError(err, "closing the data folder %s: %v", s.dir)
 	}
 	return nil
 }

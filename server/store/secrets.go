@@ -61,12 +61,12 @@ func (s *Store) AdminToken() (token string, created bool, err error) {
 		rand.Read(b) // never returns an error (crypto/rand, Go 1.24+)
 		tok := base64.RawURLEncoding.EncodeToString(b)
 		if err := s.writeFile(adminTokenFile, []byte(tok+"\n"), true); err != nil {
-			return "", false, newError(CodeIO, err, "cannot save the admin token in %s: %v", s.abs(adminTokenFile), err)
+			return "", false, ioError(err, "cannot save the admin token in %s: %v", s.abs(adminTokenFile))
 		}
 		return tok, true, nil
 	}
 	if err != nil {
-		return "", false, newError(CodeIO, err, "cannot read the admin token in %s: %v", s.abs(adminTokenFile), err)
+		return "", false, ioError(err, "cannot read the admin token in %s: %v", s.abs(adminTokenFile))
 	}
 	tok, err := parseAdminToken(data)
 	if err != nil {
@@ -118,12 +118,12 @@ func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
 			err = s.writeFile(sessionKeysFile, data, true)
 		}
 		if err != nil {
-			return nil, nil, newError(CodeIO, err, "cannot save the session keys in %s: %v", s.abs(sessionKeysFile), err)
+			return nil, nil, ioError(err, "cannot save the session keys in %s: %v", s.abs(sessionKeysFile))
 		}
 		return k.HashKey, k.EncryptionKey, nil
 	}
 	if err != nil {
-		return nil, nil, newError(CodeIO, err, "cannot read the session keys in %s: %v", s.abs(sessionKeysFile), err)
+		return nil, nil, ioError(err, "cannot read the session keys in %s: %v", s.abs(sessionKeysFile))
 	}
 	hashKey, encryptionKey, err = parseSessionKeys(data)
 	if err != nil {
@@ -142,13 +142,13 @@ func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
 func (s *Store) tighten(rel string) error {
 	fi, err := s.root.Stat(rel)
 	if err != nil {
-		return newError(CodeIO, err, "cannot read %s: %v", s.abs(rel), err)
+		return ioError(err, "cannot read %s: %v", s.abs(rel))
 	}
 	if fi.Mode().Perm()&^fsutil.FileMode == 0 {
 		return nil
 	}
-	if err := s.root.Chmod(rel, fi.Mode().Perm()&fsutil.FileMode); err != nil {
-		return newError(CodeIO, err, "%s is readable by other users and its mode cannot be set to 0600: %v", s.abs(rel), err)
+	if err := s.change("chmod", rel, func(rel string) error { return s.root.Chmod(rel, fi.Mode().Perm()&fsutil.FileMode) }); err != nil {
+		return ioError(err, "%s is readable by other users and its mode cannot be set to 0600: %v", s.abs(rel))
 	}
 	return nil
 }

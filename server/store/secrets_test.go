@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 func TestAdminToken(t *testing.T) {
@@ -37,7 +39,8 @@ func TestAdminToken(t *testing.T) {
 
 func TestAdminTokenFromFile(t *testing.T) {
 	for _, tc := range []struct {
-		what, content, want, code string
+		what, content, want string
+		code                fault.Code
 	}{
 		{"hand written", "  my-own-token-0123456789\n", "my-own-token-0123456789", ""},
 		{"empty", "\n", "", CodeCorrupt},

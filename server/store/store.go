@@ -15,9 +15,17 @@
 //	handshakes/ID.json           a pending handshake (request token + secret)
 //	.lock                        held (flock) by the process that opened the folder
 //
-// All file access goes through an [os.Root] on the data folder, and link
-// names and handshake IDs are checked before they become file names, so no
-// name can reach outside the folder.
+// Reads, listings, renames, removals, mode changes and the making of a new
+// link's folder go through an [os.Root] on the data folder. Files are
+// written by internal/fsutil (temporary file, fsync, rename) by absolute
+// path, as are the data folder and its links and handshakes folders made by
+// Open; a file is written only into the data folder itself or into a folder
+// checked through the root to be a real folder, not a symbolic link (a
+// link's folder before each write to it, the handshakes folder at Open, a
+// new link's folder as it is made). Link names and handshake IDs are
+// checked before they become file names, so no name can reach outside the
+// folder. Every change asks the hook of [Store.FailWrites] first, so that
+// tests can make any of them fail.
 //
 // A crash never leaves a half-made link: CreateLink writes the new link
 // into links/.tmp-NAME-RANDOM and renames that folder into place, and
@@ -30,12 +38,13 @@
 // record cannot be read as a placeholder in state "failed" whose LastError
 // (code [CodeCorrupt]) names the file and says what to do, so that the
 // dashboard shows it and the admin can delete it; GetLink of such a link
-// returns that *Error.
+// returns that *fault.Error.
 package store
 
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/applink/applink/fault"
@@ -99,36 +108,29 @@ type Store struct {
 	root *os.Root // the data folder
 	lock *os.File // holds the flock
 
+	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
+
 	mu         sync.Mutex
 	closed     bool
 	handshakes map[string]Handshake // pending handshakes by ID, loaded at Open
 	problems   []string
 }
 
-// Error codes of *Error.
+// Codes of the store's failures, each a *fault.Error.
 const (
-	CodeNotFound = "not_found"
-	CodeExists   = "already_exists"
-	CodeInvalid  = "invalid"
-	CodeIO       = "storage_error"
-	CodeLocked   = "data_dir_locked"
+	CodeNotFound fault.Code = "not_found"
+	CodeExists   fault.Code = "already_exists"
+	CodeInvalid  fault.Code = "invalid"
+	// CodeIO: the data folder could not be read or written. When the disk
+	// is full, read-only or not ours to write, the message says so and the
+	// hint says what to do.
+	CodeIO     fault.Code = "storage_error"
+	CodeLocked fault.Code = "data_dir_locked"
 	// CodeCorrupt: a file in the data folder cannot be read back (not
 	// JSON, missing fields, a key that does not parse). The message names
 	// the file; restore it from a backup or delete the link.
-	CodeCorrupt = "corrupt_record"
+	CodeCorrupt fault.Code = "corrupt_record"
 )
-
-// Error is a storage failure with a code.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
 
 // OAuth returns the handshake's request token, whose Expired is the one
 // expiry rule of a pending approval.

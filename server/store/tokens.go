@@ -47,7 +47,7 @@ func (s *Store) SaveToken(name string, t *Token) error {
 		return err
 	}
 	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
-		return newError(CodeIO, err, "cannot save the access token of link %q: %v", name, err)
+		return ioError(err, "cannot save the access token of link %q: %v", name)
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func (s *Store) Token(name string) (*Token, error) {
 		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
 	}
 	if err != nil {
-		return nil, newError(CodeIO, err, "cannot read the access token of link %q (%s): %v", name, s.abs(file), err)
+		return nil, ioError(err, "cannot read the access token of link %q (%s): %v", name, s.abs(file))
 	}
 	t, err := decodeToken(data)
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *Store) DeleteToken(name string) error {
 	if err := s.requireLink(name); err != nil {
 		return err
 	}
-	err := s.root.Remove(linkPath(name, tokenFile))
+	err := s.change("remove", linkPath(name, tokenFile), s.root.Remove)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -92,7 +92,7 @@ func (s *Store) DeleteToken(name string) error {
 		err = s.syncDir(linkPath(name))
 	}
 	if err != nil {
-		return newError(CodeIO, err, "cannot remove the access token of link %q: %v", name, err)
+		return ioError(err, "cannot remove the access token of link %q: %v", name)
 	}
 	return nil
 }
