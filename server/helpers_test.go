@@ -299,8 +299,8 @@ func wantStatus(t *testing.T, resp *http.Response, body []byte, want int) {
 type apiError struct {
 	Error struct {
 		Code    fault.Code `json:"code"`
-		Message string `json:"message"`
-		Hint    string `json:"hint"`
+		Message string     `json:"message"`
+		Hint    string     `json:"hint"`
 	} `json:"error"`
 }
 
