@@ -51,19 +51,19 @@ const (
 	selDashLinkName  = `a.link-name[href="/links/` + demoLinkName + `"]`
 	selDashLink      = `table.links ` + selDashLinkName
 	selDashRow       = `table.links tr:has(` + selDashLinkName + `)`
-	selDashNotes     = selDashRow + ` + tr.notes`             // the row under it with the link's warnings
-	selDashWarning   = selDashNotes + ` .alert.danger`        // "approved ... not by the service account"
-	selMismatchBadge = `.badge.danger`                        // "not the service account", next to the approver
-	selMatchMark     = `.ok-mark[title]`                      // ✓ next to the approver when it is the service account
-	selStateBadge    = `.badge.state-`                        // + a link state: new, awaiting_approval, authorized, denied, failed
-	selLinkBadge     = `.page-head .badge.state-`             // + a link state, on the link page
-	selDashBadge     = selDashRow + ` ` + selStateBadge       // + a link state, on the dashboard
-	selLinkApprover  = `dl.facts > dt:first-of-type + dd`     // "Approved by" of the access token on the link page
-	selLinkWarning   = `.alert.danger.big[role="alert"]`      // the link page's wrong-account warning
-	selLinkError     = `.alert.error[role="alert"]`           // the link page's last error
-	selProgressSteps = `ol.steps > li.step`                   // the Progress section's steps
-	selConsumerKey   = `#cfg-consumer-key`                    // the Consumer Key of the Application Link form
-	selCopyKey       = `button[data-copy="cfg-consumer-key"]` // its Copy button, shown by app.js
+	selDashNotes     = selDashRow + ` + tr.notes`                                    // the row under it with the link's warnings
+	selDashWarning   = selDashNotes + ` .alert.danger[data-notice="wrong_approver"]` // "approved ... not by the service account"
+	selMismatchBadge = `.badge.danger`                                               // "Wrong account"
+	selMatchMark     = `.badge.success`                                              // "Authorized": the token acts as the service account
+	selStateBadge    = `.badge.`                                                     // + a badge severity: neutral (new), info (awaiting approval), success, warning, danger
+	selLinkBadge     = `.page-head .badge.`                                          // + a badge severity, on the link page
+	selDashBadge     = selDashRow + ` ` + selStateBadge                              // + a badge severity, on the dashboard
+	selLinkApprover  = `dl.facts > dt:first-of-type + dd`                            // "Approved by" of the access token on the link page
+	selLinkWarning   = `.alert.danger.big[data-notice="wrong_approver"]`             // the link page's wrong-account notice
+	selLinkError     = `.alert.info[data-notice="denied"]`                           // a later denial, under a kept token
+	selProgressSteps = `ol.steps > li.step`                                          // the Progress section's steps
+	selConsumerKey   = `#cfg-consumer-key`                                           // the Consumer Key of the Application Link form
+	selCopyKey       = `button[data-copy="cfg-consumer-key"]`                        // its Copy button, shown by app.js
 	selStartApproval = `#approval form[action$="/handshakes"] button[type="submit"]`
 	selGoToJira      = `#approval a.button.primary[href]` // "Go to Jira"
 	selApprovalURL   = `#approval-url`                    // the approval link to send
@@ -965,20 +965,20 @@ func (b *browserRun) walk() {
 		b.follow(admin, "press Enter to sign in", chromedp.KeyEvent(kb.Enter))
 		b.heading(admin, h1Dashboard)
 		b.visible(admin, selDashLink, "the link "+demoLinkName)
-		b.visible(admin, selDashBadge+"new", "the dashboard's state badge (new)")
+		b.visible(admin, selDashBadge+"neutral", "the dashboard's badge (new)")
 		b.checkPage(admin, "dashboard", "dashboard")
 
 		b.tabTo(admin, selDashLink, "the link "+demoLinkName)
 		b.follow(admin, "press Enter on the link", chromedp.KeyEvent(kb.Enter))
 		b.visible(admin, selConsumerKey, "the link page")
 		b.contains("the link page's title", b.text(admin, selH1, "the link page's title"), demoLinkName)
-		b.visible(admin, selLinkBadge+"new", "the link page's state badge (new)")
+		b.visible(admin, selLinkBadge+"neutral", "the link page's badge (new)")
 		b.checkPage(admin, "link page", "")
 
 		b.tabTo(admin, selStartApproval, "the approval button")
 		b.follow(admin, "press Enter on the approval button", chromedp.KeyEvent(kb.Enter))
 		first = b.readApproval(admin)
-		b.visible(admin, selLinkBadge+"awaiting_approval", "the link page's state badge (awaiting_approval)")
+		b.visible(admin, selLinkBadge+"info", "the link page's badge (awaiting approval)")
 		b.tabTo(admin, selGoToJira, `"Go to Jira"`)
 		b.tabTo(admin, selApprovalURL, "the approval link")
 		b.checkPage(admin, "link page, approval started", "link")
@@ -1024,7 +1024,7 @@ func (b *browserRun) walk() {
 		b.contains("the link page's warning", b.text(admin, selLinkWarning, "the link page's wrong-account warning"),
 			demoAdmin, demoServiceAccount)
 		b.contains(`"Approved by"`, b.text(admin, selLinkApprover, `"Approved by"`), demoAdmin)
-		b.visible(admin, selLinkBadge+"authorized", "the link page's state badge (authorized)")
+		b.visible(admin, selLinkBadge+"danger", "the link page's badge (wrong account)")
 		b.checkPage(admin, "link page, wrong account", "")
 		b.navigate(admin, app+"/")
 		b.contains("the dashboard's row", b.text(admin, selDashRow, "the dashboard's row of "+demoLinkName), demoAdmin)
@@ -1046,7 +1046,7 @@ func (b *browserRun) walk() {
 		b.closeWindow(w)
 
 		b.navigate(admin, app+"/")
-		b.visible(admin, selDashBadge+"authorized", "the dashboard's state badge (authorized)")
+		b.visible(admin, selDashBadge+"success", "the dashboard's badge (authorized)")
 		b.contains("the dashboard's row", b.text(admin, selDashRow, "the dashboard's row of "+demoLinkName), demoServiceAccount)
 		b.visible(admin, selDashRow+" "+selMatchMark, "the service account's ✓")
 		b.absent(admin, selMismatchBadge, `the "not the service account" badge`)
@@ -1074,7 +1074,7 @@ func (b *browserRun) walk() {
 		b.visible(admin, selLinkError, "the denial on the link page")
 		b.contains("the link page's error", b.text(admin, selLinkError+" code", "the link page's error code"), codeDenied)
 		// A link that keeps a token approved earlier stays authorized.
-		b.visible(admin, selLinkBadge+"authorized", "the link page's state badge (authorized: the earlier token is kept)")
+		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the earlier token is kept)")
 		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
 		b.checkPage(admin, "link page, denied", "")
 	})
