@@ -380,9 +380,8 @@ func (f *fixture) get(rawURL string, client *http.Client) (*http.Response, []byt
 }
 
 // credentials exports a link's credentials through the API and records
-// its secrets.
-// credentials exports a link's credentials; accept acknowledges an
-// approver that is not confirmed to be the service account.
+// its secrets; accept acknowledges an approver that is not confirmed to be
+// the service account.
 func (f *fixture) credentials(name string, accept ...bool) credentials {
 	f.t.Helper()
 	q := ""
