@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -42,11 +40,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 		o.data = d
 	}
 	if o.publicURL != "" {
-		u, err := url.Parse(o.publicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-			return usageError(e, fs, "--public-url must be an absolute http(s) URL without a path, such as https://applink.example.com")
+		u, err := server.ParsePublicURL(o.publicURL)
+		if err != nil {
+			return usageError(e, fs, "%v", err)
 		}
-		o.publicURL = strings.TrimRight(o.publicURL, "/")
+		o.publicURL = u
 	}
 	log := newLogger(e.stderr)
 	ln, err := net.Listen("tcp", o.addr)
