@@ -269,6 +269,18 @@ func TestParsePublicURL(t *testing.T) {
 	}
 }
 
+func TestParseMismatchMode(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", MismatchWarn}, {"warn", MismatchWarn}, {"reject", MismatchReject},
+		{"ignore", ""}, {"Warn", ""}, {" reject", ""},
+	} {
+		got, err := ParseMismatchMode(tt.in)
+		if got != tt.want || (err == nil) != (tt.want != "") || (err != nil && fault.CodeOf(err) != CodeInvalidInput) {
+			t.Errorf("ParseMismatchMode(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
 func TestNewChecksConfig(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {

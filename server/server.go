@@ -118,13 +118,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode := cfg.OnMismatch
-	switch mode {
-	case "":
-		mode = MismatchWarn
-	case MismatchWarn, MismatchReject:
-	default:
-		return nil, fmt.Errorf("server: on-mismatch must be %q or %q, not %q", MismatchWarn, MismatchReject, cfg.OnMismatch)
+	mode, err := ParseMismatchMode(cfg.OnMismatch)
+	if err != nil {
+		return nil, err
 	}
 	token := strings.TrimSpace(cfg.AdminToken)
 	if token == "" {
@@ -193,6 +189,20 @@ func ParsePublicURL(raw string) (string, error) {
 			Hint: "applink is served at the root of its host: give just that, such as https://applink.example.com"}
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// ParseMismatchMode checks an on-mismatch policy (Config.OnMismatch) and
+// returns it: MismatchWarn (also for "") or MismatchReject. Anything else
+// is an *Error with CodeInvalidInput.
+func ParseMismatchMode(s string) (string, error) {
+	switch s {
+	case "", MismatchWarn:
+		return MismatchWarn, nil
+	case MismatchReject:
+		return s, nil
+	}
+	return "", &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the on-mismatch policy %q is neither %q nor %q", s, MismatchWarn, MismatchReject),
+		Hint: MismatchWarn + " keeps a token approved by the wrong account and warns; " + MismatchReject + " throws it away"}
 }
 
 // Handler returns the whole app, middleware included.

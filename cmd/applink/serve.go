@@ -25,12 +25,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
-	fs.StringVar(&o.onMismatch, "on-mismatch", "warn", "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if o.onMismatch != "warn" && o.onMismatch != "reject" {
-		return usageError(e, fs, "--on-mismatch must be warn or reject, not %q", o.onMismatch)
+	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if o.data == "" {
 		d, err := defaultDataDir(e.getenv)
