@@ -135,6 +135,37 @@ func LoadDir(dir string) (*rsa.PrivateKey, error) {
 	return key, nil
 }
 
+// LoadPublicKey reads the public key of a key folder: from PrivateKeyFile
+// when there is one (checked against PublicKeyFile, as LoadDir does), else
+// from PublicKeyFile. CodeNotFound when the folder holds neither, CodeIO
+// when dir is a file.
+func LoadPublicKey(dir string) (*rsa.PublicKey, error) {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fault.New(CodeIO, dir+" is a file, not a key folder", "give the folder that holds "+PrivateKeyFile+" or "+PublicKeyFile)
+	}
+	key, err := LoadDir(dir)
+	if err == nil {
+		return &key.PublicKey, nil
+	}
+	if fault.CodeOf(err) != CodeNotFound {
+		return nil, err
+	}
+	pubPath := filepath.Join(dir, PublicKeyFile)
+	data, err := readLimited(pubPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fault.Wrap(err, CodeNotFound, "no "+PrivateKeyFile+" nor "+PublicKeyFile+" in "+dir,
+			"check the folder, or make a key pair with `applink keys --out DIR`")
+	}
+	if err != nil {
+		return nil, ioError("cannot read "+pubPath, err)
+	}
+	pub, err := ParsePublicKey(data)
+	if err != nil {
+		return nil, inFile(pubPath, err)
+	}
+	return pub, nil
+}
+
 // LoadPrivateKeyFile reads and parses one private key file.
 func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
 	data, err := readLimited(path)

@@ -2,12 +2,15 @@ package keys
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/applink/applink/fault"
 )
 
 func TestWriteDirModesAndLoad(t *testing.T) {
@@ -235,5 +238,49 @@ func TestLoadPrivateKeyFileNamesTheFile(t *testing.T) {
 	}
 	if _, err := LoadPrivateKeyFile(filepath.Join(fixtureDir, "rsa2048-pkcs1.pem")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLoadPublicKey(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		files   map[string]string // file name → fixture
+		dir     string            // instead of a new folder with files
+		want    *rsa.PublicKey
+		code    fault.Code
+		message string
+	}{
+		{name: "private.pem present", files: map[string]string{PrivateKeyFile: "rsa2048-pkcs8.pem", PublicKeyFile: "rsa2048-public.pem"}, want: &testKey(t).PublicKey},
+		{name: "private.pem only", files: map[string]string{PrivateKeyFile: "rsa2048-pkcs1.pem"}, want: &testKey(t).PublicKey},
+		{name: "only public.pem", files: map[string]string{PublicKeyFile: "rsa1024-public.pem"}, want: otherPublicKey(t)},
+		{name: "neither", code: CodeNotFound, message: "no private.pem nor public.pem"},
+		{name: "damaged public.pem", files: map[string]string{PublicKeyFile: "rsa2048-pkcs8.pem"}, code: CodeWrongKind, message: PublicKeyFile + ": "},
+		{name: "dir is a file", dir: file, code: CodeIO, message: "is a file, not a key folder"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.dir
+			if dir == "" {
+				dir = t.TempDir()
+			}
+			for name, fix := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), fixture(t, fix), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := LoadPublicKey(dir)
+			if tt.want != nil {
+				if err != nil || !tt.want.Equal(got) {
+					t.Fatalf("got %v, %v; want the key %s", got, err, Fingerprint(tt.want))
+				}
+				return
+			}
+			if e := wantCode(t, err, tt.code); got != nil || !strings.Contains(e.Message, tt.message) {
+				t.Errorf("got %v, %q; want no key and a message holding %q", got, e.Message, tt.message)
+			}
+		})
 	}
 }

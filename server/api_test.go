@@ -10,6 +10,7 @@ import (
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
+	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/applink/applink/server/store"
 )
@@ -157,6 +158,31 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("links changed: %s", body)
 			}
 		})
+	}
+}
+
+// TestConsumerKeyChecks: a consumer key is checked by oauth.CheckConsumerKey,
+// whose message and hint the service keeps under its own code.
+func TestConsumerKeyChecks(t *testing.T) {
+	for _, tt := range []struct{ key, want string }{
+		{"", ""}, // defaults to applink-prod
+		{"jira-align-prod", ""},
+		{"my key", "white space"},
+		{"my\u00a0key", "white space"},
+		{strings.Repeat("k", oauth.MaxConsumerKeyLen+1), "longer than"},
+	} {
+		_, err := normalize(LinkInput{Name: "prod", JiraURL: "https://jira.example.com", ServiceAccount: "svc", ConsumerKey: tt.key})
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("consumer key %.20q: %v", tt.key, err)
+			}
+			continue
+		}
+		e, _ := fault.As(err)
+		oe, _ := fault.As(oauth.CheckConsumerKey(tt.key))
+		if e == nil || e.Code != CodeInvalidInput || e.Message != oe.Message || e.Hint != oe.Hint || !strings.Contains(e.Message, tt.want) {
+			t.Errorf("consumer key %.20q: got %+v, want code %s and oauth's message (%q) and hint", tt.key, e, CodeInvalidInput, tt.want)
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/applink/applink/oauth"
 )
 
 // FuzzLinkInput feeds arbitrary bodies to the JSON decoding and checking
@@ -24,8 +26,7 @@ func FuzzLinkInput(f *testing.F) {
 		if err == nil {
 			l, nerr := normalize(in)
 			if nerr == nil {
-				if !validName(l.Name) || l.ServiceAccount == "" || l.ConsumerKey == "" ||
-					strings.ContainsAny(l.ConsumerKey, " \t\r\n") ||
+				if !validName(l.Name) || l.ServiceAccount == "" || oauth.CheckConsumerKey(l.ConsumerKey) != nil ||
 					!(strings.HasPrefix(l.JiraURL, "http://") || strings.HasPrefix(l.JiraURL, "https://")) {
 					t.Fatalf("accepted an invalid link: %+v", l)
 				}

@@ -91,8 +91,7 @@ func normalize(in LinkInput) (*store.Link, error) {
 			Hint: "Give the Jira account the integration must act as: its username, user key, account id or email address."}
 	}
 	for _, f := range []struct{ name, v string }{
-		{"service account", l.ServiceAccount}, {"environment", l.Environment},
-		{"consumer key", l.ConsumerKey}, {"consumer name", l.ConsumerName},
+		{"service account", l.ServiceAccount}, {"environment", l.Environment}, {"consumer name", l.ConsumerName},
 	} {
 		if err := checkText(f.name, f.v, maxFieldLen); err != nil {
 			return nil, err
@@ -101,9 +100,9 @@ func normalize(in LinkInput) (*store.Link, error) {
 	if l.ConsumerKey == "" {
 		l.ConsumerKey = "applink-" + l.Name
 	}
-	if strings.IndexFunc(l.ConsumerKey, unicode.IsSpace) >= 0 {
-		return nil, &Error{Code: CodeInvalidInput, Message: "The consumer key must not hold white space.",
-			Hint: "Use letters, digits and dashes, such as jira-align-prod."}
+	if err := oauth.CheckConsumerKey(l.ConsumerKey); err != nil {
+		e, _ := fault.As(err)
+		return nil, &Error{Code: CodeInvalidInput, Message: e.Message, Hint: e.Hint, Err: err}
 	}
 	return l, nil
 }

@@ -247,6 +247,40 @@ func TestLogPath(t *testing.T) {
 	}
 }
 
+func TestParsePublicURL(t *testing.T) {
+	for _, tt := range []struct{ raw, want string }{
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{" https://Applink.Example.com/ ", "https://applink.example.com"},
+		{"", ""},
+		{"applink.example.com", ""},
+		{"ftp://x.example", ""},
+		{"https://x.example/applink", ""},
+		{"https://x.example/?a=b", ""},
+		{"https://x.example/#top", ""},
+		{"https://user@x.example", ""},
+	} {
+		got, err := ParsePublicURL(tt.raw)
+		if got != tt.want || (err == nil) != (tt.want != "") {
+			t.Errorf("ParsePublicURL(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		}
+		if err != nil && fault.CodeOf(err) != CodeInvalidInput {
+			t.Errorf("ParsePublicURL(%q): code %q, want %q", tt.raw, fault.CodeOf(err), CodeInvalidInput)
+		}
+	}
+}
+
+func TestParseMismatchMode(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", MismatchWarn}, {"warn", MismatchWarn}, {"reject", MismatchReject},
+		{"ignore", ""}, {"Warn", ""}, {" reject", ""},
+	} {
+		got, err := ParseMismatchMode(tt.in)
+		if got != tt.want || (err == nil) != (tt.want != "") || (err != nil && fault.CodeOf(err) != CodeInvalidInput) {
+			t.Errorf("ParseMismatchMode(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
 func TestNewChecksConfig(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {

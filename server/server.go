@@ -114,17 +114,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
 	}
-	public, err := parsePublicURL(cfg.PublicURL)
+	public, err := ParsePublicURL(cfg.PublicURL)
 	if err != nil {
 		return nil, err
 	}
-	mode := cfg.OnMismatch
-	switch mode {
-	case "":
-		mode = MismatchWarn
-	case MismatchWarn, MismatchReject:
-	default:
-		return nil, fmt.Errorf("server: on-mismatch must be %q or %q, not %q", MismatchWarn, MismatchReject, cfg.OnMismatch)
+	mode, err := ParseMismatchMode(cfg.OnMismatch)
+	if err != nil {
+		return nil, err
 	}
 	token := strings.TrimSpace(cfg.AdminToken)
 	if token == "" {
@@ -153,14 +149,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store:         cfg.Store,
-		publicURL:     public.String(),
-		callbackURL:   public.String() + CallbackPath,
+		publicURL:     public,
+		callbackURL:   public + CallbackPath,
 		onMismatch:    mode,
 		adminToken:    secret(token),
 		log:           cfg.Logger,
 		client:        client,
 		now:           now,
-		secureCookies: public.Scheme != "http",
+		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
 		pages:         pages,
 		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
@@ -178,17 +174,35 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// parsePublicURL checks that raw is an absolute http(s) URL without a path,
-// query or user info, and returns it without a trailing slash.
-func parsePublicURL(raw string) (*url.URL, error) {
+// ParsePublicURL checks a public URL (Config.PublicURL): an absolute
+// http(s) URL of just scheme, host and port, since applink is served at the
+// root of its host. It returns the URL with the host in lower case and no
+// trailing slash; a bad one is an *Error with CodeInvalidInput.
+func ParsePublicURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("server: the public URL %q must be an absolute http(s) URL such as https://applink.example.com", raw)
+		return "", &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the public URL %q is not an absolute http(s) URL", raw),
+			Hint: "give the address browsers reach applink at, such as https://applink.example.com"}
 	}
 	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("server: the public URL %q must be just scheme, host and port: applink is served at the root of its host", raw)
+		return "", &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the public URL %q has more than scheme, host and port", raw),
+			Hint: "applink is served at the root of its host: give just that, such as https://applink.example.com"}
 	}
-	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, nil
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// ParseMismatchMode checks an on-mismatch policy (Config.OnMismatch) and
+// returns it: MismatchWarn (also for "") or MismatchReject. Anything else
+// is an *Error with CodeInvalidInput.
+func ParseMismatchMode(s string) (string, error) {
+	switch s {
+	case "", MismatchWarn:
+		return MismatchWarn, nil
+	case MismatchReject:
+		return s, nil
+	}
+	return "", &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the on-mismatch policy %q is neither %q nor %q", s, MismatchWarn, MismatchReject),
+		Hint: MismatchWarn + " keeps a token approved by the wrong account and warns; " + MismatchReject + " throws it away"}
 }
 
 // Handler returns the whole app, middleware included.

@@ -55,146 +55,228 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
+// demo runs the demo: a simulated Jira with the CLI's key and a link of the
+// web service registered in it, the walk-through, and then, unless --once,
+// the web service until ctx ends.
 func demo(ctx context.Context, o demoOptions, e env) error {
-	out := e.stdout
-	if o.data == "" {
+	data, err := demoDataDir(o.data)
+	if err != nil {
+		return err
+	}
+	o.data = data
+	jira, err := startJira(o)
+	if err != nil {
+		return err
+	}
+	defer jira.srv.Close()
+	keyDir := filepath.Join(o.data, "keys")
+	cliKey, err := registerCLIKey(jira, keyDir)
+	if err != nil {
+		return err
+	}
+	svc, err := startService(o, e)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	if err := registerLink(ctx, svc.srv, jira); err != nil {
+		return err
+	}
+	svc.serve(ctx)
+	printJira(e.stdout, jira)
+	if err := demoWalkthrough(ctx, e.stdout, jira, cliKey); err != nil {
+		return err
+	}
+	printInstructions(e.stdout, o, keyDir, jira, svc)
+	if o.once {
+		return nil
+	}
+	return svc.wait(ctx)
+}
+
+// demoDataDir makes dir private, or a new temporary folder when dir is "",
+// and returns it.
+func demoDataDir(dir string) (string, error) {
+	if dir == "" {
 		d, err := os.MkdirTemp("", "applink-demo-")
 		if err != nil {
-			return err
+			return "", err
 		}
-		o.data = d
+		dir = d
 	}
-	if err := fsutil.MkdirPrivate(o.data); err != nil {
-		return err
-	}
+	return dir, fsutil.MkdirPrivate(dir)
+}
 
-	// The simulated Jira, with a service account and a personal admin.
-	// The designated service account as people write it: a username on
+// demoJira is the demo's simulated Jira, served on its own address.
+type demoJira struct {
+	*jiratest.Jira
+	flavor jiratest.Flavor
+	url    string
+	srv    *http.Server
+	// designated is the service account as people write it: a username on
 	// Server/Data Center, an account id on Cloud (which has no usernames).
-	flavor, designated := jiratest.Server, demoServiceAccount
+	designated         string
+	svcPass, adminPass string
+}
+
+// startJira serves a simulated Jira with a service account and a personal
+// admin on o.jiraAddr.
+func startJira(o demoOptions) (*demoJira, error) {
+	j := &demoJira{flavor: jiratest.Server, designated: demoServiceAccount, svcPass: randomPassword(), adminPass: randomPassword()}
 	if o.cloud {
-		flavor, designated = jiratest.Cloud, demoServiceID
+		j.flavor, j.designated = jiratest.Cloud, demoServiceID
 	}
-	jira := jiratest.New(jiratest.Options{Flavor: flavor})
-	svcPass, adminPass := randomPassword(), randomPassword()
+	j.Jira = jiratest.New(jiratest.Options{Flavor: j.flavor})
 	perms := map[string][]string{demoProject: oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}
-	jira.AddUser(jiratest.User{Name: demoServiceAccount, Key: "JIRAUSER10100", AccountID: demoServiceID,
-		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPass, Permissions: perms})
-	jira.AddUser(jiratest.User{Name: demoAdmin, Key: "JIRAUSER10000", AccountID: "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
-		Email: "alex.admin@example.com", DisplayName: "Alex Admin", Password: adminPass, Permissions: perms})
-	jiraLn, err := net.Listen("tcp", o.jiraAddr)
+	j.AddUser(jiratest.User{Name: demoServiceAccount, Key: "JIRAUSER10100", AccountID: demoServiceID,
+		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: j.svcPass, Permissions: perms})
+	j.AddUser(jiratest.User{Name: demoAdmin, Key: "JIRAUSER10000", AccountID: "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+		Email: "alex.admin@example.com", DisplayName: "Alex Admin", Password: j.adminPass, Permissions: perms})
+	ln, err := net.Listen("tcp", o.jiraAddr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s for the simulated Jira: %w", o.jiraAddr, err)
+		return nil, fmt.Errorf("cannot listen on %s for the simulated Jira: %w", o.jiraAddr, err)
 	}
-	jiraURL := "http://" + browserAddr(jiraLn.Addr())
-	jiraSrv := &http.Server{Handler: jira, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = jiraSrv.Serve(jiraLn) }()
-	defer jiraSrv.Close()
+	j.url = "http://" + browserAddr(ln.Addr())
+	j.srv = &http.Server{Handler: j.Jira, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = j.srv.Serve(ln) }()
+	return j, nil
+}
 
-	// The CLI's key pair, registered in the simulated Jira.
-	keyDir := filepath.Join(o.data, "keys")
-	cliKey, err := keys.Generate(keys.DefaultBits)
+// registerCLIKey makes the CLI's key pair in keyDir and registers it in the
+// simulated Jira.
+func registerCLIKey(jira *demoJira, keyDir string) (*rsa.PrivateKey, error) {
+	key, err := keys.Generate(keys.DefaultBits)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := keys.WriteDir(keyDir, cliKey, true); err != nil {
-		return err
+	if err := keys.WriteDir(keyDir, key, true); err != nil {
+		return nil, err
 	}
-	pubPEM, err := keys.MarshalPublicKey(&cliKey.PublicKey)
+	pubPEM, err := keys.MarshalPublicKey(&key.PublicKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := jira.AddConsumer(demoCLIConsumer, "applink demo (CLI)", pubPEM, ""); err != nil {
-		return err
-	}
+	return key, jira.AddConsumer(demoCLIConsumer, "applink demo (CLI)", pubPEM, "")
+}
 
-	// The web service, with one link registered in the simulated Jira.
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+// demoService is the demo's web service and what it holds open.
+type demoService struct {
+	srv        *server.Server
+	ln         net.Listener
+	publicURL  string
+	adminToken string
+	served     chan error     // Serve's result, once serving
+	closers    []func() error // run last first by close
+}
+
+// startService opens the web service's listener (on o.addr, or a free port
+// when that one is busy), data folder and log file, and builds the server.
+func startService(o demoOptions, e env) (_ *demoService, err error) {
+	d := &demoService{}
+	defer func() {
 		if err != nil {
-			return err
+			d.close()
+		}
+	}()
+	if d.ln, err = net.Listen("tcp", o.addr); err != nil {
+		if d.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, err
 		}
 	}
-	defer ln.Close() // for the returns before Serve takes it; closing twice is harmless
-	publicURL := "http://" + browserAddr(ln.Addr())
+	d.closers = append(d.closers, d.ln.Close) // closing twice (after Serve) is harmless
+	d.publicURL = "http://" + browserAddr(d.ln.Addr())
 	st, err := store.Open(filepath.Join(o.data, "service"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	adminToken, _, err := server.AdminTokenFrom(st, e.getenv)
-	if err != nil {
-		return err
+	d.closers = append(d.closers, st.Close)
+	if d.adminToken, _, err = server.AdminTokenFrom(st, e.getenv); err != nil {
+		return nil, err
 	}
 	logFile, err := os.OpenFile(filepath.Join(o.data, "applink.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, fsutil.FileMode)
 	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, logFile.Close)
+	d.srv, err = server.New(server.Config{Store: st, PublicURL: d.publicURL, OnMismatch: server.MismatchWarn, AdminToken: d.adminToken, Logger: newLogger(logFile)})
+	return d, err
+}
+
+// serve serves the web service in the background; close stops it.
+func (d *demoService) serve(ctx context.Context) {
+	ctx, stop := context.WithCancel(ctx)
+	d.served = make(chan error, 1)
+	go func() { d.served <- d.srv.Serve(ctx, d.ln) }()
+	d.closers = append(d.closers, func() error { stop(); return <-d.served })
+}
+
+// wait returns nil when ctx ends, or the service's error should it stop
+// before.
+func (d *demoService) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-d.served:
+		d.served <- err // for close
 		return err
 	}
-	defer logFile.Close()
-	srv, err := server.New(server.Config{Store: st, PublicURL: publicURL, OnMismatch: "warn", AdminToken: adminToken, Logger: newLogger(logFile)})
-	if err != nil {
-		return err
+}
+
+// close stops the service and closes what it holds open, the service
+// before its log file and store.
+func (d *demoService) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		_ = d.closers[i]()
 	}
-	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jiraURL, ServiceAccount: designated, Environment: "sandbox"})
+}
+
+// registerLink creates the demo's link and registers it in the simulated
+// Jira. A demo run again on the same --data keeps its link, which the new
+// simulated Jira needs again.
+func registerLink(ctx context.Context, srv *server.Server, jira *demoJira) error {
+	link, err := srv.CreateLink(ctx, server.LinkInput{Name: demoLinkName, JiraURL: jira.url, ServiceAccount: jira.designated, Environment: "sandbox"})
 	if fault.Is(err, store.CodeExists) {
-		// A demo run again on the same --data: the link is kept, and the
-		// new simulated Jira needs its consumer again.
 		link, err = srv.Link(demoLinkName)
 	}
 	if err != nil {
 		return err
 	}
-	if err := jira.AddConsumer(link.AppLink.ConsumerKey, link.AppLink.ConsumerName, []byte(link.AppLink.PublicKey), ""); err != nil {
-		return err
-	}
-	serveCtx, stopServe := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(serveCtx, ln) }()
-	// On every return, stop the service before its log file and store are
-	// closed by the earlier defers.
-	defer func() { stopServe(); <-served }()
+	return jira.AddConsumer(link.AppLink.ConsumerKey, link.AppLink.ConsumerName, []byte(link.AppLink.PublicKey), "")
+}
 
-	fmt.Fprintf(out, "applink demo: a simulated Jira (%s) and the applink web service, on this machine only.\n\n", flavor)
-	fmt.Fprintf(out, "Simulated Jira   %s\n", jiraURL)
-	fmt.Fprintf(out, "  service account  %-12s password %s   (the account that should approve)\n", demoServiceAccount, svcPass)
-	fmt.Fprintf(out, "  personal admin   %-12s password %s   (approving as this one is the classic mistake)\n\n", demoAdmin, adminPass)
+// printJira says what the demo runs and the simulated Jira's accounts.
+func printJira(out io.Writer, jira *demoJira) {
+	fmt.Fprintf(out, "applink demo: a simulated Jira (%s) and the applink web service, on this machine only.\n\n", jira.flavor)
+	fmt.Fprintf(out, "Simulated Jira   %s\n", jira.url)
+	fmt.Fprintf(out, "  service account  %-12s password %s   (the account that should approve)\n", demoServiceAccount, jira.svcPass)
+	fmt.Fprintf(out, "  personal admin   %-12s password %s   (approving as this one is the classic mistake)\n\n", demoAdmin, jira.adminPass)
+}
 
-	// The walk-through: the whole flow, once right and once wrong.
-	fmt.Fprintf(out, "Walk-through of the handshake (the same code as 'applink authorize'):\n")
-	if err := demoWalkthrough(ctx, out, jiraURL, cliKey, designated, svcPass, adminPass); err != nil {
-		return err
-	}
-
+// printInstructions tells how to try it: in a browser, or in a terminal.
+func printInstructions(out io.Writer, o demoOptions, keyDir string, jira *demoJira, svc *demoService) {
 	fmt.Fprintf(out, "\nYour turn, in a browser:\n")
-	fmt.Fprintf(out, "  1. Open %s/login and sign in with the admin token %s\n", publicURL, adminToken)
+	fmt.Fprintf(out, "  1. Open %s/login and sign in with the admin token %s\n", svc.publicURL, svc.adminToken)
 	fmt.Fprintf(out, "  2. Open the link %q, press \"Start approval\", and follow \"Go to Jira\" (or send the approval link).\n", demoLinkName)
 	fmt.Fprintf(out, "  3. In Jira log in as %s to see success, or as %s to see the wrong-account warning.\n", demoServiceAccount, demoAdmin)
 	fmt.Fprintf(out, "\nOr in a terminal:\n  applink authorize --jira-url %s --key-dir %s --consumer-key %s --service-account %s --out %s\n",
-		jiraURL, keyDir, demoCLIConsumer, designated, filepath.Join(o.data, "token.json"))
+		jira.url, keyDir, demoCLIConsumer, jira.designated, filepath.Join(o.data, "token.json"))
 	fmt.Fprintf(out, "\nData and logs: %s\n", o.data)
 	if !o.once {
 		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
-		select {
-		case <-ctx.Done():
-		case err := <-served:
-			served <- err // for the deferred wait
-			return err
-		}
 	}
-	return nil
 }
 
-// demoWalkthrough runs the handshake twice against the simulated Jira: the
-// service account approves, then the personal admin does, and prints what
-// applink says each time.
-func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rsa.PrivateKey, designated, svcPass, adminPass string) error {
-	consumer, err := oauth.NewConsumer(jiraURL, demoCLIConsumer, key)
+// demoWalkthrough runs the handshake twice against the simulated Jira, with
+// the CLI's key: the service account approves, then the personal admin
+// does (once right, once wrong), and prints what applink says each time.
+func demoWalkthrough(ctx context.Context, out io.Writer, jira *demoJira, key *rsa.PrivateKey) error {
+	fmt.Fprintf(out, "Walk-through of the handshake (the same code as 'applink authorize'):\n")
+	consumer, err := oauth.NewConsumer(jira.url, demoCLIConsumer, key)
 	if err != nil {
 		return err
 	}
 	browser := &jiratest.Browser{}
-	for _, who := range []struct{ user, pass string }{{demoServiceAccount, svcPass}, {demoAdmin, adminPass}} {
+	for _, who := range []struct{ user, pass string }{{demoServiceAccount, jira.svcPass}, {demoAdmin, jira.adminPass}} {
 		fmt.Fprintf(out, "\n  %s logs in to Jira and clicks Allow\n", who.user)
 		rt, err := consumer.RequestToken(ctx, "oob")
 		if err != nil {
@@ -206,7 +288,7 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rs
 			return err
 		}
 		fmt.Fprintf(out, "    approval           ok (verification code received)\n")
-		res, err := consumer.Complete(ctx, rt, verifier, designated)
+		res, err := consumer.Complete(ctx, rt, verifier, jira.designated)
 		if err != nil {
 			return err
 		}
@@ -221,7 +303,7 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jiraURL string, key *rs
 				strings.ToUpper(string(res.Verdict)), n.Code, exitFor(res.Verdict), n.Message, n.Hint)
 			continue
 		}
-		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", designated)
+		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", jira.designated)
 		rep, err := consumer.CheckPermissions(ctx, res.AccessToken.Token, demoProject, oauth.SyncPermissions)
 		if err != nil {
 			return err

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"path/filepath"
 
-	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 )
@@ -54,7 +52,7 @@ func runConfig(ctx context.Context, args []string, e env) int {
 			return usageError(e, fs, "--%s is required", req.name)
 		}
 	}
-	pub, err := loadPublicKey(*keyDir)
+	pub, err := keys.LoadPublicKey(*keyDir)
 	if err != nil {
 		printError(e.stderr, "config", err)
 		return exitFailure
@@ -79,21 +77,4 @@ func runConfig(ctx context.Context, args []string, e env) int {
 		return exitFailure
 	}
 	return exitOK
-}
-
-// loadPublicKey reads the public key of a key folder: from private.pem when
-// there is one (checking public.pem against it), else from public.pem.
-func loadPublicKey(dir string) (*rsa.PublicKey, error) {
-	key, err := keys.LoadDir(dir)
-	if err == nil {
-		return &key.PublicKey, nil
-	}
-	if fault.CodeOf(err) == keys.CodeNotFound {
-		data, rerr := readFileLimited(filepath.Join(dir, keys.PublicKeyFile))
-		if rerr != nil {
-			return nil, err
-		}
-		return keys.ParsePublicKey(data)
-	}
-	return nil, err
 }

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -27,12 +25,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
-	fs.StringVar(&o.onMismatch, "on-mismatch", "warn", "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if o.onMismatch != "warn" && o.onMismatch != "reject" {
-		return usageError(e, fs, "--on-mismatch must be warn or reject, not %q", o.onMismatch)
+	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if o.data == "" {
 		d, err := defaultDataDir(e.getenv)
@@ -42,11 +40,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 		o.data = d
 	}
 	if o.publicURL != "" {
-		u, err := url.Parse(o.publicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-			return usageError(e, fs, "--public-url must be an absolute http(s) URL without a path, such as https://applink.example.com")
+		u, err := server.ParsePublicURL(o.publicURL)
+		if err != nil {
+			return usageError(e, fs, "%v", err)
 		}
-		o.publicURL = strings.TrimRight(o.publicURL, "/")
+		o.publicURL = u
 	}
 	log := newLogger(e.stderr)
 	ln, err := net.Listen("tcp", o.addr)

@@ -98,77 +98,106 @@ func brokenLink(name string, e *fault.Error) *Link {
 // The link is written into a temporary folder that is renamed into place,
 // so a crash leaves either the whole link or none of it.
 func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
-	if l == nil {
-		return newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
+	files, err := encodeLink(l, key)
+	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.requireNoLink(l.Name); err != nil {
+		return err
+	}
+	tmp, err := s.writeTempLink(l.Name, files)
+	if err != nil {
+		return err
+	}
+	return s.renameLink(l.Name, tmp)
+}
+
+// namedFile is a file to write: its name and content.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// encodeLink checks a new link and its key, and encodes the files of its
+// folder: the private key, the public key and the record.
+func encodeLink(l *Link, key *rsa.PrivateKey) ([]namedFile, error) {
+	if l == nil {
+		return nil, newError(CodeInvalid, nil, "no link given")
+	}
+	if err := CheckName(l.Name); err != nil {
+		return nil, err
+	}
 	if key == nil || key.N == nil {
-		return newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
+		return nil, newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
 	}
 	if bits := key.N.BitLen(); bits < keys.MinBits {
-		return newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
+		return nil, newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
 	}
 	rec := *l // shallow: only read by marshal
 	if rec.State == "" {
 		rec.State = StateNew
 	}
 	if !validState(rec.State) {
-		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
+		return nil, newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
 	}
 	linkJSON, err := marshal(&rec)
 	if err != nil {
-		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
 	}
 	privPEM, err := keys.MarshalPrivateKey(key)
 	if err != nil {
-		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
+		return nil, newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
 	}
 	pubPEM, err := keys.MarshalPublicKey(&key.PublicKey)
 	if err != nil {
-		return newError(CodeInvalid, err, "link %q: the public key cannot be encoded: %v", l.Name, err)
+		return nil, newError(CodeInvalid, err, "link %q: the public key cannot be encoded: %v", l.Name, err)
 	}
+	return []namedFile{{keys.PrivateKeyFile, privPEM}, {keys.PublicKeyFile, pubPEM}, {linkFile, linkJSON}}, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// requireNoLink checks that the store is open and that no link is named
+// name. The caller holds s.mu.
+func (s *Store) requireNoLink(name string) error {
 	if s.closed {
 		return s.errClosed()
 	}
-	final := linkPath(l.Name)
+	final := linkPath(name)
 	if _, err := s.root.Lstat(final); err == nil {
-		return newError(CodeExists, nil, "a link named %q already exists", l.Name)
+		return newError(CodeExists, nil, "a link named %q already exists", name)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return ioError(err, "cannot check %s: %v", s.abs(final))
 	}
-	tmp := filepath.Join(linksDir, tmpLinkPrefix+l.Name+"-"+randomHex(8))
+	return nil
+}
+
+// writeTempLink writes a link's files into a new temporary folder of the
+// links folder and returns the folder; on failure it leaves nothing behind.
+// The caller holds s.mu.
+func (s *Store) writeTempLink(name string, files []namedFile) (string, error) {
+	tmp := filepath.Join(linksDir, tmpLinkPrefix+name+"-"+randomHex(8))
 	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
-		return ioError(err, "cannot create the folder of link %q: %v", l.Name)
+		return "", ioError(err, "cannot create the folder of link %q: %v", name)
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = s.change("remove", tmp, s.root.RemoveAll)
-		}
-	}()
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{
-		{keys.PrivateKeyFile, privPEM},
-		{keys.PublicKeyFile, pubPEM},
-		{linkFile, linkJSON},
-	} {
+	for _, f := range files {
 		if err := s.writeFile(filepath.Join(tmp, f.name), f.data, true); err != nil {
-			return ioError(err, "cannot save link %q (%s): %v", l.Name, f.name)
+			_ = s.change("remove", tmp, s.root.RemoveAll)
+			return "", ioError(err, "cannot save link %q (%s): %v", name, f.name)
 		}
 	}
-	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {
-		return ioError(err, "cannot save link %q: %v", l.Name)
+	return tmp, nil
+}
+
+// renameLink renames a link's temporary folder into place (removing it on
+// failure) and flushes the links folder to disk. The caller holds s.mu.
+func (s *Store) renameLink(name, tmp string) error {
+	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, linkPath(name)) }); err != nil {
+		_ = s.change("remove", tmp, s.root.RemoveAll)
+		return ioError(err, "cannot save link %q: %v", name)
 	}
-	done = true
 	if err := s.syncDir(linksDir); err != nil {
-		return ioError(err, "link %q is saved but %s could not be flushed to disk: %v", l.Name, s.abs(linksDir))
+		return ioError(err, "link %q is saved but %s could not be flushed to disk: %v", name, s.abs(linksDir))
 	}
 	return nil
 }
