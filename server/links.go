@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,15 +126,9 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
-		JiraURL:      l.JiraURL,
-		ConsumerKey:  l.ConsumerKey,
-		ConsumerName: l.ConsumerName,
-		CallbackURL:  s.callbackURL,
-		PublicKey:    &key.PublicKey,
-	})
+	cfg, err := s.describe(l, &key.PublicKey)
 	if err != nil {
-		return nil, asError(err)
+		return nil, err
 	}
 	l.ConsumerName = cfg.ConsumerName
 	now := s.now().UTC()
@@ -274,20 +269,20 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	}
 	key, err := s.store.PrivateKey(l.Name)
 	if err != nil {
-		return nil, fmt.Errorf("reading the private key of link %s: %w", l.Name, err)
+		return nil, err
 	}
-	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
-		JiraURL:      l.JiraURL,
-		ConsumerKey:  l.ConsumerKey,
-		ConsumerName: l.ConsumerName,
-		CallbackURL:  s.callbackURL,
-		PublicKey:    &key.PublicKey,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("describing the application link of %s: %w", l.Name, err)
+	cfg, err := s.describe(l, &key.PublicKey)
+	if err == nil {
+		s.configs.Store(l.Name, cfg)
 	}
-	s.configs.Store(l.Name, cfg)
-	return cfg, nil
+	return cfg, err
+}
+
+// describe builds the Application Link configuration of a link with the
+// public key pub.
+func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConfig, error) {
+	return oauth.NewAppLinkConfig(oauth.ConfigInput{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey,
+		ConsumerName: l.ConsumerName, CallbackURL: s.callbackURL, PublicKey: pub})
 }
 
 // Link returns the view of a link, as GET /api/links/{name} does: an

@@ -366,9 +366,6 @@ func TestTokens(t *testing.T) {
 	s := openStore(t)
 	createLink(t, s, "prod")
 	wantCode(t, "Token before approval", func() error { _, err := s.Token("prod"); return err }(), CodeNotFound)
-	if err := s.DeleteToken("prod"); err != nil {
-		t.Errorf("DeleteToken without a token: %v", err)
-	}
 
 	want := &Token{
 		AccessToken: "at-1", TokenSecret: "ts-1", SessionHandle: "sh",
@@ -395,16 +392,11 @@ func TestTokens(t *testing.T) {
 		t.Errorf("after a second SaveToken: %+v, %v", got, err)
 	}
 
-	if err := s.DeleteToken("prod"); err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, "Token after DeleteToken", func() error { _, err := s.Token("prod"); return err }(), CodeNotFound)
 
 	wantCode(t, "SaveToken of an unknown link", s.SaveToken("nope", second), CodeNotFound)
 	wantCode(t, "SaveToken(nil)", s.SaveToken("prod", nil), CodeInvalid)
 	wantCode(t, "SaveToken without access token", s.SaveToken("prod", &Token{TokenSecret: "x"}), CodeInvalid)
 	wantCode(t, "Token of an unknown link", func() error { _, err := s.Token("nope"); return err }(), CodeNotFound)
-	wantCode(t, "DeleteToken of an unknown link", s.DeleteToken("nope"), CodeNotFound)
 }
 
 func TestCorruptTokenHidesSecret(t *testing.T) {
@@ -728,7 +720,6 @@ func TestBadNamesRejectedNothingWritten(t *testing.T) {
 		wantCode(t, "UpdateLink("+name+")", s.UpdateLink(l), CodeInvalid)
 		wantCode(t, "DeleteLink("+name+")", s.DeleteLink(name), CodeInvalid)
 		wantCode(t, "SaveToken("+name+")", s.SaveToken(name, &Token{Approval: okApproval, AccessToken: "a"}), CodeInvalid)
-		wantCode(t, "DeleteToken("+name+")", s.DeleteToken(name), CodeInvalid)
 		_, err := s.GetLink(name)
 		wantCode(t, "GetLink("+name+")", err, CodeInvalid)
 		_, err = s.Token(name)
@@ -853,7 +844,6 @@ func TestFailWrites(t *testing.T) {
 		}},
 		{"rename", "links/prod", func(s *Store) error { return s.DeleteLink("prod") }},
 		{"write", "links/prod/token.json", func(s *Store) error { return s.SaveToken("prod", &Token{AccessToken: "at-2", Approval: okApproval}) }},
-		{"remove", "links/prod/token.json", func(s *Store) error { return s.DeleteToken("prod") }},
 		{"write", "handshakes/*.json", func(s *Store) error { return s.SaveHandshake(newHandshake("prod", t0)) }},
 		{"write", "handshakes/" + h.ID + ".json", func(s *Store) error { r := replaced; return s.SaveHandshake(&r) }},
 		{"remove", "handshakes/" + h.ID + ".json", func(s *Store) error { _, err := s.TakeHandshake(h.RequestToken); return err }},

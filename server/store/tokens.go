@@ -75,24 +75,3 @@ func (s *Store) Token(name string) (*Token, error) {
 	}
 	return t, nil
 }
-
-// DeleteToken removes a link's access token, if any (CodeNotFound if there
-// is no such link).
-func (s *Store) DeleteToken(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireLink(name); err != nil {
-		return err
-	}
-	err := s.change("remove", linkPath(name, tokenFile), s.root.Remove)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err == nil {
-		err = s.syncDir(linkPath(name))
-	}
-	if err != nil {
-		return ioError(err, "cannot remove the access token of link %q: %v", name)
-	}
-	return nil
-}
