@@ -8,6 +8,7 @@ require (
 	github.com/dghubble/oauth1 v0.7.3
 	github.com/gorilla/sessions v1.4.0
 	github.com/rs/zerolog v1.35.1
+	golang.org/x/net v0.62.0
 )
 
 require (
@@ -16,5 +17,5 @@ require (
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/rs/xid v1.6.0 // indirect
-	golang.org/x/sys v0.29.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 )

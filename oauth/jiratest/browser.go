@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/applink/applink/fault"
+	"golang.org/x/net/html"
 )
 
 // maxPage bounds the size of a page Browser reads.
@@ -66,14 +67,13 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
 				Message: fmt.Sprintf("the browser was sent away from Jira to %s before the Allow page (an SSO proxy?)", withoutQuery(page.away))}
 		}
-		forms := parseForms(page.body)
-		if f, ok := findForm(forms, "approve-form"); ok && !decided {
-			cur, _, _ := findElement(page.body, "current-user")
+		if f, ok := findForm(page.doc, "approve-form"); ok && !decided {
+			cur := element(page.doc, "current-user")
 			if !sameUser(cur, user) {
-				lf, ok := findForm(forms, "logout-form")
+				lf, ok := findForm(page.doc, "logout-form")
 				if loggedOut || !ok {
 					return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
-						Message: fmt.Sprintf("the Allow page is for %q, not %q", cur.attrs["data-username"], user)}
+						Message: fmt.Sprintf("the Allow page is for %q, not %q", attr(cur, "data-username"), user)}
 				}
 				loggedOut = true
 				page, err = submit(ctx, c, page, lf, "logout", nil)
@@ -93,7 +93,7 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			}
 			continue
 		}
-		if f, ok := findForm(forms, "login-form"); ok && !decided {
+		if f, ok := findForm(page.doc, "login-form"); ok && !decided {
 			if triedLogin || page.header.Get("X-Seraph-LoginReason") == "AUTHENTICATED_FAILED" {
 				return nil, "", &fault.Error{Code: CodeLoginFailed, Status: page.status,
 					Message: fmt.Sprintf("Jira refused the login of %q: wrong user name or password", user)}
@@ -105,10 +105,10 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			}
 			continue
 		}
-		if _, code, ok := findElement(page.body, "oauth-verifier"); ok && decided && code != "" {
+		if code := text(element(page.doc, "oauth-verifier")); decided && code != "" {
 			return nil, code, nil
 		}
-		if _, _, ok := findElement(page.body, "oauth-denied"); ok && decided {
+		if decided && element(page.doc, "oauth-denied") != nil {
 			return nil, "denied", nil
 		}
 		return nil, "", unexpectedPage(page)
@@ -117,25 +117,24 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 }
 
 // sameUser reports whether the current-user element names user (by user
-// name or email, without regard to case).
-func sameUser(cur htmlTag, user string) bool {
+// name or email, without regard to case); a nil element names no one.
+func sameUser(cur *html.Node, user string) bool {
 	user = strings.TrimSpace(user)
-	if user == "" || cur.attrs == nil {
+	if user == "" {
 		return false
 	}
-	return strings.EqualFold(cur.attrs["data-username"], user) ||
-		(cur.attrs["data-email"] != "" && strings.EqualFold(cur.attrs["data-email"], user))
+	return strings.EqualFold(attr(cur, "data-username"), user) || strings.EqualFold(attr(cur, "data-email"), user)
 }
 
 // unexpectedPage describes a page Browser does not know.
 func unexpectedPage(p *page) *fault.Error {
-	title := pageTitle(p.body)
+	title := pageTitle(p.doc)
 	if title == "" {
 		title = "untitled"
 	}
 	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", title, p.status)
-	if _, text, ok := findElement(p.body, "jira-message"); ok && text != "" {
-		msg += ": " + text
+	if m := text(element(p.doc, "jira-message")); m != "" {
+		msg += ": " + m
 	}
 	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		msg += " of type " + ct
@@ -188,8 +187,8 @@ type page struct {
 	url    *url.URL // the page's URL, after redirects within Jira
 	status int
 	header http.Header
-	body   string
-	away   *url.URL // a redirect out of Jira, not followed
+	doc    *html.Node // the body, parsed
+	away   *url.URL   // a redirect out of Jira, not followed
 }
 
 // fetch sends one request and reads the page.
@@ -216,7 +215,7 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 	if err != nil {
 		return nil, &fault.Error{Code: CodeHTTP, Message: "cannot read a page", Err: err}
 	}
-	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, body: string(b)}
+	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, doc: parsePage(string(b))}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		loc, err := resp.Location()
 		if err != nil {

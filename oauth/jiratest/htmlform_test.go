@@ -6,49 +6,84 @@ import (
 	"testing"
 )
 
-func TestParseForms(t *testing.T) {
-	const page = `<!DOCTYPE html><html><head><title>Log in &amp; out - Jira</title>
-<style>a<b{}</style><script>if (a<b) { document.write("<form id=fake>") }</script></head>
-<body><!-- <form id="commented"> -->
+func TestFindForm(t *testing.T) {
+	const login = `<!DOCTYPE html><title>Log in</title>
 <form id="login-form" method="POST" action="/jira/login.jsp?x=1&amp;y=2">
 <input type="text" name="os_username" value="">
 <input type=password name=os_password>
 <input type="hidden" name="atl_token" value="a&quot;b">
-<input type="hidden" name="os_destination" value='/plugins/servlet/oauth/authorize?oauth_token=T'>
-<button type="submit" name="login" value="Log In">Log In</button>
+<input type="HIDDEN" name="os_destination" value='/plugins/servlet/oauth/authorize?oauth_token=T'>
+<div><button type="submit" name="login" value="Log In">Log In</button></div>
 <button name="other">x</button>
-</form>
-<p id="oauth-verifier" class="x"> Ab3dE9 </p>
-<form id="unclosed" action="/x"><input name="a" value="1" value="2" disabled>`
-	forms := parseForms(page)
-	want := []htmlForm{
-		{id: "login-form", action: "/jira/login.jsp?x=1&y=2", method: "post", fields: []formField{
-			{"input", "text", "os_username", ""},
-			{"input", "password", "os_password", ""},
-			{"input", "hidden", "atl_token", `a"b`},
-			{"input", "hidden", "os_destination", "/plugins/servlet/oauth/authorize?oauth_token=T"},
-			{"button", "submit", "login", "Log In"},
-			{"button", "submit", "other", ""},
-		}},
-		{id: "unclosed", action: "/x", fields: []formField{{"input", "text", "a", "1"}}},
+</form>`
+	tests := []struct {
+		name, page, id string
+		want           htmlForm
+		ok             bool
+	}{
+		{"login", login, "login-form", htmlForm{action: "/jira/login.jsp?x=1&y=2", method: "post", fields: []formField{
+			{"text", "os_username", ""},
+			{"password", "os_password", ""},
+			{"hidden", "atl_token", `a"b`},
+			{"hidden", "os_destination", "/plugins/servlet/oauth/authorize?oauth_token=T"},
+			{"submit", "login", "Log In"},
+			{"submit", "other", ""},
+		}}, true},
+		{"other id", login, "approve-form", htmlForm{}, false},
+		{"not a form", `<div id="f"><input name="a"></div>`, "f", htmlForm{}, false},
+		{"unclosed, repeated attribute", `<form id="f" action="/x"><input name="a" value="1" value="2">`, "f",
+			htmlForm{action: "/x", fields: []formField{{"", "a", "1"}}}, true},
+		{"in a comment", `<!-- <form id="f"> -->`, "f", htmlForm{}, false},
+		{"in a script", `<script>document.write("<form id=f>")</script>`, "f", htmlForm{}, false},
+		{"SSO page", `<title>Sign In</title><form id="sso-form" action="#"><input type="hidden" name="SAMLRequest" value="R"></form>`,
+			"login-form", htmlForm{}, false},
 	}
-	if !reflect.DeepEqual(forms, want) {
-		t.Errorf("forms\n got %+v\nwant %+v", forms, want)
-	}
-	if _, text, ok := findElement(page, "oauth-verifier"); !ok || text != "Ab3dE9" {
-		t.Errorf("verifier = %q, %v; want Ab3dE9", text, ok)
-	}
-	if _, _, ok := findElement(page, "fake"); ok {
-		t.Error("found an element inside a script")
-	}
-	if got := pageTitle(page); got != "Log in & out - Jira" {
-		t.Errorf("title = %q", got)
+	for _, tt := range tests {
+		got, ok := findForm(parsePage(tt.page), tt.id)
+		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: findForm(%q) = %+v, %v; want %+v, %v", tt.name, tt.id, got, ok, tt.want, tt.ok)
+		}
 	}
 }
 
-// TestParseOwnPages checks that the reader finds what Browser needs in the
-// pages the simulated Jira renders.
-func TestParseOwnPages(t *testing.T) {
+func TestElementText(t *testing.T) {
+	tests := []struct {
+		name, page, id, want string
+		found                bool
+	}{
+		{"verifier", `<p><code class="verifier" id="oauth-verifier"> Ab3dE9 </code></p>`, "oauth-verifier", "Ab3dE9", true},
+		{"nested, escaped", `<p id="oauth-denied">You have denied <strong>A &amp; B</strong> access.</p>`, "oauth-denied", "You have denied A & B access.", true},
+		{"empty", `<div id="jira-message"></div>`, "jira-message", "", true},
+		{"missing", `<p id="other">x</p>`, "oauth-verifier", "", false},
+		{"in a script", `<script>"<p id=oauth-verifier>x</p>"</script>`, "oauth-verifier", "", false},
+		{"not HTML", `{"oauth-verifier": "x"}`, "oauth-verifier", "", false},
+	}
+	for _, tt := range tests {
+		n := element(parsePage(tt.page), tt.id)
+		if got := text(n); (n != nil) != tt.found || got != tt.want {
+			t.Errorf("%s: element(%q) found %v, text %q; want %v, %q", tt.name, tt.id, n != nil, got, tt.found, tt.want)
+		}
+	}
+}
+
+func TestPageTitle(t *testing.T) {
+	tests := []struct{ page, want string }{
+		{`<!DOCTYPE html><html><head><title>Log in &amp; out - Jira</title></head></html>`, "Log in & out - Jira"},
+		{`<title> 502 Bad Gateway </title><h1>502</h1>`, "502 Bad Gateway"},
+		{`<TITLE>a <b> c</TITLE>`, "a <b> c"},
+		{`<h1>no title</h1>`, ""},
+		{``, ""},
+	}
+	for _, tt := range tests {
+		if got := pageTitle(parsePage(tt.page)); got != tt.want {
+			t.Errorf("pageTitle(%q) = %q; want %q", tt.page, got, tt.want)
+		}
+	}
+}
+
+// TestReadOwnPages checks that Browser finds what it needs in the Allow
+// page the simulated Jira renders.
+func TestReadOwnPages(t *testing.T) {
 	j := New(Options{ContextPath: "/jira"})
 	v := j.newView("Welcome to Jira")
 	v.Consumer, v.Token, v.CSRF = `Sync "Co" <script>`, "TOK", "CSRF&1"
@@ -58,46 +93,46 @@ func TestParseOwnPages(t *testing.T) {
 	if err := pages[pageApprove].ExecuteTemplate(&buf, "layout", v); err != nil {
 		t.Fatal(err)
 	}
-	page := buf.String()
-	f, ok := findForm(parseForms(page), "approve-form")
-	if !ok {
-		t.Fatal("no approve-form")
+	doc := parsePage(buf.String())
+	f, ok := findForm(doc, "approve-form")
+	want := htmlForm{action: "/jira" + PathAuthorize, method: "post", fields: []formField{
+		{"hidden", "oauth_token", "TOK"}, {"hidden", "atl_token", "CSRF&1"},
+		{"submit", "approve", "Allow"}, {"submit", "deny", "Deny"},
+	}}
+	if !ok || !reflect.DeepEqual(f, want) {
+		t.Errorf("approve-form = %+v, %v; want %+v", f, ok, want)
 	}
-	got := map[string]string{}
-	for _, fld := range f.fields {
-		got[fld.name] = fld.value
+	if got := pageTitle(doc); got != "Welcome to Jira - Jira" {
+		t.Errorf("title = %q", got)
 	}
-	if got["oauth_token"] != "TOK" || got["atl_token"] != "CSRF&1" || got["approve"] != "Allow" || got["deny"] != "Deny" {
-		t.Errorf("approve-form fields = %v", got)
+	cur := element(doc, "current-user")
+	if got := []string{text(cur), attr(cur, "data-username"), attr(cur, "data-email")}; !reflect.DeepEqual(got, []string{"Service", "svc", "svc@example.com"}) {
+		t.Errorf("current-user: text, user name, email = %q", got)
 	}
-	cur, text, ok := findElement(page, "current-user")
-	if !ok || text != "Service" || cur.attrs["data-username"] != "svc" || cur.attrs["data-email"] != "svc@example.com" {
-		t.Errorf("current-user = %v %q %v", cur.attrs, text, ok)
+	if !sameUser(cur, " SVC@example.com") || sameUser(cur, "other") {
+		t.Error("sameUser does not match by user name or email")
 	}
-	if _, name, _ := findElement(page, "consumer-name"); name != `Sync "Co" <script>` {
-		t.Errorf("consumer name = %q (escaped and read back)", name)
+	if got := text(element(doc, "consumer-name")); got != `Sync "Co" <script>` {
+		t.Errorf("consumer name = %q (escaped and read back)", got)
 	}
 }
 
-func FuzzParseForms(f *testing.F) {
+// FuzzReadPage checks that reading any page never panics.
+func FuzzReadPage(f *testing.F) {
 	for _, s := range []string{
-		`<form id="a" action="/x"><input type="hidden" name="n" value="v"></form>`,
+		`<form id="login-form" action="/x"><input type="hidden" name="n" value="v"></form>`,
 		`<p id="oauth-verifier">abc</p>`,
 		`<!-- x --><!DOCTYPE html><script>"<"</script><title>t</title>`,
-		`<a b='c`, `<form><input name=x value=`, `<<<>>>`, `</form></form><form`,
+		`<a b='c`, `<form id=login-form><input name=x value=`, `<<<>>>`, `</form></form><form`,
+		`<svg><title id=jira-message>x</title></svg><table><form id=approve-form><tr><td><input>`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, page string) {
-		forms := parseForms(page)
-		for _, fm := range forms {
-			for _, fld := range fm.fields {
-				if fld.typ == "" || (fld.tag != "input" && fld.tag != "button") {
-					t.Errorf("bad field %+v", fld)
-				}
-			}
-		}
-		findElement(page, "oauth-verifier")
-		pageTitle(page)
+		doc := parsePage(page)
+		findForm(doc, "approve-form")
+		sameUser(element(doc, "current-user"), "svc")
+		text(element(doc, "oauth-verifier"))
+		pageTitle(doc)
 	})
 }
