@@ -114,16 +114,12 @@ func LoadDir(dir string) (*rsa.PrivateKey, error) {
 		return nil, err
 	}
 	pubPath := filepath.Join(dir, PublicKeyFile)
-	data, err := readLimited(pubPath)
-	if errors.Is(err, fs.ErrNotExist) {
+	pub, err := loadFile(pubPath, ParsePublicKey, "", "")
+	if fault.CodeOf(err) == CodeNotFound {
 		return key, nil
 	}
 	if err != nil {
-		return nil, ioError("cannot read "+pubPath, err)
-	}
-	pub, err := ParsePublicKey(data)
-	if err != nil {
-		return nil, inFile(pubPath, err)
+		return nil, err
 	}
 	if !pub.Equal(&key.PublicKey) {
 		return nil, fault.New(CodeKeyMismatch,
@@ -150,35 +146,30 @@ func LoadPublicKey(dir string) (*rsa.PublicKey, error) {
 	if fault.CodeOf(err) != CodeNotFound {
 		return nil, err
 	}
-	pubPath := filepath.Join(dir, PublicKeyFile)
-	data, err := readLimited(pubPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fault.Wrap(err, CodeNotFound, "no "+PrivateKeyFile+" nor "+PublicKeyFile+" in "+dir,
-			"check the folder, or make a key pair with `applink keys --out DIR`")
-	}
-	if err != nil {
-		return nil, ioError("cannot read "+pubPath, err)
-	}
-	pub, err := ParsePublicKey(data)
-	if err != nil {
-		return nil, inFile(pubPath, err)
-	}
-	return pub, nil
+	return loadFile(filepath.Join(dir, PublicKeyFile), ParsePublicKey, "no "+PrivateKeyFile+" nor "+PublicKeyFile+" in "+dir,
+		"check the folder, or make a key pair with `applink keys --out DIR`")
 }
 
 // LoadPrivateKeyFile reads and parses one private key file.
 func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
+	return loadFile(path, ParsePrivateKey, "no private key at "+path, "check the path, or make a key pair with `applink keys --out DIR`")
+}
+
+// loadFile reads a key file at path with parse: a missing file is
+// CodeNotFound with message and hint, another read failure CodeIO, and a
+// parse failure names the file.
+func loadFile[K any](path string, parse func([]byte) (K, error), message, hint string) (K, error) {
+	var none K
 	data, err := readLimited(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fault.Wrap(err, CodeNotFound, "no private key at "+path,
-			"check the path, or make a key pair with `applink keys --out DIR`")
+		return none, fault.Wrap(err, CodeNotFound, message, hint)
 	}
 	if err != nil {
-		return nil, ioError("cannot read "+path, err)
+		return none, ioError("cannot read "+path, err)
 	}
-	key, err := ParsePrivateKey(data)
+	key, err := parse(data)
 	if err != nil {
-		return nil, inFile(path, err)
+		return none, inFile(path, err)
 	}
 	return key, nil
 }

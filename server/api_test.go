@@ -75,7 +75,7 @@ func TestCreateLinkAPI(t *testing.T) {
 	if len(list.Links) != 2 || list.Links[0].Name != "prod" || list.Links[1].Name != "sandbox" {
 		t.Fatalf("list = %s", body)
 	}
-	if got := f.getLink("prod"); got.AppLink != v.AppLink {
+	if got := f.getLink("prod"); *got.AppLink != *v.AppLink {
 		t.Errorf("get = %+v, want %+v", got.AppLink, v.AppLink)
 	}
 
@@ -306,7 +306,7 @@ func TestCreateLinkGo(t *testing.T) {
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)
 	got, err := f.srv.Link("demo")
-	if err != nil || got.AppLink != v.AppLink {
+	if err != nil || *got.AppLink != *v.AppLink {
 		t.Errorf("Link = %+v, %v", got, err)
 	}
 	if _, err := f.srv.Link("nope"); !errors.As(err, &e) || e.Code != CodeLinkNotFound {

@@ -21,8 +21,9 @@ type LinkView struct {
 	// handshake fails, is denied or expires (last_error and an info notice
 	// say so); it is "awaiting_approval" while a handshake is pending, for
 	// at most the 10 minutes of a request token.
-	State   string      `json:"state"`
-	AppLink AppLinkView `json:"applink"`
+	State string `json:"state"`
+	// AppLink is what a Jira admin enters in the Application Link.
+	AppLink *oauth.AppLinkConfig `json:"applink"`
 	// AuthorizedAs, Verdict, ServiceAccountMatch, AuthorizedAt and
 	// TokenExpiresAt describe the access token applink keeps for the link
 	// (the one the credentials export gives), null while there is none.
@@ -43,21 +44,6 @@ type LinkView struct {
 	LastError *Error `json:"last_error"`
 }
 
-// AppLinkView is what a Jira admin types into the Application Link's
-// incoming authentication (and the URLs the newer Data Center form asks
-// for).
-type AppLinkView struct {
-	ConsumerKey          string `json:"consumer_key"`
-	ConsumerName         string `json:"consumer_name"`
-	PublicKey            string `json:"public_key"` // PEM, "BEGIN PUBLIC KEY"
-	PublicKeyFingerprint string `json:"public_key_fingerprint"`
-	CallbackURL          string `json:"callback_url"`
-	RequestTokenURL      string `json:"request_token_url"`
-	AccessTokenURL       string `json:"access_token_url"`
-	AuthorizeURL         string `json:"authorize_url"`
-}
-
-// Codes of the notices the service adds to those of an approval.
 // A later attempt's notice takes the code of the link's last_error.
 const (
 	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
@@ -94,18 +80,9 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		JiraURL:        l.JiraURL,
 		ServiceAccount: l.ServiceAccount,
 		Environment:    l.Environment,
-		AppLink: AppLinkView{
-			ConsumerKey:          cfg.ConsumerKey,
-			ConsumerName:         cfg.ConsumerName,
-			PublicKey:            cfg.PublicKey,
-			PublicKeyFingerprint: cfg.PublicKeyFingerprint,
-			CallbackURL:          s.callbackURL,
-			RequestTokenURL:      cfg.RequestTokenURL,
-			AccessTokenURL:       cfg.AccessTokenURL,
-			AuthorizeURL:         cfg.AuthorizeURL,
-		},
-		Notices:  []oauth.Notice{},
-		Warnings: []string{},
+		AppLink:        cfg,
+		Notices:        []oauth.Notice{},
+		Warnings:       []string{},
 	}
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
