@@ -83,18 +83,19 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 		return exitOK
 	}
-	if args[0] == "--version" || args[0] == "-version" {
-		args[0] = "version"
+	name := args[0]
+	if name == "--version" || name == "-version" {
+		name = "version"
 	}
 	names := make([]string, len(commands))
 	for i, c := range commands {
-		if c.name == args[0] {
+		if c.name == name {
 			return c.run(ctx, args[1:], e)
 		}
 		names[i] = c.name
 	}
-	fmt.Fprintf(e.stderr, "applink: unknown command %q", args[0])
-	if near := closest(strings.TrimLeft(args[0], "-"), names); near != "" {
+	fmt.Fprintf(e.stderr, "applink: unknown command %q", name)
+	if near := closest(strings.TrimLeft(name, "-"), names); near != "" {
 		fmt.Fprintf(e.stderr, "; did you mean %s?", near)
 	}
 	fmt.Fprint(e.stderr, "\n\n")
