@@ -39,6 +39,9 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 	if err != nil {
 		return err
 	}
+	if err := notAFile(dir, "give a folder for the key pair with --out"); err != nil {
+		return err
+	}
 	privPath := filepath.Join(dir, PrivateKeyFile)
 	pubPath := filepath.Join(dir, PublicKeyFile)
 	if !force {
@@ -72,20 +75,27 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 	return nil
 }
 
-// ensureDir creates dir with mode 0700 when it is missing and checks that
-// it is a folder.
+// ensureDir creates dir with mode 0700 when it is missing (notAFile has
+// checked that it is not a file).
 func ensureDir(dir string) error {
-	fi, err := os.Stat(dir)
+	_, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := fsutil.MkdirPrivate(dir); err != nil {
 			return ioError("cannot create the key folder "+dir, err)
 		}
-		return nil
 	case err != nil:
 		return ioError("cannot use the key folder "+dir, err)
-	case !fi.IsDir():
-		return fault.New(CodeIO, dir+" is a file, not a folder", "give a folder for the key pair with --out")
+	}
+	return nil
+}
+
+// notAFile fails with CodeIO when dir is a file: a key folder's path then
+// names a file inside a file, which the system reports as a puzzling "not a
+// directory".
+func notAFile(dir, hint string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fault.New(CodeIO, dir+" is a file, not a key folder", hint)
 	}
 	return nil
 }
@@ -108,6 +118,9 @@ func ioError(msg string, err error) error {
 // the folder also holds PublicKeyFile it checks that it is the public half
 // of the private key (CodeKeyMismatch otherwise).
 func LoadDir(dir string) (*rsa.PrivateKey, error) {
+	if err := notAFile(dir, "give the folder that holds "+PrivateKeyFile+"; a key file on its own is given with --private-key"); err != nil {
+		return nil, err
+	}
 	privPath := filepath.Join(dir, PrivateKeyFile)
 	key, err := LoadPrivateKeyFile(privPath)
 	if err != nil {
@@ -136,8 +149,8 @@ func LoadDir(dir string) (*rsa.PrivateKey, error) {
 // from PublicKeyFile. CodeNotFound when the folder holds neither, CodeIO
 // when dir is a file.
 func LoadPublicKey(dir string) (*rsa.PublicKey, error) {
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, fault.New(CodeIO, dir+" is a file, not a key folder", "give the folder that holds "+PrivateKeyFile+" or "+PublicKeyFile)
+	if err := notAFile(dir, "give the folder that holds "+PrivateKeyFile+" or "+PublicKeyFile); err != nil {
+		return nil, err
 	}
 	key, err := LoadDir(dir)
 	if err == nil {

@@ -159,7 +159,9 @@ func TestWriteDirErrors(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, WriteDir(file, testKey(t), false), CodeIO)
+	if e := wantCode(t, WriteDir(file, testKey(t), false), CodeIO); !strings.Contains(e.Message, "is a file, not a key folder") {
+		t.Errorf("message %q does not say the folder is a file", e.Message)
+	}
 	wantCode(t, WriteDir(filepath.Join(file, "keys"), testKey(t), false), CodeIO)
 	wantCode(t, WriteDir(t.TempDir(), nil, false), CodeMalformed)
 }
@@ -217,6 +219,14 @@ func TestLoadDir(t *testing.T) {
 		e := wantCode(t, err, CodePKCS1Public)
 		if !strings.HasPrefix(e.Message, filepath.Join(dir, PublicKeyFile)+": ") {
 			t.Errorf("message %q does not start with the file", e.Message)
+		}
+	})
+	t.Run("folder is a file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), PrivateKeyFile)
+		write(t, filepath.Dir(file), PrivateKeyFile, fixture(t, "rsa2048-pkcs8.pem"))
+		_, err := LoadDir(file)
+		if e := wantCode(t, err, CodeIO); !strings.Contains(e.Message, "is a file, not a key folder") || !strings.Contains(e.Hint, "--private-key") {
+			t.Errorf("got %q (%q); want it to say the folder is a file and how to give a key file", e.Message, e.Hint)
 		}
 	})
 	t.Run("private key is a folder", func(t *testing.T) {

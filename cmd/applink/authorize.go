@@ -67,7 +67,7 @@ type authorizeOptions struct {
 }
 
 func runAuthorize(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("authorize", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY --service-account WHO [--listen ADDR] [--oob] [--out FILE] [--timeout D]", e)
+	fs := newFlagSet("authorize", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY --service-account WHO [--listen ADDR] [--oob] [--out FILE] [--timeout D] [--projects KEYS]", e)
 	var o authorizeOptions
 	fs.StringVar(&o.jiraURL, "jira-url", "", "Jira base URL, context path included (required)")
 	fs.StringVar(&o.keyDir, "key-dir", "", "folder holding private.pem (this or --private-key)")
@@ -82,13 +82,11 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	for _, req := range []struct{ name, v string }{{"jira-url", o.jiraURL}, {"consumer-key", o.consumerKey}, {"service-account", o.serviceAccount}} {
-		if strings.TrimSpace(req.v) == "" {
-			return usageError(e, fs, "--%s is required", req.name)
-		}
+	if code, ok := requireFlags(e, fs, "jira-url", "key-dir|private-key", "consumer-key", "service-account"); !ok {
+		return code
 	}
-	if (o.keyDir == "") == (o.privateKey == "") {
-		return usageError(e, fs, "give exactly one of --key-dir and --private-key")
+	if o.keyDir != "" && o.privateKey != "" {
+		return usageError(e, fs, "give one of --key-dir and --private-key, not both")
 	}
 	if o.timeout <= 0 {
 		return usageError(e, fs, "--timeout must be positive, such as 10m")
@@ -184,13 +182,32 @@ func awaitApproval(ctx context.Context, o authorizeOptions, c *oauth.Consumer, r
 	switch {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(e.stderr, "applink %s: nobody approved within %s [timeout]\n  what to do: run the command again and approve within %s; a request token lives 10 minutes\n", cmd, o.timeout, oauth.RequestTokenLifetime)
+		fmt.Fprintf(e.stderr, "applink %s: nobody approved within %s [timeout]\n  what to do: %s\n", cmd, fmtDuration(o.timeout), timeoutHint(o.timeout))
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(e.stderr, "applink %s: interrupted\n", cmd)
 	default:
 		printError(e.stderr, cmd, err)
 	}
 	return verifier, err
+}
+
+// timeoutHint says what to do when nobody approved in time: allow more
+// time with --timeout, up to the life of a request token, beyond which
+// more time does not help.
+func timeoutHint(timeout time.Duration) string {
+	life := oauth.RequestTokenLifetime
+	if timeout < life {
+		return fmt.Sprintf("run the command again and approve sooner, or allow more time with --timeout (up to %s, the life of a request token)", fmtDuration(life))
+	}
+	return fmt.Sprintf("run the command again and approve within %s: the request token then expires, so a longer --timeout does not help", fmtDuration(life))
+}
+
+// fmtDuration writes 10m0s as 10m, the way people type it.
+func fmtDuration(d time.Duration) string {
+	if s := d.String(); strings.HasSuffix(s, "m0s") {
+		return strings.TrimSuffix(s, "0s")
+	}
+	return d.String()
 }
 
 // report prints the outcome of an approval (its notice, when the verdict

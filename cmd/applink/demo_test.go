@@ -30,6 +30,7 @@ func TestDemoOnce(t *testing.T) {
 				"not by the service account",
 				"sign in with the admin token",
 				"applink authorize --jira-url http://127.0.0.1:",
+				"go install ./cmd/applink",
 			} {
 				if !strings.Contains(res.stdout, want) {
 					t.Errorf("demo output lacks %q:\n%s", want, res.stdout)

@@ -10,6 +10,7 @@
 //	applink authorize --jira-url URL --key-dir DIR --consumer-key KEY --service-account WHO [--out FILE]
 //	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]
 //	applink demo
+//	applink version
 //
 // Exit codes: 0 success, 1 failure, 2 usage error, 3 approved by someone
 // other than the designated service account, 4 approved by it but lacking
@@ -24,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -69,6 +71,7 @@ func init() {
 		{"authorize", "run the OAuth handshake and check who approved it", runAuthorize},
 		{"serve", "run the web service for super admins", runServe},
 		{"demo", "run everything against a simulated Jira on this machine", runDemo},
+		{"version", "print the version and build of this binary", runVersion},
 	}
 }
 
@@ -80,12 +83,22 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 		return exitOK
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
+	name := args[0]
+	if name == "--version" || name == "-version" {
+		name = "version"
+	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		if c.name == name {
 			return c.run(ctx, args[1:], e)
 		}
+		names[i] = c.name
 	}
-	fmt.Fprintf(e.stderr, "applink: unknown command %q\n\n", args[0])
+	fmt.Fprintf(e.stderr, "applink: unknown command %q", name)
+	if near := closest(strings.TrimLeft(name, "-"), names); near != "" {
+		fmt.Fprintf(e.stderr, "; did you mean %s?", near)
+	}
+	fmt.Fprint(e.stderr, "\n\n")
 	usage(e.stderr)
 	return exitUsage
 }
@@ -100,30 +113,36 @@ func usage(w io.Writer) {
 }
 
 // newFlagSet returns a flag set that reports errors to e.stderr and never
-// exits the process.
+// exits the process. Its usage spells flags "--name", as synopsis does.
 func newFlagSet(name, synopsis string, e env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: applink %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(e.stderr, "Usage: %s\n\nFlags:\n", strings.TrimSpace("applink "+name+" "+synopsis))
+		printFlags(e.stderr, fs)
 	}
 	return fs
 }
 
 // parseFlags parses args and reports whether the command should go on;
-// when not, code is the exit code.
+// when not, code is the exit code. A wrong flag gets one line that says
+// what is wrong (the closest flag for a mistyped one, a unit for a bare
+// duration) instead of the flag package's message and the whole usage.
 func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "applink %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	bad, err := parseWatched(fs, args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
-		return exitUsage, false
+		return exitOK, false
+	case err != nil:
+		return usageError(env{stderr: out}, fs, "%s", flagError(fs, bad, err)), false
+	case fs.NArg() > 0:
+		return usageError(env{stderr: out}, fs, "unexpected argument %q", fs.Arg(0)), false
 	}
 	return 0, true
 }
