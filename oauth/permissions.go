@@ -142,7 +142,7 @@ func (c *Consumer) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 	if err := json.Unmarshal(body, &si); err != nil {
 		return nil, &Error{Code: CodeBadResponse, Step: step, URL: u,
 			Message: fmt.Sprintf("Jira's answer at %s is not JSON", stepLabel(step)),
-			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+			Hint:    fix(CodeBadResponse), Err: err}
 	}
 	return &si, nil
 }

@@ -231,6 +231,9 @@ func steps(v *LinkView) []step {
 	case v.LastError != nil && v.LastError.Step == "request_token":
 		configured.Status = "fail"
 		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
+		if oauth.Unanswered(v.LastError.Code) {
+			configured.Detail = "Jira did not answer: " + v.LastError.Message
+		}
 	default:
 		configured.Status = "current"
 		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."
