@@ -124,6 +124,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 	in := LinkInput{
 		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
 		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
+		CAPEM: f.Get("ca_pem"),
 	}
 	v, err := s.CreateLink(r.Context(), in)
 	if err != nil {
@@ -164,6 +165,7 @@ type linkPage struct {
 	HasToken    bool
 	DeleteError *Error
 	ExportError *Error
+	Preflight   *oauth.PreflightResult // the result of Check link, when just run
 }
 
 // pageLink is GET /links/{name}.
