@@ -112,15 +112,17 @@ func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response
 			return nil, resp, &Error{Code: CodeBadResponse, Step: s.step, URL: withoutQuery(s.url),
 				Status:  resp.StatusCode,
 				Message: fmt.Sprintf("Jira's answer at %s is larger than %d bytes", stepLabel(s.step), s.limit),
-				Hint:    "check that the Jira URL is Jira's base URL"}
+				Hint:    fix(CodeBadResponse)}
 		}
 		return body, resp, nil
 	}
 	e := Diagnose(s.step, s.url, resp, body, c.now())
 	if s.sign {
 		e.ExpectedBaseString = redactVerifier(base)
-		if e.Code == CodeSignatureInvalid && e.SignatureBaseString != "" {
-			e.Hint = signatureHint(e.ExpectedBaseString, e.SignatureBaseString)
+		if e.Code == CodeSignatureInvalid {
+			if f := signatureFinding(e.ExpectedBaseString, e.SignatureBaseString); f != "" {
+				e.Message += "; " + f
+			}
 		}
 	}
 	return nil, resp, e
@@ -155,7 +157,7 @@ func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *
 		return nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
 			Status:  resp.StatusCode,
 			Message: fmt.Sprintf("Jira's answer at %s is not form-encoded", stepLabel(step)),
-			Hint:    "check that the Jira URL is Jira's and that no proxy rewrites its answers", Err: err}
+			Hint:    fix(CodeBadResponse), Err: err}
 	}
 	return vals, nil
 }
@@ -181,7 +183,7 @@ func tokenFrom(vals url.Values, step, endpoint string) (Token, error) {
 		return Token{}, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
 			Status:  http.StatusOK,
 			Message: fmt.Sprintf("Jira's answer at %s lacks oauth_token or oauth_token_secret", stepLabel(step)),
-			Hint:    "check that the Jira URL is Jira's and that no proxy rewrites its answers"}
+			Hint:    fix(CodeBadResponse)}
 	}
 	return t, nil
 }

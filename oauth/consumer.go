@@ -153,8 +153,7 @@ func (c *Consumer) RequestToken(ctx context.Context, callbackURL string) (*Reque
 		return nil, &Error{Code: CodeCallbackNotConfirmed, Step: "request_token",
 			URL:     withoutQuery(c.Endpoints.RequestToken),
 			Message: "Jira's request-token answer lacks oauth_callback_confirmed=true",
-			Hint: "this is not an OAuth 1.0a provider (OAuth Security Advisory 2009.1): check that " +
-				"the URL is Jira's and that no proxy rewrites its answers"}
+			Hint:    fix(CodeCallbackNotConfirmed)}
 	}
 	return &RequestToken{
 		Token:        tok,
@@ -184,7 +183,7 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	case verifier == "denied":
 		return nil, &Error{Code: CodeDenied, Step: step, URL: where,
 			Message: "the approval was denied in Jira (someone clicked Deny)",
-			Hint:    "if that was a mistake, ask for a new approval and click Allow, logged in to Jira as the service account"}
+			Hint:    fix(CodeDenied)}
 	case verifier == "":
 		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
 			Message: "no verification code", Hint: "give the code Jira showed after Allow, or use the callback"}
@@ -193,7 +192,7 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	if rt.Expired(now) {
 		return nil, &Error{Code: CodeRequestExpired, Step: step, URL: where,
 			Message: fmt.Sprintf("the request token is older than %s, the time Jira keeps it", RequestTokenLifetime),
-			Hint:    "start the authorization again and approve within 10 minutes"}
+			Hint:    fix(CodeRequestExpired)}
 	}
 	vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
 		map[string]string{"oauth_verifier": verifier})

@@ -322,17 +322,17 @@ func TestSignatureInvalidComparesBaseStrings(t *testing.T) {
 	if e.Code != oauth.CodeSignatureInvalid || e.ExpectedBaseString == "" || e.ExpectedBaseString != e.SignatureBaseString {
 		t.Fatalf("got %s, ours %q, Jira's %q", e.Code, e.ExpectedBaseString, e.SignatureBaseString)
 	}
-	if !strings.Contains(e.Hint, "same base string") || !strings.Contains(e.Hint, "Public Key") {
-		t.Errorf("hint %q does not blame the key", e.Hint)
+	if !strings.Contains(e.Message, "same base string") || !strings.Contains(e.Message, "Public Key") {
+		t.Errorf("message %q does not blame the key", e.Message)
 	}
 
-	// Jira sees another URL (a proxy): the hint says which.
+	// Jira sees another URL (a proxy): the message says which.
 	jiraBase = "POST&https%3A%2F%2Fjira.example.com%2Fplugins%2Fservlet%2Foauth%2Frequest-token&oauth_callback%3Doob"
 	_, err = c.RequestToken(context.Background(), "oob")
 	e = asError(t, err)
-	if !strings.Contains(e.Hint, "Jira saw the URL https://jira.example.com/plugins/servlet/oauth/request-token") ||
-		!strings.Contains(e.Hint, f.URL) {
-		t.Errorf("hint %q does not name both URLs", e.Hint)
+	if !strings.Contains(e.Message, "Jira saw the URL https://jira.example.com/plugins/servlet/oauth/request-token") ||
+		!strings.Contains(e.Message, f.URL) {
+		t.Errorf("message %q does not name both URLs", e.Message)
 	}
 }
 
@@ -359,7 +359,7 @@ func TestConsumerKeyUnknownNamesTheKey(t *testing.T) {
 	})
 	_, err := consumerFor(t, f, "").RequestToken(context.Background(), "oob")
 	e := asError(t, err)
-	if e.Code != oauth.CodeConsumerKeyUnknown || !strings.Contains(e.Hint, `"applink-test"`) {
+	if e.Code != oauth.CodeConsumerKeyUnknown || !strings.Contains(e.Message, `"applink-test"`) {
 		t.Errorf("got %s: %s", e.Code, e.Error())
 	}
 }

@@ -27,7 +27,7 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	if resp == nil {
 		e.Code = CodeBadResponse
 		e.Message = fmt.Sprintf("no answer from Jira at %s", what)
-		e.Hint = "try again; if it repeats, check the Jira URL"
+		e.Hint = fix(e.Code)
 		return e
 	}
 	e.Status = resp.StatusCode
@@ -42,40 +42,28 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	case code == http.StatusNotFound:
 		e.Code = CodeNotFound
 		e.Message = fmt.Sprintf("Jira answered 404 Not Found at %s for %s", what, e.URL)
-		e.Hint = "the base URL or its context path is wrong: if Jira opens at https://host/jira, " +
-			"the base URL must end in /jira; use the Base URL shown in Jira's " +
-			"Administration > System > General configuration"
 	case code >= 500:
 		e.Code = CodeServerError
 		e.Message = fmt.Sprintf("Jira, or a proxy in front of it, answered %s at %s", status, what)
-		e.Hint = "Jira or its proxy is failing, starting or in maintenance: try again in a few minutes; " +
-			"if it lasts, check Jira's log (atlassian-jira.log) and the proxy's"
 	case isHTML(resp.Header, body):
 		diagnoseHTML(e, resp, body, url)
 	case code == http.StatusBadRequest && plainHTTPToTLS(body):
 		e.Code = CodeBadBaseURL
-		e.Message = fmt.Sprintf("%s went over plain http to a port that speaks https", what)
-		e.Hint = "use https:// in the Jira URL"
+		e.Message = fmt.Sprintf("%s went over plain http to a port that speaks https: use https:// in the Jira URL", what)
 	case code == http.StatusUnauthorized:
 		e.Code = CodeUnauthorized
 		e.Message = fmt.Sprintf("Jira answered 401 Unauthorized at %s, without an oauth_problem", what)
-		e.Hint = "Jira did not take the request as OAuth: the token may have been revoked or the " +
-			"Application Link deleted (authorize again), or a proxy in front of Jira drops the " +
-			"Authorization header"
 	case code == http.StatusForbidden:
 		e.Code = CodeUnauthorized
 		e.Message = fmt.Sprintf("Jira answered 403 Forbidden at %s, without an oauth_problem", what)
-		e.Hint = "the account the token acts as may not do this, or a proxy or firewall in front of " +
-			"Jira blocks the request: check the account's permissions and the proxy"
 	case code >= 200 && code < 300:
 		e.Code = CodeBadResponse
 		e.Message = fmt.Sprintf("Jira's answer at %s lacks what the step needs", what)
-		e.Hint = "check that the Jira URL is Jira's base URL and not another site"
 	default:
 		e.Code = CodeUnexpectedStatus
 		e.Message = fmt.Sprintf("Jira answered %s at %s", status, what)
-		e.Hint = "check the Jira URL; if it is right, look at Jira's log for this request"
 	}
+	e.Hint = fix(e.Code)
 	return e
 }
 
@@ -154,10 +142,6 @@ func plainHTTPToTLS(body []byte) bool {
 		bytes.Contains(lower, []byte("speaking plain http to an ssl-enabled server"))
 }
 
-const ssoHint = "a single sign-on (SSO/SAML) proxy or login page stands in front of Jira, " +
-	"or the base URL is not Jira's: check that the URL opens Jira, and ask the admins to let " +
-	"/plugins/servlet/oauth/* and /rest/* reach Jira without an interactive login"
-
 func diagnoseHTML(e *Error, resp *http.Response, body []byte, called string) {
 	e.Code = CodeHTMLPage
 	msg := fmt.Sprintf("Jira answered %s with an HTML page", stepLabel(e.Step))
@@ -170,7 +154,6 @@ func diagnoseHTML(e *Error, resp *http.Response, body []byte, called string) {
 		}
 	}
 	e.Message = msg + " instead of an OAuth answer"
-	e.Hint = ssoHint
 }
 
 func diagnoseRedirect(e *Error, resp *http.Response, called string) {
@@ -187,25 +170,21 @@ func diagnoseRedirect(e *Error, resp *http.Response, called string) {
 	if from == nil || to == nil {
 		e.Code = CodeUnexpectedStatus
 		e.Message = fmt.Sprintf("Jira answered %d at %s, a redirect without a usable Location", resp.StatusCode, what)
-		e.Hint = "check the Jira URL: OAuth requests must reach Jira itself"
 		return
 	}
 	sameHost := strings.EqualFold(from.Hostname(), to.Hostname())
 	switch {
 	case sameHost && from.Scheme == "http" && to.Scheme == "https":
 		e.Code = CodeBadBaseURL
-		e.Message = fmt.Sprintf("Jira redirects http:// to https:// at %s", what)
-		e.Hint = fmt.Sprintf("use https://%s as the Jira URL: a redirected OAuth request loses its signature",
-			short(to.Host+strings.TrimSuffix(basePath(from.Path), "/"), 120))
+		e.Message = fmt.Sprintf("Jira redirects http:// to https:// at %s: use https://%s as the Jira URL, "+
+			"a redirected OAuth request loses its signature",
+			what, short(to.Host+strings.TrimSuffix(basePath(from.Path), "/"), 120))
 	case !sameHost || looksLikeLogin(to):
 		e.Code = CodeHTMLPage
 		e.Message = fmt.Sprintf("Jira redirected %s to a login page at %s", what, short(to.Host, 80))
-		e.Hint = ssoHint
 	default:
 		e.Code = CodeBadBaseURL
 		e.Message = fmt.Sprintf("Jira redirects %s to %s at %s", short(from.Path, 80), short(to.Path, 80), what)
-		e.Hint = "check the base URL and its context path: use the Base URL shown in Jira's " +
-			"Administration > System > General configuration"
 	}
 }
 

@@ -23,26 +23,26 @@ func TestDiagnoseRecorded(t *testing.T) {
 		msg, hint       []string // substrings of Message and Hint
 	}{
 		{file: "consumer_key_unknown.http", code: oauth.CodeConsumerKeyUnknown, status: 401, problem: "consumer_key_unknown",
-			msg: []string{"consumer key"}, hint: []string{"no Application Link", "incoming authentication", "typo"}},
+			msg: []string{"consumer key"}, hint: []string{"incoming authentication", "consumer key exactly"}},
 		{file: "signature_invalid.http", step: "access_token", code: oauth.CodeSignatureInvalid, status: 401, problem: "signature_invalid",
-			hint: []string{"Public Key", "fingerprint", "proxy", "base string"}},
+			hint: []string{"public key", "fingerprints", "URL applink signs"}},
 		{file: "signature_method_rejected.http", code: oauth.CodeSignatureMethodRejected, status: 401, problem: "signature_method_rejected",
 			hint: []string{"RSA-SHA1"}},
 		{file: "timestamp_refused.http", code: oauth.CodeTimestampRefused, status: 401, problem: "timestamp_refused", skew: 900,
-			hint: []string{"Jira's clock is 900 s ahead of this machine's", "about 15 min", "NTP"}},
+			msg: []string{"Jira's clock is 900 s ahead of this machine's", "about 15 min"}, hint: []string{"NTP"}},
 		{file: "timestamp_refused_date_only.http", code: oauth.CodeTimestampRefused, status: 401, problem: "timestamp_refused", skew: -600,
-			hint: []string{"Jira's clock is 600 s behind this machine's", "NTP"}},
-		{file: "nonce_used.http", code: oauth.CodeNonceUsed, status: 401, problem: "nonce_used", hint: []string{"replayed"}},
+			msg: []string{"Jira's clock is 600 s behind this machine's"}, hint: []string{"NTP"}},
+		{file: "nonce_used.http", code: oauth.CodeNonceUsed, status: 401, problem: "nonce_used", hint: []string{"twice"}},
 		{file: "permission_unknown.http", step: "access_token", code: oauth.CodePermissionUnknown, status: 401,
 			problem: "permission_unknown", hint: []string{"Allow"}},
 		{file: "permission_denied.http", step: "access_token", code: oauth.CodePermissionDenied, status: 401,
 			problem: "permission_denied", hint: []string{"Allow", "service account"}},
 		{file: "token_expired.http", step: "access_token", code: oauth.CodeTokenExpired, status: 401, problem: "token_expired",
-			hint: []string{"10 minutes"}},
+			msg: []string{"more than 10 minutes"}, hint: []string{"10 minutes"}},
 		{file: "token_expired.http", step: "myself", code: oauth.CodeTokenExpired, status: 401, problem: "token_expired",
-			hint: []string{"access token has expired"}},
+			msg: []string{"the token has expired"}, hint: []string{"approve again"}},
 		{file: "token_rejected.http", step: "myself", code: oauth.CodeTokenRejected, status: 401, problem: "token_rejected",
-			hint: []string{"revoked", "OAuth settings were edited", "deletes every token"}},
+			hint: []string{"approve again"}},
 		{file: "parameter_absent.http", code: oauth.CodeParameterAbsent, status: 400, problem: "parameter_absent",
 			msg: []string{"oauth_consumer_key, oauth_signature"}, hint: []string{"Authorization header"}},
 		{file: "parameter_rejected.http", code: oauth.CodeParameterRejected, status: 400, problem: "parameter_rejected",
@@ -62,12 +62,12 @@ func TestDiagnoseRecorded(t *testing.T) {
 			hint: []string{"revoked", "Authorization header"}},
 		{file: "forbidden.http", step: "mypermissions", code: oauth.CodeUnauthorized, status: 403, hint: []string{"permissions"}},
 		{file: "redirect_https.http", url: "http://jira.example.com/jira/plugins/servlet/oauth/request-token",
-			code: oauth.CodeBadBaseURL, status: 301, hint: []string{"use https://jira.example.com/jira as the Jira URL"}},
+			code: oauth.CodeBadBaseURL, status: 301, msg: []string{"use https://jira.example.com/jira as the Jira URL"}, hint: []string{"Base URL"}},
 		{file: "redirect_sso.http", code: oauth.CodeHTMLPage, status: 302, msg: []string{"idp.example-sso.com"}, hint: []string{"SSO"}},
 		{file: "redirect_context_path.http", code: oauth.CodeBadBaseURL, status: 302,
 			msg: []string{"/jira/plugins/servlet/oauth/request-token"}, hint: []string{"context path"}},
 		{file: "plain_http_to_tls.http", url: "http://jira.example.com:8443/plugins/servlet/oauth/request-token",
-			code: oauth.CodeBadBaseURL, status: 400, hint: []string{"https://"}},
+			code: oauth.CodeBadBaseURL, status: 400, msg: []string{"use https://"}, hint: []string{"https://"}},
 		{file: "teapot.http", code: oauth.CodeUnexpectedStatus, status: 418, msg: []string{"418"}},
 	}
 	for _, tt := range tests {
@@ -139,7 +139,7 @@ func TestDiagnoseConsumerKeyNamed(t *testing.T) {
 	resp, body := readResponse(t, "consumer_key_unknown.http", "https://jira.example.com/x")
 	resp.Request.Header.Set("Authorization", `OAuth oauth_consumer_key="my%20integration", oauth_signature="x"`)
 	e := oauth.Diagnose("request_token", "https://jira.example.com/x", resp, body, time.Now())
-	if !strings.Contains(e.Message, `"my integration"`) || !strings.Contains(e.Hint, `"my integration"`) {
+	if !strings.Contains(e.Message, `"my integration"`) {
 		t.Errorf("the consumer key is not named: %s", e.Error())
 	}
 }

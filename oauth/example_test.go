@@ -66,10 +66,12 @@ func ExampleDiagnose() {
 	e := oauth.Diagnose("request_token", "https://jira.example.com/plugins/servlet/oauth/request-token",
 		resp, body, time.Unix(1700000000, 0))
 	fmt.Println(e.Code, e.ClockSkew)
-	fmt.Println(e.Hint)
+	fmt.Println(e.Message)
+	fmt.Println(oauth.HintFor(e, oauth.SurfaceCLI))
 	// Output:
 	// timestamp_refused 900
-	// Jira's clock is 900 s ahead of this machine's (about 15 min); sync both clocks with NTP (timedatectl set-ntp true, or the time service of the machine), then try again
+	// Jira refused the request-token step with oauth_problem=timestamp_refused: the request's timestamp is outside Jira's window (about 5 minutes); Jira's clock is 900 s ahead of this machine's (about 15 min)
+	// sync the clocks of this machine and of Jira's server with NTP (timedatectl set-ntp true), then try again
 }
 
 func ExampleNewAppLinkConfig() {

@@ -54,9 +54,9 @@ func TestCompareBaseStrings(t *testing.T) {
 		{"garbage", ""},
 	}
 	for _, tt := range tests {
-		got := compareBaseStrings(ours, tt.jiras)
+		got := signatureFinding(ours, tt.jiras)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
-			t.Errorf("compareBaseStrings(%q) = %q, want it to hold %q", tt.jiras, got, tt.want)
+			t.Errorf("signatureFinding(%q) = %q, want it to hold %q", tt.jiras, got, tt.want)
 		}
 	}
 }

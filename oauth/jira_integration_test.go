@@ -202,8 +202,8 @@ func TestJiraWrongPublicKey(t *testing.T) {
 	if fe.SignatureBaseString == "" || fe.SignatureBaseString != fe.ExpectedBaseString {
 		t.Errorf("Jira's base string %q, ours %q: want both, equal", fe.SignatureBaseString, fe.ExpectedBaseString)
 	}
-	if !strings.Contains(fe.Hint, "Public Key") || !strings.Contains(fe.Hint, "fingerprint") {
-		t.Errorf("hint %q", fe.Hint)
+	if !strings.Contains(fe.Message, "Public Key") || !strings.Contains(fe.Hint, "fingerprints") {
+		t.Errorf("message %q, hint %q", fe.Message, fe.Hint)
 	}
 }
 
@@ -231,8 +231,8 @@ func TestJiraClockSkew(t *testing.T) {
 		if offset < 0 {
 			dir = "behind"
 		}
-		if !strings.Contains(fe.Hint, dir) || !strings.Contains(fe.Hint, "NTP") {
-			t.Errorf("offset %v: hint %q", offset, fe.Hint)
+		if !strings.Contains(fe.Message, dir) || !strings.Contains(fe.Hint, "NTP") {
+			t.Errorf("offset %v: message %q, hint %q", offset, fe.Message, fe.Hint)
 		}
 	}
 }
@@ -344,7 +344,7 @@ func TestJiraRevokedAndEditedLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.c.Myself(testCtx(t), at.Token)
-	if fe := asError(t, err); fe.Code != oauth.CodeTokenRejected || !strings.Contains(fe.Hint, "deletes every token") {
+	if fe := asError(t, err); fe.Code != oauth.CodeTokenRejected || !strings.Contains(fe.Hint, "approve again") {
 		t.Errorf("got %s: %v", fe.Code, fe)
 	}
 }

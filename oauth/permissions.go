@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -132,17 +133,24 @@ type ServerInfo struct {
 // ServerInfo asks Jira what it is, without signing (it is anonymous on
 // Server/DC). Useful to check a base URL and the clock before the handshake.
 func (c *Consumer) ServerInfo(ctx context.Context) (*ServerInfo, error) {
+	si, _, err := c.serverInfo(ctx)
+	return si, err
+}
+
+// serverInfo is ServerInfo with Jira's answer, whose Date header tells
+// Jira's clock.
+func (c *Consumer) serverInfo(ctx context.Context) (*ServerInfo, *http.Response, error) {
 	const step = "serverinfo"
 	u := c.Endpoints.Base + ServerInfoPath
-	body, _, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
+	body, resp, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
 	if err != nil {
-		return nil, err
+		return nil, resp, err
 	}
 	var si ServerInfo
 	if err := json.Unmarshal(body, &si); err != nil {
-		return nil, &Error{Code: CodeBadResponse, Step: step, URL: u,
+		return nil, resp, &Error{Code: CodeBadResponse, Step: step, URL: u,
 			Message: fmt.Sprintf("Jira's answer at %s is not JSON", stepLabel(step)),
-			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+			Hint:    fix(CodeBadResponse), Err: err}
 	}
-	return &si, nil
+	return &si, resp, nil
 }

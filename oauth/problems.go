@@ -23,75 +23,48 @@ func diagnoseProblem(e *Error, p Problem, resp *http.Response, now time.Time) {
 		return fmt.Sprintf("Jira refused %s with oauth_problem=%s: %s", what, e.Problem, why)
 	}
 	// A known problem is its own code; the default case says otherwise.
+	// The table of failures (Explain) says what to do; only the finding
+	// goes into the message.
 	e.Code = Code(p.Problem)
 	switch e.Code {
 	case CodeConsumerKeyUnknown:
-		key := sentParam(resp, "oauth_consumer_key")
-		if key == "" {
+		if key := sentParam(resp, "oauth_consumer_key"); key == "" {
 			e.Message = refused("it knows no such consumer key")
-			key = "no Application Link has incoming authentication with this consumer key"
 		} else {
-			e.Message = refused(fmt.Sprintf("it knows no consumer key %q", short(key, 80)))
-			key = fmt.Sprintf("no Application Link has incoming authentication with consumer key %q", short(key, 80))
+			e.Message = refused(fmt.Sprintf("no Application Link has incoming authentication with consumer key %q", short(key, 80)))
 		}
-		e.Hint = fmt.Sprintf("%s: "+
-			"check it for typos (case matters) and that the link's incoming authentication is "+
-			"saved on this Jira (applink config prints what to enter)", key)
 	case CodeSignatureInvalid:
 		e.Message = refused("the signature does not verify")
-		e.Hint = signatureHint("", e.SignatureBaseString)
 	case CodeSignatureMethodRejected:
-		e.Message = refused("it accepts only RSA-SHA1 signatures")
-		e.Hint = "sign with RSA-SHA1 and give the Application Link's incoming authentication " +
-			"a Public Key (not a shared secret)"
+		e.Message = refused("it accepts only RSA-SHA1 signatures, with a Public Key in the Application Link")
 	case CodeTimestampRefused:
 		e.Message = refused("the request's timestamp is outside Jira's window (about 5 minutes)")
 		if skew, ok := clockSkew(p.AcceptableTimestamps, resp.Header.Get("Date"), now); ok {
 			e.ClockSkew = skew
-			e.Hint = describeSkew(skew) + "; sync both clocks with NTP (timedatectl set-ntp true, " +
-				"or the time service of the machine), then try again"
-		} else {
-			e.Hint = "the clocks of this machine and Jira's server differ by more than about 5 minutes: " +
-				"sync both with NTP, then try again"
+			e.Message += "; " + describeSkew(skew)
 		}
 	case CodeNonceUsed:
 		e.Message = refused("it has seen this request's nonce before")
-		e.Hint = "a request was replayed: try again; if it repeats, something between here and " +
-			"Jira (a retrying proxy) sends requests twice"
 	case CodePermissionUnknown:
 		e.Message = refused("the request token has not been approved yet")
-		e.Hint = "open the authorize URL, log in as the service account, click Allow, and only " +
-			"then exchange the token"
 	case CodePermissionDenied:
 		e.Message = refused("access was denied or the approval expired")
-		e.Hint = "start the authorization again and click Allow, logged in to Jira as the " +
-			"service account, within 10 minutes"
 	case CodeTokenExpired:
 		e.Message = refused("the token has expired")
 		if e.Step == "access_token" || e.Step == "request_token" {
-			e.Hint = "more than 10 minutes passed between asking for the request token and " +
-				"exchanging it: start the authorization again and approve within 10 minutes"
-		} else {
-			e.Hint = "the access token has expired: authorize again to get a new one"
+			e.Message += " (more than 10 minutes passed between the request token and its exchange)"
 		}
 	case CodeTokenRejected:
 		e.Message = refused("it does not know or no longer accepts the token")
-		e.Hint = "the token was revoked, belongs to another consumer key, or the Application " +
-			"Link's OAuth settings were edited, which deletes every token issued to it: " +
-			"authorize again"
 	case CodeParameterAbsent:
 		e.Message = refused("a required OAuth parameter is missing" + paramList(p.ParametersAbsent))
-		e.Hint = "a proxy in front of Jira may strip the Authorization header: let it through " +
-			"unchanged, or call Jira directly"
 	case CodeParameterRejected:
 		e.Message = refused("an OAuth parameter is malformed" + paramList(p.ParametersRejected))
-		e.Hint = "check the callback URL (an absolute http(s) URL, or oob) and the consumer key"
 	default:
 		e.Code = CodeOAuthProblem
 		e.Message = fmt.Sprintf("Jira refused %s with oauth_problem=%q", what, e.Problem)
-		e.Hint = "look up this oauth_problem in Jira's documentation and Jira's log " +
-			"(atlassian-jira.log) for the request"
 	}
+	e.Hint = fix(e.Code)
 }
 
 // paramList formats a few parameter names Jira listed: " (a, b)".
@@ -157,22 +130,10 @@ func describeSkew(skew int64) string {
 	return s
 }
 
-// signatureHint explains a signature_invalid. With both base strings it
-// says where they differ; otherwise it names both usual causes.
-func signatureHint(ours, jiras string) string {
-	if d := compareBaseStrings(ours, jiras); d != "" {
-		return d
-	}
-	return "either the Public Key in the Application Link's incoming authentication is not the " +
-		"public half of this private key (compare its fingerprint with the one applink config " +
-		"prints, and paste the public key again), or Jira sees another URL than the one signed " +
-		"(a proxy changing scheme, host or port): compare the base string Jira sent with the " +
-		"one applink signed"
-}
-
-// compareBaseStrings describes how two signature base strings differ, or
-// returns "" when either does not parse.
-func compareBaseStrings(ours, jiras string) string {
+// signatureFinding says how two signature base strings differ, or ""
+// when either does not parse: the part of a signature_invalid's message
+// that tells a wrong key from a proxy.
+func signatureFinding(ours, jiras string) string {
 	om, ou, op, ok1 := splitBaseString(ours)
 	jm, ju, jp, ok2 := splitBaseString(jiras)
 	if !ok1 || !ok2 {
@@ -180,14 +141,11 @@ func compareBaseStrings(ours, jiras string) string {
 	}
 	switch {
 	case om == jm && ou == ju && op == jp:
-		return "Jira computed the same base string, so the signature failed on the key: the " +
-			"Public Key in the Application Link's incoming authentication is not the public half " +
-			"of this private key; compare fingerprints (applink config) and paste the public key again"
+		return "Jira computed the same base string, so the signature failed on the key: the Public Key " +
+			"in the Application Link's incoming authentication is not the public half of applink's private key"
 	case ou != ju:
-		return fmt.Sprintf("Jira saw the URL %s but the request was signed for %s: a proxy "+
-			"changes the scheme, host or port; make Jira see the URL people use (its base URL "+
-			"and the proxy settings of its connector) or use the URL Jira sees",
-			short(ju, 120), short(ou, 120))
+		return fmt.Sprintf("Jira saw the URL %s but the request was signed for %s: a proxy changes the "+
+			"scheme, host or port", short(ju, 120), short(ou, 120))
 	case om != jm:
 		return fmt.Sprintf("Jira saw the method %s but the request was signed as %s: something "+
 			"between here and Jira changes the request", short(jm, 10), short(om, 10))

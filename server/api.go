@@ -46,7 +46,7 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
-			Hint: "Fields: name, jira_url, service_account, consumer_key, consumer_name, environment.", Err: err}
+			Hint: "Fields: name, jira_url, service_account, consumer_key, consumer_name, environment, ca_pem.", Err: err}
 	case errors.As(err, &ute):
 		msg := "A field has the wrong type; every field is a string."
 		if ute.Field != "" {
@@ -196,7 +196,7 @@ func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
-		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, GET /api/links/{name}/credentials."})
+		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials."})
 }
 
 // healthz is GET /healthz: 200 "ok" when the data folder answers.

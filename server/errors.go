@@ -80,18 +80,20 @@ func Status(code fault.Code) int {
 }
 
 // asError turns any error into an *Error: applink's own keep their code,
-// with the first letter of message and hint capitalised (packages write
-// them in Go's lower-case style, pages show sentences). An error whose
+// with the hint in the web service's words (oauth.HintFor) and the first
+// letter of message and hint capitalised (packages write them in Go's
+// lower-case style, pages show sentences). An error whose
 // code would say "Jira failed" (502) but that no call to Jira made (no
 // Step), such as a failure of a link's own key, and anything that is not
 // an *Error, become CodeInternal, whose message is generic.
 func asError(err error) *Error {
 	if e, ok := fault.As(err); ok && (e.Step != "" || Status(e.Code) != http.StatusBadGateway) {
-		if upperFirst(e.Message) == e.Message && upperFirst(e.Hint) == e.Hint {
+		hint := upperFirst(oauth.HintFor(e, oauth.SurfaceWeb))
+		if upperFirst(e.Message) == e.Message && hint == e.Hint {
 			return e
 		}
 		c := *e
-		c.Message, c.Hint, c.Err = upperFirst(e.Message), upperFirst(e.Hint), err
+		c.Message, c.Hint, c.Err = upperFirst(e.Message), hint, err
 		return &c
 	}
 	var mbe *http.MaxBytesError

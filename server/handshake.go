@@ -36,7 +36,9 @@ func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.HTTPClient = s.client
+	if c.HTTPClient, err = oauth.ClientWithCA(s.client, []byte(l.CAPEM)); err != nil {
+		return nil, err
+	}
 	c.Now = s.now
 	return c, nil
 }

@@ -32,6 +32,10 @@ type LinkInput struct {
 	ConsumerName string `json:"consumer_name"`
 	// Environment is a free label such as "production" or "sandbox".
 	Environment string `json:"environment"`
+	// CAPEM holds the certificates (PEM) of a private CA that signed
+	// Jira's certificate, trusted for this link's calls besides the
+	// system's CAs; empty for none.
+	CAPEM string `json:"ca_pem"`
 }
 
 // Limits of the fields of a link.
@@ -96,6 +100,12 @@ func normalize(in LinkInput) (*store.Link, error) {
 	} {
 		if err := checkText(f.name, f.v, maxFieldLen); err != nil {
 			return nil, err
+		}
+	}
+	if l.CAPEM = strings.TrimSpace(in.CAPEM); l.CAPEM != "" {
+		if _, err := oauth.ParseCAs([]byte(l.CAPEM)); err != nil {
+			e, _ := fault.As(err)
+			return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
 		}
 	}
 	if l.ConsumerKey == "" {

@@ -18,6 +18,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/links/{name}", api(hf(s.apiDeleteLink)))
 	mux.Handle("POST /api/links/{name}/handshakes", api(hf(s.apiStartHandshake)))
 	mux.Handle("GET /api/links/{name}/credentials", api(hf(s.apiCredentials)))
+	mux.Handle("POST /api/links/{name}/preflight", api(hf(s.apiPreflight)))
 	mux.Handle("/api/", hf(s.apiNotFound))
 
 	// Admin pages (session cookie).
@@ -29,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /links", ui(hf(s.postLink)))
 	mux.Handle("GET /links/{name}", ui(hf(s.pageLink)))
 	mux.Handle("POST /links/{name}/handshakes", ui(hf(s.postHandshake)))
+	mux.Handle("POST /links/{name}/preflight", ui(hf(s.postPreflight)))
 	mux.Handle("POST /links/{name}/credentials", ui(hf(s.postCredentials)))
 	mux.Handle("POST /links/{name}/delete", ui(hf(s.postDelete)))
 

@@ -124,6 +124,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 	in := LinkInput{
 		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
 		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
+		CAPEM: f.Get("ca_pem"),
 	}
 	v, err := s.CreateLink(r.Context(), in)
 	if err != nil {
@@ -164,6 +165,7 @@ type linkPage struct {
 	HasToken    bool
 	DeleteError *Error
 	ExportError *Error
+	Preflight   *oauth.PreflightResult // the result of Check link, when just run
 }
 
 // pageLink is GET /links/{name}.
@@ -231,6 +233,9 @@ func steps(v *LinkView) []step {
 	case v.LastError != nil && v.LastError.Step == "request_token":
 		configured.Status = "fail"
 		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
+		if oauth.Unanswered(v.LastError.Code) {
+			configured.Detail = "Jira did not answer: " + v.LastError.Message
+		}
 	default:
 		configured.Status = "current"
 		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."

@@ -16,6 +16,8 @@ type LinkView struct {
 	JiraURL        string `json:"jira_url"`
 	ServiceAccount string `json:"service_account"`
 	Environment    string `json:"environment"`
+	// CAPEM is the link's private CA certificates (PEM), "" for none.
+	CAPEM string `json:"ca_pem"`
 	// State is one of "new", "awaiting_approval", "authorized", "denied",
 	// "failed". A link that keeps a token stays "authorized" when a later
 	// handshake fails, is denied or expires (last_error and an info notice
@@ -80,6 +82,7 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		JiraURL:        l.JiraURL,
 		ServiceAccount: l.ServiceAccount,
 		Environment:    l.Environment,
+		CAPEM:          l.CAPEM,
 		AppLink:        cfg,
 		Notices:        []oauth.Notice{},
 		Warnings:       []string{},

@@ -8,6 +8,7 @@
 //	applink keys      --out DIR [--bits N] [--force]
 //	applink config    --jira-url URL --key-dir DIR --consumer-key KEY [--json]
 //	applink authorize --jira-url URL --key-dir DIR --consumer-key KEY --service-account WHO [--out FILE]
+//	applink check     --jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json]
 //	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]
 //	applink demo
 //	applink version
@@ -69,6 +70,7 @@ func init() {
 		{"keys", "make an RSA key pair for the integration", runKeys},
 		{"config", "print the Application Link configuration to enter in Jira", runConfig},
 		{"authorize", "run the OAuth handshake and check who approved it", runAuthorize},
+		{"check", "check a link without a person: reachability, TLS, Jira, clock, consumer key and public key", runCheck},
 		{"serve", "run the web service for super admins", runServe},
 		{"demo", "run everything against a simulated Jira on this machine", runDemo},
 		{"version", "print the version and build of this binary", runVersion},

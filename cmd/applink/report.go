@@ -6,10 +6,11 @@ import (
 	"strings"
 
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/oauth"
 )
 
 // printError writes a failure for people: what went wrong, its code, and
-// what to do. For signature_invalid it also prints Jira's base string next
+// what to do, in the command line's words (oauth.HintFor). For signature_invalid it also prints Jira's base string next
 // to ours, which shows a proxy rewriting the URL at a glance.
 func printError(w io.Writer, cmd string, err error) {
 	oe, ok := fault.As(err)
@@ -18,8 +19,8 @@ func printError(w io.Writer, cmd string, err error) {
 		return
 	}
 	fmt.Fprintf(w, "applink %s: %s [%s]\n", cmd, oe.Message, oe.Code)
-	if oe.Hint != "" {
-		fmt.Fprintf(w, "  what to do: %s\n", oe.Hint)
+	if hint := oauth.HintFor(oe, oauth.SurfaceCLI); hint != "" {
+		fmt.Fprintf(w, "  what to do: %s\n", hint)
 	}
 	switch {
 	case oe.SignatureBaseString == "":

@@ -10,7 +10,8 @@
 // serverInfo, and small search and project answers.
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
-// front of everything, slowness, 5xx answers.
+// front of everything, slowness, 5xx answers, another baseUrl in
+// serverInfo, an Application Link without a Public Key.
 //
 // It computes signature base strings on its own, from the request as
 // received (RFC 5849 3.4.1: Authorization header without the realm, query
@@ -73,6 +74,14 @@ type Faults struct {
 	// Status5xx, when not zero, is the status of every answer (502, 503...)
 	// with an HTML proxy error page; a value outside 500-599 means 502.
 	Status5xx int
+	// BaseURL, when set, is the baseUrl serverInfo answers instead of the
+	// URL the request came to, as a Jira behind a proxy, or configured
+	// with another context path, does.
+	BaseURL string
+	// RejectRSA answers signature_method_rejected to every signed
+	// request, as Jira does for an Application Link whose incoming
+	// authentication has no Public Key.
+	RejectRSA bool
 }
 
 // Options configure a new simulated Jira.

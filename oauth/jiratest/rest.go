@@ -255,8 +255,12 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 	j.mu.Lock()
 	now := j.nowLocked()
 	j.mu.Unlock()
+	base := j.siteURL(r)
+	if f := j.Faults(); f.BaseURL != "" {
+		base = f.BaseURL
+	}
 	info := serverInfo{
-		BaseURL:        j.siteURL(r),
+		BaseURL:        base,
 		Version:        j.version(),
 		VersionNumbers: []int{9, 12, 2},
 		DeploymentType: j.deploymentType(),

@@ -63,7 +63,7 @@ func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *tok
 	if cons == nil {
 		return nil, nil, newProblem(ProblemConsumerKeyUnknown)
 	}
-	if m.get("oauth_signature_method") != SignatureMethod {
+	if m.get("oauth_signature_method") != SignatureMethod || j.faults.RejectRSA {
 		return nil, nil, newProblem(ProblemSignatureMethodRejected)
 	}
 	var tok *token

@@ -70,6 +70,7 @@ type Link struct {
 	Environment    string       `json:"environment"`
 	ConsumerKey    string       `json:"consumer_key"`
 	ConsumerName   string       `json:"consumer_name"`
+	CAPEM          string       `json:"ca_pem,omitempty"` // CA certificates (PEM) Jira's certificate is checked against, besides the system's
 	State          string       `json:"state"`
 	LastError      *fault.Error `json:"last_error,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
