@@ -172,7 +172,8 @@ type outcome struct {
 
 // complete finishes a handshake taken from the store: it exchanges the
 // verifier, asks who approved, and saves the outcome: the token with its
-// approval in one write (keep), or the failure (attemptFailed).
+// approval in one write (keep), or the failure (attemptFailed). A
+// verifier Jira refuses puts the handshake back (refused).
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
 	l, err := s.getLink(h.Link)
 	if err != nil {
@@ -185,6 +186,8 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount)
 	out := &outcome{Link: l}
 	switch {
+	case err != nil && verifierRefused(err):
+		out.Err = s.refused(ctx, h, err)
 	case err != nil:
 		event := "handshake_failed"
 		if asError(err).Code == oauth.CodeDenied {

@@ -88,6 +88,8 @@ type Server struct {
 
 	// mu serialises read-modify-write of link records and tokens.
 	mu sync.Mutex
+	// callbacks runs the callbacks of one handshake one at a time.
+	callbacks keyLock
 	// configs caches each link's Application Link configuration.
 	configs sync.Map // name → *oauth.AppLinkConfig
 	// saveErrs holds, per link, the failure to save its latest callback's
