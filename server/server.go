@@ -90,6 +90,8 @@ type Server struct {
 	mu sync.Mutex
 	// callbacks runs the callbacks of one handshake one at a time.
 	callbacks keyLock
+	// health is the last write probe of /healthz.
+	health healthProbe
 	// configs caches each link's Application Link configuration.
 	configs sync.Map // name → *oauth.AppLinkConfig
 	// saveErrs holds, per link, the failure to save its latest callback's
