@@ -26,8 +26,12 @@ type HandshakeView struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// consumer returns the OAuth consumer of a link.
+// consumer returns the OAuth consumer of a link, once its Jira host is
+// checked (checkJiraHost; the client's dialer checks the address).
 func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
+	if err := s.checkJiraHost(context.Background(), l.JiraURL, false); err != nil {
+		return nil, err
+	}
 	key, err := s.store.PrivateKey(l.Name)
 	if err != nil {
 		return nil, err

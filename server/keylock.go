@@ -22,7 +22,7 @@ type keyTurn struct {
 }
 
 // lock waits for key's turn (or for ctx to end) and returns the function
-// that ends it.
+// that ends it. A free turn is taken at once, whatever ctx.
 func (k *keyLock) lock(ctx context.Context, key string) (unlock func(), err error) {
 	k.mu.Lock()
 	if k.keys == nil {
@@ -42,9 +42,15 @@ func (k *keyLock) lock(ctx context.Context, key string) (unlock func(), err erro
 		}
 		k.mu.Unlock()
 	}
+	unlock = func() { <-t.slot; leave() }
+	select {
+	case t.slot <- struct{}{}: // a free turn is taken even if ctx has ended
+		return unlock, nil
+	default:
+	}
 	select {
 	case t.slot <- struct{}{}:
-		return func() { <-t.slot; leave() }, nil
+		return unlock, nil
 	case <-ctx.Done():
 		leave()
 		return nil, ctx.Err()

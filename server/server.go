@@ -17,6 +17,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -65,6 +66,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// JiraHosts, when not empty, are the only Jira hosts links may point
+	// at (patterns of ParseJiraHosts), checked when a link is made and
+	// before each call to its Jira.
+	JiraHosts []string
+	// LookupIP resolves a Jira host when a link is made, to refuse one at
+	// a link-local or metadata address (net.DefaultResolver when nil).
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Server is applink's web service. Build it with New.
@@ -76,6 +84,8 @@ type Server struct {
 	adminToken  secret
 	log         zerolog.Logger
 	client      *http.Client
+	jiraHosts   []string // allowed Jira host patterns; empty: any
+	lookupIP    func(ctx context.Context, host string) ([]netip.Addr, error)
 	now         func() time.Time
 
 	sessions      *sessions.CookieStore
@@ -136,11 +146,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{
-			Timeout: oauth.DefaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
+		client = newJiraClient(oauth.DefaultTimeout)
+	}
+	jiraHosts, err := ParseJiraHosts(strings.Join(cfg.JiraHosts, ","))
+	if err != nil {
+		return nil, err
+	}
+	lookupIP := cfg.LookupIP
+	if lookupIP == nil {
+		lookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
 	hashKey, encKey, err := cfg.Store.SessionKeys()
@@ -159,6 +174,8 @@ func New(cfg Config) (*Server, error) {
 		adminToken:    secret(token),
 		log:           cfg.Logger,
 		client:        client,
+		jiraHosts:     jiraHosts,
+		lookupIP:      lookupIP,
 		now:           now,
 		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
