@@ -37,6 +37,7 @@ const (
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeApprovalDropped  fault.Code = "approval_dropped"     // 410: Jira refused too many callbacks of a handshake, which applink dropped
 	CodeTooManyAttempts  fault.Code = "too_many_attempts"    // 429: too many failed sign-ins
+	CodeTooManyPending   fault.Code = "too_many_pending"     // 429: a link has the most pending approvals already
 	CodeInternal         fault.Code = "internal_error"       // 500: a failure inside applink; the log has the detail
 	CodeSaveFailed       fault.Code = "save_failed"          // 503: the data folder refused to save a callback's outcome (disk full, read-only)
 )
@@ -67,7 +68,7 @@ func Status(code fault.Code) int {
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone
-	case CodeTooManyAttempts:
+	case CodeTooManyAttempts, CodeTooManyPending:
 		return http.StatusTooManyRequests
 	case CodeSaveFailed:
 		return http.StatusServiceUnavailable

@@ -68,7 +68,9 @@ func (s *Server) pending(name string) *store.Handshake {
 // nothing) and marks the link awaiting_approval. It is what POST
 // /api/links/{name}/handshakes does. A failure at Jira marks the link
 // failed with the diagnosis as last_error and returns it, with its oauth
-// code (a 502 or 504); a token approved earlier stays.
+// code (a 502 or 504); a token approved earlier stays. A link with
+// maxPending live approvals gets CodeTooManyPending (429), without
+// calling Jira.
 func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeView, error) {
 	l, err := s.getLink(name)
 	if err != nil {
@@ -79,6 +81,11 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	if err != nil {
 		return nil, err
 	}
+	release, err := s.reservePending(name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	rt, err := c.RequestToken(ctx, s.callbackURL)
 	if err != nil {
 		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)

@@ -73,6 +73,9 @@ type Config struct {
 	// LookupIP resolves a Jira host when a link is made, to refuse one at
 	// a link-local or metadata address (net.DefaultResolver when nil).
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// MaxConnections caps the connections Serve holds open
+	// (DefaultMaxConnections when zero); see connLimit.
+	MaxConnections int
 }
 
 // Server is applink's web service. Build it with New.
@@ -102,6 +105,11 @@ type Server struct {
 	callbacks keyLock
 	// health is the last write probe of /healthz.
 	health healthProbe
+	// conns caps Serve's open connections.
+	conns *connLimit
+	// pendingMu guards starting, the handshakes being started per link.
+	pendingMu sync.Mutex
+	starting  map[string]int
 	// configs caches each link's Application Link configuration.
 	configs sync.Map // name → *oauth.AppLinkConfig
 	// saveErrs holds, per link, the failure to save its latest callback's
@@ -176,6 +184,8 @@ func New(cfg Config) (*Server, error) {
 		client:        client,
 		jiraHosts:     jiraHosts,
 		lookupIP:      lookupIP,
+		conns:         newConnLimit(cfg.MaxConnections),
+		starting:      map[string]int{},
 		now:           now,
 		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
@@ -231,7 +241,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves the app on ln until ctx ends, then shuts down gracefully,
 // letting requests in flight finish (for at most 10 seconds). It returns
-// nil after a clean shutdown.
+// nil after a clean shutdown. It holds at most Config.MaxConnections
+// connections open (connLimit).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -241,9 +252,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(s.log.With().Str("component", "http").Logger(), "", 0),
+		ConnState:         s.conns.track,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(s.conns.listen(ln)) }()
 	select {
 	case err := <-served:
 		return err
