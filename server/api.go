@@ -13,6 +13,7 @@ import (
 
 	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/server/store"
 )
 
 // maxBody bounds request bodies (JSON and forms).
@@ -199,13 +200,25 @@ func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials."})
 }
 
-// healthz is GET /healthz: 200 "ok" when the data folder answers.
+// healthz is GET /healthz: 200 "ok" when the data folder answers and can
+// be written (probed at most every healthProbeEvery); otherwise 503 with
+// the reason, such as "data folder not writable: the disk is full".
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if _, err := s.store.ListLinks(); err != nil {
 		s.logger(r.Context()).Error().Err(err).Msg("health check: the data folder does not answer")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "data folder unavailable\n")
+		return
+	}
+	if err := s.writable(); err != nil {
+		s.logger(r.Context()).Error().Err(err).Msg("health check: the data folder cannot be written")
+		why, hint := store.Why(err)
+		if hint == "" { // not said in words: the log has it, with the path
+			why = "the write failed (see the log)"
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "data folder not writable: "+why+"\n")
 		return
 	}
 	_, _ = io.WriteString(w, "ok")

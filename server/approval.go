@@ -91,10 +91,12 @@ const completeTimeout = 2*oauth.DefaultTimeout + 10*time.Second
 
 // pageCallback is GET /oauth/callback?oauth_token=T&oauth_verifier=V,
 // where Jira sends the approver's browser. Its steps: read the query
-// (oauth.ParseCallback), take the pending handshake (takeHandshake: only
-// one applink started, not used yet and younger than 10 minutes; anything
-// else gets a 4xx page, changes nothing and does not call Jira), complete
-// it (complete: exchange, identity check, save), show the outcome.
+// (oauth.ParseCallback), wait for the handshake's other callbacks, take
+// the pending handshake (takeHandshake: only one applink started, not used
+// yet and younger than 10 minutes; anything else gets a 4xx page, changes
+// nothing and does not call Jira), complete it (complete: exchange,
+// identity check, save; a verifier Jira refuses puts it back), show the
+// outcome.
 func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		// A HEAD (link checkers, previews) must not use up the handshake.
@@ -110,6 +112,15 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// Pruned after the lookup, so that a late callback hears "expired".
 	defer s.prune(ctx)
+	// One callback of a handshake at a time: one that Jira refuses puts
+	// the handshake back (refused) before the next looks for it.
+	if h, err := s.store.HandshakeByRequestToken(token); err == nil {
+		unlock, err := s.callbacks.lock(ctx, h.ID)
+		if err != nil {
+			return // the browser went away while waiting
+		}
+		defer unlock()
+	}
 	h, err := s.takeHandshake(ctx, token)
 	if err != nil {
 		s.renderError(w, r, err)

@@ -21,7 +21,7 @@ func BenchmarkAPIListLinks(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "bench-token", Logger: zerolog.New(io.Discard)})
+	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "bench-token", Logger: zerolog.New(io.Discard), LookupIP: fakeDNS})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -24,7 +26,11 @@ func Example() {
 		panic(err)
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token"})
+	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token",
+		// A stand-in for DNS, so that the example calls no network.
+		LookupIP: func(context.Context, string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("203.0.113.10")}, nil
+		}})
 	if err != nil {
 		panic(err)
 	}

@@ -26,8 +26,12 @@ type HandshakeView struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// consumer returns the OAuth consumer of a link.
+// consumer returns the OAuth consumer of a link, once its Jira host is
+// checked (checkJiraHost; the client's dialer checks the address).
 func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
+	if err := s.checkJiraHost(context.Background(), l.JiraURL, false); err != nil {
+		return nil, err
+	}
 	key, err := s.store.PrivateKey(l.Name)
 	if err != nil {
 		return nil, err
@@ -66,7 +70,9 @@ func (s *Server) pending(name string) *store.Handshake {
 // nothing) and marks the link awaiting_approval. It is what POST
 // /api/links/{name}/handshakes does. A failure at Jira marks the link
 // failed with the diagnosis as last_error and returns it, with its oauth
-// code (a 502 or 504); a token approved earlier stays.
+// code (a 502 or 504); a token approved earlier stays. A link with
+// maxPending live approvals gets CodeTooManyPending (429), without
+// calling Jira.
 func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeView, error) {
 	l, err := s.getLink(name)
 	if err != nil {
@@ -77,6 +83,11 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	if err != nil {
 		return nil, err
 	}
+	release, err := s.reservePending(name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	rt, err := c.RequestToken(ctx, s.callbackURL)
 	if err != nil {
 		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
@@ -174,7 +185,8 @@ type outcome struct {
 
 // complete finishes a handshake taken from the store: it exchanges the
 // verifier, asks who approved, and saves the outcome: the token with its
-// approval in one write (keep), or the failure (attemptFailed).
+// approval in one write (keep), or the failure (attemptFailed). A
+// verifier Jira refuses puts the handshake back (refused).
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
 	l, err := s.getLink(h.Link)
 	if err != nil {
@@ -187,6 +199,8 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount)
 	out := &outcome{Link: l}
 	switch {
+	case err != nil && verifierRefused(err):
+		out.Err = s.refused(ctx, h, err)
 	case err != nil:
 		event := "handshake_failed"
 		if asError(err).Code == oauth.CodeDenied {

@@ -100,6 +100,8 @@ type options struct {
 	serviceAccount string
 	// client calls Jira (the server's default when nil).
 	client *http.Client
+	// jiraHosts is Config.JiraHosts.
+	jiraHosts []string
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -172,6 +174,8 @@ func (f *fixture) start() {
 		Logger:     zerolog.New(f.logs).With().Timestamp().Logger(),
 		Now:        f.clock.Now,
 		HTTPClient: f.opts.client,
+		JiraHosts:  f.opts.jiraHosts,
+		LookupIP:   fakeDNS,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)

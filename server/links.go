@@ -127,6 +127,9 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkJiraHost(ctx, l.JiraURL, true); err != nil {
+		return nil, err
+	}
 	if _, err := s.store.GetLink(l.Name); err == nil {
 		return nil, errLinkExists(l.Name, nil)
 	} else if !isNotFound(err) {

@@ -17,6 +17,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -65,6 +66,16 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// JiraHosts, when not empty, are the only Jira hosts links may point
+	// at (patterns of ParseJiraHosts), checked when a link is made and
+	// before each call to its Jira.
+	JiraHosts []string
+	// LookupIP resolves a Jira host when a link is made, to refuse one at
+	// a link-local or metadata address (net.DefaultResolver when nil).
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// MaxConnections caps the connections Serve holds open
+	// (DefaultMaxConnections when zero); see connLimit.
+	MaxConnections int
 }
 
 // Server is applink's web service. Build it with New.
@@ -76,6 +87,8 @@ type Server struct {
 	adminToken  secret
 	log         zerolog.Logger
 	client      *http.Client
+	jiraHosts   []string // allowed Jira host patterns; empty: any
+	lookupIP    func(ctx context.Context, host string) ([]netip.Addr, error)
 	now         func() time.Time
 
 	sessions      *sessions.CookieStore
@@ -88,6 +101,15 @@ type Server struct {
 
 	// mu serialises read-modify-write of link records and tokens.
 	mu sync.Mutex
+	// callbacks runs the callbacks of one handshake one at a time.
+	callbacks keyLock
+	// health is the last write probe of /healthz.
+	health healthProbe
+	// conns caps Serve's open connections.
+	conns *connLimit
+	// pendingMu guards starting, the handshakes being started per link.
+	pendingMu sync.Mutex
+	starting  map[string]int
 	// configs caches each link's Application Link configuration.
 	configs sync.Map // name → *oauth.AppLinkConfig
 	// saveErrs holds, per link, the failure to save its latest callback's
@@ -132,11 +154,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{
-			Timeout: oauth.DefaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
+		client = newJiraClient(oauth.DefaultTimeout)
+	}
+	jiraHosts, err := ParseJiraHosts(strings.Join(cfg.JiraHosts, ","))
+	if err != nil {
+		return nil, err
+	}
+	lookupIP := cfg.LookupIP
+	if lookupIP == nil {
+		lookupIP = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
 	hashKey, encKey, err := cfg.Store.SessionKeys()
@@ -155,6 +182,10 @@ func New(cfg Config) (*Server, error) {
 		adminToken:    secret(token),
 		log:           cfg.Logger,
 		client:        client,
+		jiraHosts:     jiraHosts,
+		lookupIP:      lookupIP,
+		conns:         newConnLimit(cfg.MaxConnections),
+		starting:      map[string]int{},
 		now:           now,
 		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
@@ -210,7 +241,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves the app on ln until ctx ends, then shuts down gracefully,
 // letting requests in flight finish (for at most 10 seconds). It returns
-// nil after a clean shutdown.
+// nil after a clean shutdown. It holds at most Config.MaxConnections
+// connections open (connLimit).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -220,9 +252,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(s.log.With().Str("component", "http").Logger(), "", 0),
+		ConnState:         s.conns.track,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(s.conns.listen(ln)) }()
 	select {
 	case err := <-served:
 		return err

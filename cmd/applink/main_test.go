@@ -414,6 +414,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--on-mismatch", "maybe"},
 		{"serve", "--public-url", "https://applink.example.com/sub"},
 		{"serve", "--public-url", "applink.example.com"},
+		{"serve", "--jira-hosts", "https://jira.example.com"},
+		{"serve", "--max-connections", "0"},
 		{"keys", "--out", "x", "extra"},
 	}
 	for _, args := range tests {

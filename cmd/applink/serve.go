@@ -17,17 +17,28 @@ import (
 
 type serveOptions struct {
 	addr, data, publicURL, onMismatch string
+	jiraHosts                         string
+	maxConns                          int
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--jira-hosts PATTERNS] [--max-connections N]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.StringVar(&o.jiraHosts, "jira-hosts", "", "comma-separated Jira hosts links may point at, such as jira.example.com,*.atlassian.net (default: any)")
+	fs.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConnections, "most connections held open at once; at the cap the one idle the longest is closed")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if o.maxConns < 1 {
+		return usageError(e, fs, "--max-connections must be at least 1")
+	}
+	jiraHosts, err := server.ParseJiraHosts(o.jiraHosts)
+	if err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
 		return usageError(e, fs, "%v", err)
@@ -70,7 +81,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	srv, err := server.New(server.Config{
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
-		AdminToken: token, Logger: log,
+		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
+		MaxConnections: o.maxConns,
 	})
 	if err != nil {
 		ln.Close()

@@ -253,3 +253,17 @@ func (s *Store) PruneHandshakes(now time.Time) (int, error) {
 	}
 	return n, first
 }
+
+// PendingHandshakes returns how many handshakes of a link are pending and
+// not expired at now (Handshake.OAuth().Expired).
+func (s *Store) PendingHandshakes(link string, now time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, h := range s.handshakes {
+		if h.Link == link && !h.OAuth().Expired(now) {
+			n++
+		}
+	}
+	return n
+}

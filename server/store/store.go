@@ -100,6 +100,9 @@ type Handshake struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	CreatedAt    time.Time `json:"created_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
+	// Tries counts the callbacks Jira refused (a wrong verifier): the
+	// handshake stays pending for the real approver until too many.
+	Tries int `json:"tries,omitempty"`
 }
 
 // Store is the data folder. It is safe for concurrent use by one process;

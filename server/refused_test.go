@@ -1,0 +1,116 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/applink/applink/oauth"
+)
+
+// withVerifier returns a callback URL with another oauth_verifier.
+func withVerifier(t *testing.T, cb, verifier string) string {
+	t.Helper()
+	u, err := url.Parse(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("oauth_verifier", verifier)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestCallbackMadeUpVerifier: a stranger holding the request token sends
+// callbacks with made-up verifiers, before and after the approval; the
+// handshake stays pending and the real approver's callback completes it.
+func TestCallbackMadeUpVerifier(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	au, _ := url.Parse(h.AuthorizeURL)
+	early := f.app.URL + CallbackPath + "?oauth_token=" + url.QueryEscape(au.Query().Get("oauth_token")) + "&oauth_verifier=abc123"
+	resp, body := f.get(early, nil) // not approved yet: permission_unknown
+	wantStatus(t, resp, body, http.StatusBadGateway)
+	wantContains(t, string(body), `data-error="permission_unknown"`)
+	wantContains(t, string(body), "still pending (tries left: 4)")
+
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	resp, body = f.get(withVerifier(t, cb, "zzz999"), nil) // a wrong verifier: permission_denied
+	wantStatus(t, resp, body, http.StatusBadGateway)
+	wantContains(t, string(body), `data-error="permission_denied"`)
+	if v := f.getLink("prod"); v.State != "awaiting_approval" || v.LastError != nil {
+		t.Errorf("after refused callbacks: state %s, last_error %+v", v.State, v.LastError)
+	}
+	resp, body = f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, f.logs.String(), `"event":"callback_refused"`, `"tries":2`)
+
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if v := f.getLink("prod"); v.State != "authorized" || v.Verdict == nil || *v.Verdict != oauth.VerdictMatch {
+		t.Errorf("after the real callback: state %s, verdict %v", v.State, v.Verdict)
+	}
+}
+
+// TestCallbackTriesBounded: after maxCallbackTries refusals the handshake
+// is dropped, the link's last_error says so, and even the real verifier
+// is refused without calling Jira.
+func TestCallbackTriesBounded(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	for i := 1; i < maxCallbackTries; i++ {
+		resp, body := f.get(withVerifier(t, cb, "bad000"), nil)
+		wantStatus(t, resp, body, http.StatusBadGateway)
+		wantContains(t, string(body), `data-error="permission_denied"`)
+	}
+	resp, body := f.get(withVerifier(t, cb, "bad000"), nil)
+	wantStatus(t, resp, body, http.StatusGone)
+	wantContains(t, string(body), "refused 5 callbacks")
+	v := f.getLink("prod")
+	if v.State != "failed" || v.LastError == nil || v.LastError.Code != CodeApprovalDropped {
+		t.Errorf("state %s, last_error %+v", v.State, v.LastError)
+	}
+	hits := f.jiraHits.Load()
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusNotFound)
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times for a dropped handshake", got-hits)
+	}
+}
+
+// TestManyConcurrentCallbacks: of 50 deliveries of the real callback at
+// once, exactly one completes the handshake; the others wait their turn
+// and hear it is used.
+func TestManyConcurrentCallbacks(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	cb := f.approve(f.startHandshake("prod").AuthorizeURL, svcName, true)
+	statuses := make([]int, 50)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			resp, err := http.Get(cb)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusOK] != 1 || counts[http.StatusNotFound] != len(statuses)-1 {
+		t.Errorf("statuses: %v, want one 200 and the rest 404", counts)
+	}
+	if v := f.getLink("prod"); v.State != "authorized" {
+		t.Errorf("state %s", v.State)
+	}
+}
