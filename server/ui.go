@@ -145,18 +145,34 @@ type step struct {
 	Status string // "done", "current", "todo", "warn", "fail"
 }
 
+// Label is the step's state in words, so that it does not rest on colour.
+func (s step) Label() string {
+	switch s.Status {
+	case "done":
+		return "Done"
+	case "current":
+		return "Next"
+	case "warn":
+		return "Check"
+	case "fail":
+		return "Failed"
+	}
+	return "To do"
+}
+
 // pendingView is a live handshake shown on the link page.
 type pendingView struct {
 	AuthorizeURL string
 	ApprovalURL  string
 	ExpiresAt    time.Time
-	Before       string
 }
 
 // linkPage is the data of link.html.
 type linkPage struct {
 	page
-	Link        *LinkView
+	Link *LinkView
+	// Description is the Application Link's Description field.
+	Description string
 	Badge       Badge
 	Steps       []step
 	Guides      []oauth.UIGuide
@@ -186,7 +202,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	}
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
-	data.Link, data.Badge, data.Steps = v, v.Badge(), steps(v)
+	data.Link, data.Description, data.Badge, data.Steps = v, cfg.Description, v.Badge(), steps(v)
 	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
@@ -195,7 +211,6 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 			AuthorizeURL: h.AuthorizeURL,
 			ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
 			ExpiresAt:    h.ExpiresAt,
-			Before:       oauth.BeforeApproval(v.JiraURL, v.ServiceAccount),
 		}
 	}
 	s.render(w, r, status, "link.html", data)
@@ -230,7 +245,7 @@ func steps(v *LinkView) []step {
 		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
 	case v.LastError != nil && v.LastError.Step == "request_token":
 		configured.Status = "fail"
-		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
+		configured.Detail = "Not confirmed: the latest approval could not start. " + v.LastError.Message
 	default:
 		configured.Status = "current"
 		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."

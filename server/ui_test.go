@@ -54,8 +54,11 @@ func TestUIFlow(t *testing.T) {
 	}
 	resp, page = b.get("/links/prod")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "Go to Jira", "Before anyone opens Jira", `class="badge big info"`, "Awaiting approval")
-	authorize := find(t, `<a class="button primary" href="([^"]+)"[^>]*>Go to Jira`, page)
+	// Copying the approval link is the primary action; Go to Jira comes
+	// second, with the private-window reminder next to it.
+	wantContains(t, page, `class="button primary copy" id="copy-approval"`, `aria-describedby="go-to-jira-note"`,
+		"Only in a private (incognito) window", `class="badge big info"`, "Awaiting approval")
+	authorize := find(t, `<a class="button" id="go-to-jira" href="([^"]+)"[^>]*>Go to Jira`, page)
 	approval := find(t, `id="approval-url" value="([^"]+)"`, page)
 	if !strings.HasPrefix(authorize, f.jiraSrv.URL+"/plugins/servlet/oauth/authorize?oauth_token=") ||
 		!strings.HasPrefix(approval, f.app.URL+"/approve/") {
@@ -106,7 +109,10 @@ func TestUIFlow(t *testing.T) {
 	// Delete: the name must be typed.
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"nope"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, "the name typed did not match")
+	// The error sits at the field, tied to it, where the form's
+	// action (#delete) scrolls to.
+	wantContains(t, page, "the name typed did not match", `action="/links/prod/delete#delete"`,
+		`aria-invalid="true" aria-describedby="delete-error"`, `id="delete-error" role="alert"`)
 	f.getLink("prod")
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"prod"}})
 	if resp.StatusCode != http.StatusSeeOther {
