@@ -107,6 +107,22 @@ type newLinkPage struct {
 	page
 	Input LinkInput
 	Error *Error
+	// Field is the id of the field Error is about, "" when the code does
+	// not tell (the error itself then takes the focus).
+	Field string
+}
+
+// fieldOf is the new-link form's field an error code is about, or "".
+func fieldOf(code oauth.Code) string {
+	switch code {
+	case CodeInvalidName, CodeExists:
+		return "name"
+	case CodeInvalidJiraURL:
+		return "jira_url"
+	case CodeConsumerKeyTaken:
+		return "consumer_key"
+	}
+	return ""
 }
 
 // pageNewLink is GET /links/new.
@@ -132,7 +148,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, e)
 			return
 		}
-		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e})
+		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e, Field: fieldOf(e.Code)})
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)

@@ -27,7 +27,7 @@ func TestUIFlow(t *testing.T) {
 	b.signIn()
 	resp, page = b.get("/")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "No links yet", "Sign out")
+	wantContains(t, page, "No links yet", "Sign out", `<a href="/" aria-current="page">Links</a>`, `id="announce" aria-live="polite"`)
 
 	// New link through the form.
 	resp, page = b.get("/links/new")
@@ -165,9 +165,22 @@ func TestUIFormErrors(t *testing.T) {
 	b.signIn()
 	resp, page := b.post("/links", url.Values{"name": {"bad name"}, "jira_url": {f.jiraSrv.URL}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, "The link name must be", `value="bad name"`)
+	// The error is tied to its field, which is marked invalid.
+	wantContains(t, page, "The link name must be", `value="bad name"`,
+		`aria-describedby="name-help form-error" aria-invalid="true"`)
 	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {"ftp://x"}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
+	wantContains(t, page, `aria-describedby="jira_url-help form-error" aria-invalid="true"`)
+	if n := strings.Count(page, `aria-invalid="true"`); n != 1 {
+		t.Errorf("%d fields marked invalid, want 1", n)
+	}
+	// A code that names no field leaves the focus to the error itself.
+	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {f.jiraSrv.URL}})
+	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
+	wantContains(t, page, `id="form-error" tabindex="-1"`)
+	if strings.Contains(page, `aria-invalid="true"`) {
+		t.Error("a field is marked invalid for an error about no field the code names")
+	}
 	f.createLink("taken")
 	resp, page = b.post("/links", url.Values{"name": {"taken"}, "jira_url": {f.jiraSrv.URL}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusConflict)
@@ -186,7 +199,7 @@ func TestUIFormErrors(t *testing.T) {
 		t.Fatalf("start: %d", resp.StatusCode)
 	}
 	_, page = b.get("/links/broken")
-	wantContains(t, page, "consumer_key_unknown", `class="step fail"`)
+	wantContains(t, page, "consumer_key_unknown", `class="step fail"`, `<span class="step-state">Failed</span>`)
 }
 
 func TestUISignIn(t *testing.T) {
