@@ -110,8 +110,8 @@ func TestUIFlow(t *testing.T) {
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"nope"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
 	// The error sits at the field, tied to it, where the form's
-	// action (#delete) scrolls to.
-	wantContains(t, page, "the name typed did not match", `action="/links/prod/delete#delete"`,
+	// action (#confirm) scrolls to and focuses.
+	wantContains(t, page, "the name typed did not match", `action="/links/prod/delete#confirm"`,
 		`aria-invalid="true" aria-describedby="delete-error"`, `id="delete-error" role="alert"`)
 	f.getLink("prod")
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"prod"}})
