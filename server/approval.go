@@ -16,7 +16,6 @@ type approvePage struct {
 	Environment    string
 	JiraURL        string
 	ServiceAccount string
-	Before         string
 	AuthorizeURL   string
 	ExpiresAt      time.Time
 }
@@ -62,7 +61,6 @@ func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 		Environment:    l.Environment,
 		JiraURL:        l.JiraURL,
 		ServiceAccount: l.ServiceAccount,
-		Before:         oauth.BeforeApproval(l.JiraURL, l.ServiceAccount),
 		AuthorizeURL:   h.AuthorizeURL,
 		ExpiresAt:      h.ExpiresAt,
 	})
@@ -78,8 +76,14 @@ type callbackPage struct {
 	// Kept says whether applink kept it (not under on-mismatch reject).
 	Approval *oauth.Approval
 	Kept     bool
-	// Notice is the approval's notice (nil for a match).
+	// Notice is the approval's notice (nil for a match, and when Error
+	// says it).
 	Notice *oauth.Notice
+	// Wrong: the wrong account approved; the page tells the approver what
+	// to do.
+	Wrong bool
+	// WhereToRevoke is where a user revokes the tokens they approved.
+	WhereToRevoke string
 	// Error is the failure: denied, rejected, a Jira failure, a failed
 	// save.
 	Error *Error
@@ -96,7 +100,8 @@ const completeTimeout = 2*oauth.DefaultTimeout + 10*time.Second
 // yet and younger than 10 minutes; anything else gets a 4xx page, changes
 // nothing and does not call Jira), complete it (complete: exchange,
 // identity check, save; a verifier Jira refuses puts it back), show the
-// outcome.
+// outcome and keep it for reloads of the page until the request token
+// would have expired (recentOutcomes).
 func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		// A HEAD (link checkers, previews) must not use up the handshake.
@@ -107,6 +112,10 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	token, verifier, err := oauth.ParseCallback(r.URL.RawQuery)
 	if err != nil {
 		s.renderError(w, r, err)
+		return
+	}
+	if out := s.recent.get(token, verifier, s.now()); out != nil {
+		s.renderOutcome(w, r, out)
 		return
 	}
 	ctx := r.Context()
@@ -134,6 +143,9 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	if !out.Pending {
+		s.recent.put(token, verifier, out, h.ExpiresAt, s.now())
 	}
 	s.renderOutcome(w, r, out)
 }
@@ -173,10 +185,13 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 		Approval:       out.Approval,
 		Kept:           out.Kept,
 		Error:          out.Err,
+		WhereToRevoke:  oauth.WhereToRevoke,
 	}
-	if out.Approval != nil {
+	if out.Approval != nil && out.Err == nil {
 		data.Notice = out.Approval.Notice()
 	}
+	data.Wrong = (out.Err != nil && out.Err.Code == oauth.CodeWrongApprover) ||
+		(out.Err == nil && out.Approval.Verdict == oauth.VerdictMismatch)
 	status := http.StatusOK
 	if out.Err != nil {
 		status = Status(out.Err.Code)

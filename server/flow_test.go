@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -254,8 +255,10 @@ func TestCallbackExpired(t *testing.T) {
 	}
 }
 
-// TestCallbackReplay: the second delivery of a callback is refused, changes
-// nothing and does not call Jira.
+// TestCallbackReplay: a reload of the callback page shows the same result
+// without calling Jira, for as long as the request token would have
+// lived; a second delivery with another verifier, or after that, is
+// refused; none changes anything.
 func TestCallbackReplay(t *testing.T) {
 	f := newFixture(t, options{})
 	f.createLink("prod")
@@ -268,13 +271,29 @@ func TestCallbackReplay(t *testing.T) {
 	}
 	resp, body := f.get(cb, nil)
 	wantStatus(t, resp, body, http.StatusOK)
+	first := withoutRequestID(body)
 	before, _ := json.Marshal(f.getLink("prod"))
 	tokenBefore := f.credentials("prod")
 
 	hits := f.jiraHits.Load()
 	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if got := withoutRequestID(body); got != first {
+		t.Errorf("the reload shows another page:\n%s\nwant:\n%s", got, first)
+	}
+	u, err := url.Parse(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("oauth_verifier", "another"+q.Get("oauth_verifier"))
+	u.RawQuery = q.Encode()
+	resp, body = f.get(u.String(), nil)
 	wantStatus(t, resp, body, http.StatusNotFound)
 	wantContains(t, string(body), "did not start this approval")
+	f.clock.Advance(h.ExpiresAt.Sub(f.clock.Now()))
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusNotFound)
 	if got := f.jiraHits.Load(); got != hits {
 		t.Errorf("Jira was called %d times", got-hits)
 	}
@@ -288,6 +307,12 @@ func TestCallbackReplay(t *testing.T) {
 	// The approval link is used up too.
 	resp, body = f.get(h.ApprovalURL, nil)
 	wantStatus(t, resp, body, http.StatusNotFound)
+}
+
+// withoutRequestID is a page without its request ids, which differ
+// between two answers.
+func withoutRequestID(page []byte) string {
+	return regexp.MustCompile(`[Rr]equest [0-9a-v]{20}`).ReplaceAllString(string(page), "")
 }
 
 // TestCallbackForged: callbacks applink did not start, or malformed, are

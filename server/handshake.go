@@ -181,6 +181,9 @@ type outcome struct {
 	Kept bool
 	// Err is the failure: denied, rejected, a Jira failure, a failed save.
 	Err *Error
+	// Pending: Jira refused the verifier and the handshake is pending
+	// again, so this outcome is not the approval's last word.
+	Pending bool
 }
 
 // complete finishes a handshake taken from the store: it exchanges the
@@ -201,6 +204,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	switch {
 	case err != nil && verifierRefused(err):
 		out.Err = s.refused(ctx, h, err)
+		out.Pending = out.Err.Code != CodeApprovalDropped && out.Err.Code != CodeSaveFailed
 	case err != nil:
 		event := "handshake_failed"
 		if asError(err).Code == oauth.CodeDenied {

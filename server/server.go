@@ -115,6 +115,8 @@ type Server struct {
 	// saveErrs holds, per link, the failure to save its latest callback's
 	// outcome, until a write of its record succeeds.
 	saveErrs sync.Map // name → *Error
+	// recent keeps each callback's outcome for reloads of its page.
+	recent recentOutcomes
 
 	handler http.Handler
 }

@@ -70,14 +70,16 @@ func staticHandler() http.Handler {
 
 // page is what the layout needs; every page's data embeds it.
 type page struct {
-	Title     string
+	Title string
+	// Path is the request's path, for the navigation's aria-current.
+	Path      string
 	SignedIn  bool
 	RequestID string
 }
 
 // newPage returns the layout's data for a request.
 func (s *Server) newPage(r *http.Request, title string) page {
-	return page{Title: title, SignedIn: s.signedIn(r), RequestID: requestID(r)}
+	return page{Title: title, Path: r.URL.Path, SignedIn: s.signedIn(r), RequestID: requestID(r)}
 }
 
 // render executes a page into a buffer, then answers with it, so that a

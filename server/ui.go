@@ -107,6 +107,22 @@ type newLinkPage struct {
 	page
 	Input LinkInput
 	Error *Error
+	// Field is the id of the field Error is about, "" when the code does
+	// not tell (the error itself then takes the focus).
+	Field string
+}
+
+// fieldOf is the new-link form's field an error code is about, or "".
+func fieldOf(code oauth.Code) string {
+	switch code {
+	case CodeInvalidName, CodeExists:
+		return "name"
+	case CodeInvalidJiraURL:
+		return "jira_url"
+	case CodeConsumerKeyTaken:
+		return "consumer_key"
+	}
+	return ""
 }
 
 // pageNewLink is GET /links/new.
@@ -133,7 +149,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, e)
 			return
 		}
-		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e})
+		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e, Field: fieldOf(e.Code)})
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)
@@ -146,18 +162,34 @@ type step struct {
 	Status string // "done", "current", "todo", "warn", "fail"
 }
 
+// Label is the step's state in words, so that it does not rest on colour.
+func (s step) Label() string {
+	switch s.Status {
+	case "done":
+		return "Done"
+	case "current":
+		return "Next"
+	case "warn":
+		return "Check"
+	case "fail":
+		return "Failed"
+	}
+	return "To do"
+}
+
 // pendingView is a live handshake shown on the link page.
 type pendingView struct {
 	AuthorizeURL string
 	ApprovalURL  string
 	ExpiresAt    time.Time
-	Before       string
 }
 
 // linkPage is the data of link.html.
 type linkPage struct {
 	page
-	Link        *LinkView
+	Link *LinkView
+	// Description is the Application Link's Description field.
+	Description string
 	Badge       Badge
 	Steps       []step
 	Guides      []oauth.UIGuide
@@ -188,7 +220,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	}
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
-	data.Link, data.Badge, data.Steps = v, v.Badge(), steps(v)
+	data.Link, data.Description, data.Badge, data.Steps = v, cfg.Description, v.Badge(), steps(v)
 	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
@@ -197,7 +229,6 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 			AuthorizeURL: h.AuthorizeURL,
 			ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
 			ExpiresAt:    h.ExpiresAt,
-			Before:       oauth.BeforeApproval(v.JiraURL, v.ServiceAccount),
 		}
 	}
 	s.render(w, r, status, "link.html", data)
@@ -232,9 +263,9 @@ func steps(v *LinkView) []step {
 		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
 	case v.LastError != nil && v.LastError.Step == "request_token":
 		configured.Status = "fail"
-		configured.Detail = "Jira did not accept the request: " + v.LastError.Message
+		configured.Detail = "Not confirmed: Jira did not accept the request. " + v.LastError.Message
 		if oauth.Unanswered(v.LastError.Code) {
-			configured.Detail = "Jira did not answer: " + v.LastError.Message
+			configured.Detail = "Not confirmed: Jira did not answer. " + v.LastError.Message
 		}
 	default:
 		configured.Status = "current"

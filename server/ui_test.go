@@ -27,7 +27,7 @@ func TestUIFlow(t *testing.T) {
 	b.signIn()
 	resp, page = b.get("/")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "No links yet", "Sign out")
+	wantContains(t, page, "No links yet", "Sign out", `<a href="/" aria-current="page">Links</a>`, `id="announce" aria-live="polite"`)
 
 	// New link through the form.
 	resp, page = b.get("/links/new")
@@ -54,8 +54,11 @@ func TestUIFlow(t *testing.T) {
 	}
 	resp, page = b.get("/links/prod")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "Go to Jira", "Before anyone opens Jira", `class="badge big info"`, "Awaiting approval")
-	authorize := find(t, `<a class="button primary" href="([^"]+)"[^>]*>Go to Jira`, page)
+	// Copying the approval link is the primary action; Go to Jira comes
+	// second, with the private-window reminder next to it.
+	wantContains(t, page, `class="button primary copy" id="copy-approval"`, `aria-describedby="go-to-jira-note"`,
+		"Only in a private (incognito) window", `class="badge big info"`, "Awaiting approval")
+	authorize := find(t, `<a class="button" id="go-to-jira" href="([^"]+)"[^>]*>Go to Jira`, page)
 	approval := find(t, `id="approval-url" value="([^"]+)"`, page)
 	if !strings.HasPrefix(authorize, f.jiraSrv.URL+"/plugins/servlet/oauth/authorize?oauth_token=") ||
 		!strings.HasPrefix(approval, f.app.URL+"/approve/") {
@@ -106,7 +109,10 @@ func TestUIFlow(t *testing.T) {
 	// Delete: the name must be typed.
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"nope"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, "the name typed did not match")
+	// The error sits at the field, tied to it, where the form's
+	// action (#confirm) scrolls to and focuses.
+	wantContains(t, page, "the name typed did not match", `action="/links/prod/delete#confirm"`,
+		`aria-invalid="true" aria-describedby="delete-error"`, `id="delete-error" role="alert"`)
 	f.getLink("prod")
 	resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"prod"}})
 	if resp.StatusCode != http.StatusSeeOther {
@@ -159,9 +165,22 @@ func TestUIFormErrors(t *testing.T) {
 	b.signIn()
 	resp, page := b.post("/links", url.Values{"name": {"bad name"}, "jira_url": {f.jiraSrv.URL}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, "The link name must be", `value="bad name"`)
+	// The error is tied to its field, which is marked invalid.
+	wantContains(t, page, "The link name must be", `value="bad name"`,
+		`aria-describedby="name-help form-error" aria-invalid="true"`)
 	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {"ftp://x"}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
+	wantContains(t, page, `aria-describedby="jira_url-help form-error" aria-invalid="true"`)
+	if n := strings.Count(page, `aria-invalid="true"`); n != 1 {
+		t.Errorf("%d fields marked invalid, want 1", n)
+	}
+	// A code that names no field leaves the focus to the error itself.
+	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {f.jiraSrv.URL}})
+	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
+	wantContains(t, page, `id="form-error" tabindex="-1"`)
+	if strings.Contains(page, `aria-invalid="true"`) {
+		t.Error("a field is marked invalid for an error about no field the code names")
+	}
 	f.createLink("taken")
 	resp, page = b.post("/links", url.Values{"name": {"taken"}, "jira_url": {f.jiraSrv.URL}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusConflict)
@@ -180,7 +199,7 @@ func TestUIFormErrors(t *testing.T) {
 		t.Fatalf("start: %d", resp.StatusCode)
 	}
 	_, page = b.get("/links/broken")
-	wantContains(t, page, "consumer_key_unknown", `class="step fail"`)
+	wantContains(t, page, "consumer_key_unknown", `class="step fail"`, `<span class="step-state">Failed</span>`)
 }
 
 func TestUISignIn(t *testing.T) {

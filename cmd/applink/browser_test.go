@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -64,17 +65,27 @@ const (
 	selProgressSteps = `ol.steps > li.step`                                          // the Progress section's steps
 	selConsumerKey   = `#cfg-consumer-key`                                           // the Consumer Key of the Application Link form
 	selCopyKey       = `button[data-copy="cfg-consumer-key"]`                        // its Copy button, shown by app.js
+	selIncoming      = `dl#incoming`                                                 // the Incoming Authentication fields
+	selOutgoing      = `dl#outgoing`                                                 // the outgoing fields of the newer Data Center form
 	selStartApproval = `#approval form[action$="/handshakes"] button[type="submit"]`
-	selGoToJira      = `#approval a.button.primary[href]` // "Go to Jira"
-	selApprovalURL   = `#approval-url`                    // the approval link to send
-	selBeforeJira    = `#approval .alert.danger`          // the warning before anyone opens Jira
+	selGoToJira      = `#approval a#go-to-jira.button[href]:not(.primary)` // "Go to Jira", a secondary button
+	selApprovalURL   = `#approval-url`                                     // the approval link to send
+	selCopyApproval  = `#approval button#copy-approval.primary`            // its Copy button: the primary action
+	selPrimary       = `#approval .primary`                                // every primary control of the approval card
+	selBeforeJira    = `#go-to-jira-note`                                  // the private-window reminder next to "Go to Jira"
+	selAnnounce      = `#announce[aria-live="polite"]`                     // the live region that says what was copied
+	announceApproval = "Copied the approval link"
 	h1Progress       = "Progress"
 	selH2            = "h2"
+	selStepState     = selProgressSteps + ` .step-state` // a step's state in words
+	h1NewLink        = "New link"
+	selNewLinkName   = `form[action="/links"] #name`
+	selNewLinkSubmit = `form[action="/links"] button[type="submit"]`
 
 	// applink: the approval page (no sign-in).
 	selApproveJiraSite = `dl.facts dd.url`
 	selApproveAccount  = `dl.facts strong.account`
-	selApproveWarning  = `.alert.danger[role="alert"] h2` // "Log in as svc-jira, not as yourself"
+	selApproveWarning  = `.alert.danger h2` // "Log in as svc-jira, not as yourself"
 	selContinueToJira  = `.actions a.button.primary[href]`
 
 	// applink: the callback page.
@@ -106,6 +117,8 @@ const (
 	chromiumPath = "/usr/bin/chromium"
 	// desktopWidth and desktopHeight are the browser window's size.
 	desktopWidth, desktopHeight = 1200, 900
+	// shotWidth is the width of the screenshots saved into docs/.
+	shotWidth = 960
 	// narrowWidth is a phone's width: every page is also checked at it
 	// for sideways scrolling.
 	narrowWidth = 390
@@ -113,7 +126,7 @@ const (
 	// fail the test. It is false while the stylesheet is being fixed: such
 	// a page is only logged (with its widths and the widest elements).
 	// Set it to true once every page fits.
-	strictNarrowWidth = false
+	strictNarrowWidth = true
 	// waitTimeout bounds every wait for a page, an element or an event:
 	// a page that is not there by then is broken.
 	waitTimeout = 15 * time.Second
@@ -127,6 +140,11 @@ const (
 //
 //	go test ./cmd/applink -run TestBrowser -args -update-screenshots
 var updateScreenshots = flag.Bool("update-screenshots", false, "TestBrowserDemo: save screenshots of the main pages into docs/")
+
+// shotClips ends a screenshot below an element, to keep a long page's
+// picture under about 300 KB: the link page's down to its Incoming
+// Authentication fields.
+var shotClips = map[string]string{"link": selIncoming}
 
 // docsDir is the repository's docs folder, from this package's folder.
 var docsDir = filepath.Join("..", "..", "docs")
@@ -273,7 +291,9 @@ func TestBrowserDemo(t *testing.T) {
 		}
 		t.Skipf("browser test skipped: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	// A bound, not a speed target: the walk-through takes about 20 s on an
+	// idle machine and several times that on a loaded one.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	info := startDemo(t, ctx)
 
@@ -709,13 +729,40 @@ func (b *browserRun) attr(w *window, sel, name string) string {
 }
 
 // checkPage checks the page w shows: accessible names and the narrow
-// width; with screenshots on, shot names the file in docs/.
-func (b *browserRun) checkPage(w *window, page, shot string) {
+// width; with screenshots on, shot names the file in docs/ (the picture
+// ends below the element shotClips names for it, if any).
+func (b *browserRun) checkPage(w *window, name, shot string) {
 	b.t.Helper()
-	b.checkNames(w, page)
-	b.checkNarrow(w, page)
+	b.checkNames(w, name)
+	b.checkNarrow(w, name)
 	if b.shots && shot != "" {
-		png := runIn(b, w, "screenshot "+page, chromedp.FullScreenshot(100))
+		clip := shotClips[shot]
+		// At shotWidth, so that each picture stays small (PNG, 1x).
+		png := runIn(b, w, "screenshot "+name, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+			if _, err := chromedp.EmulateViewport(shotWidth, desktopHeight)(ctx, t); err != nil {
+				return nil, err
+			}
+			defer func() {
+				_, _ = cdp.Call(context.WithoutCancel(ctx), t, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			}()
+			if _, err := waitJS(fmt.Sprintf("window.innerWidth === %d", shotWidth))(ctx, t); err != nil {
+				return nil, err
+			}
+			if clip == "" {
+				return chromedp.FullScreenshot(100)(ctx, t)
+			}
+			// Down to the bottom of clip only.
+			bottom, err := chromedp.Evaluate[float64](fmt.Sprintf(
+				`document.querySelector(%s).getBoundingClientRect().bottom + window.scrollY + 16`, jsString(clip)))(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			res, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+				Format: page.CaptureScreenshotFormatPng, CaptureBeyondViewport: new(true),
+				Clip: &page.Viewport{Width: shotWidth, Height: bottom, Scale: 1}})
+			return res.Data, err
+		})
+		b.do(w, "restore the desktop width", waitJS(fmt.Sprintf("window.innerWidth === %d", desktopWidth)))
 		if err := os.MkdirAll(docsDir, 0o755); err != nil {
 			b.t.Fatal(err)
 		}
@@ -751,13 +798,21 @@ func (b *browserRun) checkNames(w *window, page string) {
 		}
 		var bad []nameless
 		controls := 0
+		copies := map[string]bool{}
 		for _, n := range tree.Nodes {
 			role := axString(n.Role)
 			if n.Ignored || (role != "button" && role != "link") {
 				continue
 			}
 			controls++
-			if strings.TrimSpace(axString(n.Name)) != "" {
+			name := strings.TrimSpace(axString(n.Name))
+			// A Copy button names what it copies, and no two name the same.
+			if role == "button" && strings.HasPrefix(name, "Copy") && (name == "Copy" || copies[name]) {
+				name = ""
+				role = "Copy button named like another (" + axString(n.Name) + ")"
+			}
+			copies[name] = true
+			if name != "" {
 				continue
 			}
 			html := "?"
@@ -774,7 +829,7 @@ func (b *browserRun) checkNames(w *window, page string) {
 		return bad, nil
 	})
 	for _, n := range res {
-		b.t.Errorf("%s: a %s without an accessible name: %.200s", page, n.role, n.html)
+		b.t.Errorf("%s: a %s without an accessible name of its own: %.200s", page, n.role, n.html)
 	}
 }
 
@@ -874,6 +929,55 @@ func (b *browserRun) tabTo(w *window, sel, what string) {
 	b.fatalf("Tab: %s not reached in %d presses: %s", what, maxTabs, strings.Join(path, " → "))
 }
 
+// clipboardHolds waits until w's clipboard holds want (what).
+func (b *browserRun) clipboardHolds(w *window, want, what string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(w.ctx, waitTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.PollFunction[bool](`async want => (await navigator.clipboard.readText()) === want`,
+		chromedp.WithPollingArgs(want), chromedp.WithPollingTimeout(waitTimeout))); err != nil {
+		got := runIn(b, w, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+		b.fatalf("after Copy the clipboard holds %q, want %s %q (%v)", got, what, want, err)
+	}
+}
+
+// announced checks that the page's live region, which screen readers read
+// out when it changes, says want.
+func (b *browserRun) announced(w *window, want string) {
+	b.t.Helper()
+	if got := b.texts(w, selAnnounce); len(got) != 1 || got[0] != want {
+		b.fatalf("the live region says %q, want %q", got, want)
+	}
+}
+
+// errorInView checks that after a refused form the focus is on field,
+// which is marked invalid and described by the error msg, and that both
+// are in the viewport.
+func (b *browserRun) errorInView(w *window, field, msg, what string) {
+	b.t.Helper()
+	// app.js moves the focus once the page has loaded.
+	ctx, cancel := context.WithTimeout(w.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, waitJS(fmt.Sprintf("document.activeElement && document.activeElement.matches(%s)", jsString(field)))); err != nil {
+		b.fatalf("%s: the focus is on %s, not on the field %s (%v)", what, b.focused(w, field).Desc, field, err)
+	}
+	type state struct {
+		Invalid   string `json:"invalid"`
+		Described string `json:"described"`
+		InView    bool   `json:"inView"`
+	}
+	got := runIn(b, w, "read "+field, chromedp.Evaluate[state](fmt.Sprintf(`(() => {
+		const f = document.querySelector(%s), m = document.querySelector(%s);
+		const in_ = e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; };
+		return {invalid: f.getAttribute("aria-invalid") || "", described: f.getAttribute("aria-describedby") || "",
+			inView: !!m && in_(f) && in_(m)};
+	})()`, jsString(field), jsString(msg))))
+	if got.Invalid != "true" || !slices.Contains(strings.Fields(got.Described), strings.TrimPrefix(msg, "#")) || !got.InView {
+		b.fatalf("%s: %s has aria-invalid %q, aria-describedby %q (want %s), field and error in view: %v",
+			what, field, got.Invalid, got.Described, msg, got.InView)
+	}
+}
+
 // approval is what starting an approval gives.
 type approval struct{ authorize, link string }
 
@@ -891,7 +995,12 @@ func (b *browserRun) readApproval(w *window) approval {
 	if !strings.HasPrefix(a.link, b.info.appURL+"/approve/") {
 		b.fatalf("the approval link is %s, want %s/approve/...", a.link, b.info.appURL)
 	}
-	b.visible(w, selBeforeJira, "the warning before anyone opens Jira")
+	b.visible(w, selBeforeJira, `the private-window reminder next to "Go to Jira"`)
+	b.contains("the reminder next to \"Go to Jira\"", b.text(w, selBeforeJira, "the reminder"), "private", demoServiceAccount)
+	b.visible(w, selCopyApproval, "the Copy button of the approval link, the primary action")
+	if n := b.count(w, selPrimary); n != 1 {
+		b.fatalf("the approval card has %d primary controls, want 1 (Copy the approval link)", n)
+	}
 	return a
 }
 
@@ -966,7 +1075,7 @@ func (b *browserRun) walk() {
 		b.heading(admin, h1Dashboard)
 		b.visible(admin, selDashLink, "the link "+demoLinkName)
 		b.visible(admin, selDashBadge+"neutral", "the dashboard's badge (new)")
-		b.checkPage(admin, "dashboard", "dashboard")
+		b.checkPage(admin, "dashboard", "")
 
 		b.tabTo(admin, selDashLink, "the link "+demoLinkName)
 		b.follow(admin, "press Enter on the link", chromedp.KeyEvent(kb.Enter))
@@ -979,8 +1088,13 @@ func (b *browserRun) walk() {
 		b.follow(admin, "press Enter on the approval button", chromedp.KeyEvent(kb.Enter))
 		first = b.readApproval(admin)
 		b.visible(admin, selLinkBadge+"info", "the link page's badge (awaiting approval)")
-		b.tabTo(admin, selGoToJira, `"Go to Jira"`)
 		b.tabTo(admin, selApprovalURL, "the approval link")
+		b.tabTo(admin, selCopyApproval, "Copy the approval link")
+		b.do(admin, "write the clipboard", chromedp.Evaluate[chromedp.Void](`navigator.clipboard.writeText("before the key")`, chromedp.EvalAwaitPromise))
+		b.do(admin, "press Enter on Copy", chromedp.KeyEvent(kb.Enter))
+		b.clipboardHolds(admin, first.link, "the approval link")
+		b.announced(admin, announceApproval)
+		b.tabTo(admin, selGoToJira, `"Go to Jira"`)
 		b.checkPage(admin, "link page, approval started", "link")
 	})
 
@@ -992,6 +1106,20 @@ func (b *browserRun) walk() {
 			b.fatalf("the Progress section shows %d steps, want at least 3", n)
 		}
 		b.visible(admin, selProgressSteps, "the first progress step")
+		if states := b.texts(admin, selStepState); len(states) == 0 || states[0] != "Done" {
+			b.fatalf("the steps' states in words are %q, want the first to be Done", states)
+		}
+		// Incoming Authentication apart from the outgoing fields.
+		cfg := b.texts(admin, selIncoming+", "+selOutgoing)
+		if len(cfg) != 2 {
+			b.fatalf("the configuration card has %d field lists, want incoming and outgoing", len(cfg))
+		}
+		b.contains("the Incoming Authentication fields", cfg[0], "Consumer Key", "Consumer Name", "Description",
+			"Public Key", "Consumer Callback URL", "Execute as", "impersonation")
+		b.contains("the outgoing fields", cfg[1], "Request Token URL", "Access Token URL", "Authorize URL", "Shared secret")
+		if strings.Contains(cfg[0], "Request Token URL") {
+			b.fatalf("the Incoming Authentication fields list the Request Token URL: %q", cfg[0])
+		}
 		key := b.text(admin, selConsumerKey, "the Consumer Key")
 		if key == "" {
 			b.fatalf("the Consumer Key is empty")
@@ -999,14 +1127,8 @@ func (b *browserRun) walk() {
 		b.visible(admin, selCopyKey, "the Copy button of the Consumer Key (app.js shows it)")
 		b.do(admin, "write the clipboard", chromedp.Evaluate[chromedp.Void](`navigator.clipboard.writeText("before the click")`, chromedp.EvalAwaitPromise))
 		b.do(admin, "press Copy", chromedp.Click(chromedp.CSS(selCopyKey)))
-		// The clipboard holds exactly the key once the click's promise settles.
-		ctx, cancel := context.WithTimeout(admin.ctx, waitTimeout)
-		defer cancel()
-		if _, err := chromedp.Run(ctx, chromedp.PollFunction[bool](`async want => (await navigator.clipboard.readText()) === want`,
-			chromedp.WithPollingArgs(key), chromedp.WithPollingTimeout(waitTimeout))); err != nil {
-			got := runIn(b, admin, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
-			b.fatalf("after Copy the clipboard holds %q, want the consumer key %q (%v)", got, key, err)
-		}
+		b.clipboardHolds(admin, key, "the consumer key")
+		b.announced(admin, "Copied the consumer key")
 	})
 
 	b.stepf("wrong account: "+demoAdmin+" approves in a private window and the callback warns", func() {
@@ -1016,6 +1138,14 @@ func (b *browserRun) walk() {
 			demoAdmin, demoServiceAccount, wrongAccountAdvice)
 		b.absent(w, selStatus, "a success message")
 		b.checkPage(w, "callback page, wrong account", "wrong-account")
+		// A reload shows the same result, not "Not found".
+		want := b.text(w, selCallbackWrong, "the wrong-account warning")
+		if resp := b.follow(w, "reload the result page", chromedp.Reload()); resp.Status != 200 {
+			b.fatalf("the reloaded result page answers %d, want 200", resp.Status)
+		}
+		if got := b.text(w, selCallbackWrong, "the wrong-account warning after a reload"); got != want {
+			b.fatalf("after a reload the warning says %q, want %q", got, want)
+		}
 		b.closeWindow(w)
 	})
 
@@ -1031,7 +1161,7 @@ func (b *browserRun) walk() {
 		b.visible(admin, selDashRow+" "+selMismatchBadge, `the dashboard's "not the service account" badge`)
 		b.absent(admin, selDashRow+" "+selMatchMark, "the service account's ✓")
 		b.visible(admin, selDashWarning, "the dashboard's wrong-account warning")
-		b.checkPage(admin, "dashboard, wrong account", "")
+		b.checkPage(admin, "dashboard, wrong account", "dashboard")
 	})
 
 	b.stepf("service account: "+demoServiceAccount+" approves, the callback says success, the warning is gone", func() {
@@ -1077,6 +1207,33 @@ func (b *browserRun) walk() {
 		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the earlier token is kept)")
 		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
 		b.checkPage(admin, "link page, denied", "")
+	})
+
+	b.stepf("errors where the view is: a wrong delete confirmation, the new-link form, a missing page", func() {
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.do(admin, "type a wrong name to delete", chromedp.SendKeys(chromedp.CSS("#confirm"), "nope"))
+		b.expect(`status of 400`)
+		b.follow(admin, "press Enter to delete", chromedp.KeyEvent(kb.Enter))
+		b.awaitExpected("the 400 of the refused deletion")
+		b.errorInView(admin, "#confirm", "#delete-error", "the refused deletion")
+		b.checkPage(admin, "link page, refused deletion", "")
+
+		b.navigate(admin, app+"/links/new")
+		b.heading(admin, h1NewLink)
+		b.checkPage(admin, "new-link form", "")
+		b.do(admin, "type the name of the existing link", chromedp.SendKeys(chromedp.CSS(selNewLinkName), demoLinkName),
+			chromedp.SendKeys(chromedp.CSS("#jira_url"), b.info.jiraURL), chromedp.SendKeys(chromedp.CSS("#service_account"), demoServiceAccount))
+		b.expect(`status of 409`)
+		b.follow(admin, "submit the form", chromedp.Click(chromedp.CSS(selNewLinkSubmit)))
+		b.awaitExpected("the 409 of the refused form")
+		b.errorInView(admin, selNewLinkName, "#form-error", "the name taken")
+		b.checkPage(admin, "new-link form, refused", "")
+
+		b.expect(`status of 404`)
+		b.navigate(admin, app+"/links/no-such-link")
+		b.awaitExpected("the 404 of a missing link")
+		b.visible(admin, selAlert, "the error")
+		b.checkPage(admin, "error page", "")
 	})
 
 	b.mu.Lock()

@@ -1,11 +1,19 @@
-// applink: copy buttons. The pages work without this script; it only
-// shows the Copy buttons and copies the value of the element named by
-// data-copy.
+// applink: copy buttons and focus. The pages work without this script; it
+// shows the Copy buttons, copies the value of the element named by
+// data-copy and announces it in the page's live region (#announce), and
+// moves the focus to the first field marked invalid (or to the form's
+// error when no field is).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  var invalid = document.querySelector('[aria-invalid="true"]') || document.getElementById("form-error");
+  if (invalid) {
+    invalid.focus();
+    invalid.scrollIntoView({block: "center"});
+  }
   if (!navigator.clipboard) {
     return;
   }
+  var announce = document.getElementById("announce");
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
@@ -18,6 +26,11 @@ document.addEventListener("DOMContentLoaded", function () {
         var label = button.textContent;
         button.textContent = "Copied";
         button.classList.add("copied");
+        if (announce) {
+          // What was copied, from the button's name: "Copy the consumer
+          // key" → "Copied the consumer key".
+          announce.textContent = (button.getAttribute("aria-label") || "Copy").replace(/^Copy/, "Copied");
+        }
         setTimeout(function () {
           button.textContent = label;
           button.classList.remove("copied");
