@@ -162,25 +162,39 @@ func planAudit(req AuditRequest) (*plan, error) {
 			p.perProject = append(p.perProject, k)
 		}
 	}
-	seenProject := map[string]bool{}
-	for _, pk := range req.Projects {
-		pk = strings.ToUpper(strings.TrimSpace(pk))
-		if pk == "" || seenProject[pk] {
-			continue
-		}
-		if !isPermissionKey(pk) || pk[0] < 'A' || pk[0] > 'Z' {
-			return nil, bad(fmt.Sprintf("%q is not a Jira project key", short(pk, 40)), "give project keys as in issue keys, such as ABC for ABC-123")
-		}
-		seenProject[pk] = true
-		p.projects = append(p.projects, pk)
+	projects, err := ParseProjectKeys(req.Projects)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case len(p.projects) > MaxAuditProjects:
-		return nil, bad(fmt.Sprintf("%d projects is more than the %d one audit checks", len(p.projects), MaxAuditProjects), "audit the projects in smaller groups")
-	case len(p.projects) > 0 && len(p.perProject) == 0 && len(p.global) == 0:
+	p.projects = projects
+	if len(p.projects) > 0 && len(p.perProject) == 0 && len(p.global) == 0 {
 		return nil, bad("no permissions to check", "name a preset or permission keys")
 	}
 	return p, nil
+}
+
+// ParseProjectKeys checks project keys as in issue keys (ABC for ABC-123):
+// trimmed and upper-cased, each once in the order given, a letter then
+// letters, digits or underscores, at most MaxAuditProjects of them. It
+// fails with CodeBadInput.
+func ParseProjectKeys(keys []string) ([]string, error) {
+	out := []string{}
+	for _, pk := range keys {
+		pk = strings.ToUpper(strings.TrimSpace(pk))
+		if pk == "" || containsString(out, pk) {
+			continue
+		}
+		if !isPermissionKey(pk) || pk[0] < 'A' || pk[0] > 'Z' {
+			return nil, &Error{Code: CodeBadInput, Step: "audit", Message: fmt.Sprintf("%q is not a Jira project key", short(pk, 40)),
+				Hint: "give project keys as in issue keys, such as ABC for ABC-123"}
+		}
+		out = append(out, pk)
+	}
+	if len(out) > MaxAuditProjects {
+		return nil, &Error{Code: CodeBadInput, Step: "audit", Message: fmt.Sprintf("%d projects is more than the %d one audit checks", len(out), MaxAuditProjects),
+			Hint: "audit the projects in smaller groups"}
+	}
+	return out, nil
 }
 
 // isPermissionKey reports whether k is upper-case letters, digits and

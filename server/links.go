@@ -32,6 +32,9 @@ type LinkInput struct {
 	ConsumerName string `json:"consumer_name"`
 	// Environment is a free label such as "production" or "sandbox".
 	Environment string `json:"environment"`
+	// Projects are the keys of the Jira projects the integration works
+	// in, which the permission audit checks.
+	Projects []string `json:"projects"`
 }
 
 // Limits of the fields of a link.
@@ -97,6 +100,13 @@ func normalize(in LinkInput) (*store.Link, error) {
 		if err := checkText(f.name, f.v, maxFieldLen); err != nil {
 			return nil, err
 		}
+	}
+	if l.Projects, err = oauth.ParseProjectKeys(in.Projects); err != nil {
+		e, _ := fault.As(err)
+		return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
+	}
+	if len(l.Projects) == 0 {
+		l.Projects = nil
 	}
 	if l.ConsumerKey == "" {
 		l.ConsumerKey = "applink-" + l.Name

@@ -65,6 +65,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// HealthInterval is how often Serve checks every authorized link's
+	// token (CheckHealth); 0 turns the periodic check off.
+	HealthInterval time.Duration
 }
 
 // Server is applink's web service. Build it with New.
@@ -77,6 +80,7 @@ type Server struct {
 	log         zerolog.Logger
 	client      *http.Client
 	now         func() time.Time
+	health      time.Duration // Config.HealthInterval
 
 	sessions      *sessions.CookieStore
 	secureCookies bool
@@ -156,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 		log:           cfg.Logger,
 		client:        client,
 		now:           now,
+		health:        cfg.HealthInterval,
 		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
 		pages:         pages,
@@ -223,6 +228,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if s.health > 0 {
+		t := time.NewTicker(s.health)
+		defer t.Stop()
+		go s.healthLoop(ctx, t.C)
+	}
 	select {
 	case err := <-served:
 		return err

@@ -28,6 +28,11 @@ var pageNames = []string{
 	"approve.html", "callback.html", "error.html",
 }
 
+// pagePartials are the templates parsed with a page besides the layout.
+var pagePartials = map[string][]string{
+	"link.html": {"templates/permissions.html"},
+}
+
 // templateFuncs are the helpers pages use.
 var templateFuncs = template.FuncMap{
 	"when": when,
@@ -38,7 +43,7 @@ func parsePages() (map[string]*pageTemplate, error) {
 	pages := make(map[string]*pageTemplate, len(pageNames))
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(templateFuncs).
-			ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+			ParseFS(templateFS, append([]string{"templates/layout.html", "templates/" + name}, pagePartials[name]...)...)
 		if err != nil {
 			return nil, fmt.Errorf("server: parsing template %s: %w", name, err)
 		}

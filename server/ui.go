@@ -164,6 +164,9 @@ type linkPage struct {
 	HasToken    bool
 	DeleteError *Error
 	ExportError *Error
+	// PermissionsError is the failure of the latest permission audit
+	// asked from this page.
+	PermissionsError *Error
 }
 
 // pageLink is GET /links/{name}.

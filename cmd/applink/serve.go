@@ -17,6 +17,7 @@ import (
 
 type serveOptions struct {
 	addr, data, publicURL, onMismatch string
+	healthInterval                    time.Duration
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -26,8 +27,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.DurationVar(&o.healthInterval, "health-interval", time.Hour, "how often to check that every approved link's token still works and acts as the same account; 0 turns it off")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if o.healthInterval < 0 {
+		return usageError(e, fs, "--health-interval must be 0 (off) or positive, such as 1h")
 	}
 	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
 		return usageError(e, fs, "%v", err)
@@ -70,7 +75,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	srv, err := server.New(server.Config{
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
-		AdminToken: token, Logger: log,
+		AdminToken: token, Logger: log, HealthInterval: o.healthInterval,
 	})
 	if err != nil {
 		ln.Close()
