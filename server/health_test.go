@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
