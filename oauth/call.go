@@ -65,6 +65,7 @@ type callSpec struct {
 	token             *Token
 	extra             map[string]string
 	limit             int64
+	basic             *basicAuth // Basic authentication instead of a signature
 }
 
 // call sends one request, bounded by the consumer's timeout, and returns
@@ -88,6 +89,9 @@ func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response
 		req.Header.Set("Accept", "application/json")
 	}
 	req.Header.Set("User-Agent", "applink")
+	if s.basic != nil {
+		req.SetBasicAuth(s.basic.user, s.basic.password)
+	}
 	var base string
 	if s.sign {
 		if base, err = c.Sign(req, s.token, s.extra); err != nil {

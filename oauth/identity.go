@@ -186,13 +186,21 @@ func (id *Identity) String() string {
 
 // Myself asks Jira who token acts as.
 func (c *Consumer) Myself(ctx context.Context, token Token) (*Identity, error) {
-	body, err := c.Get(ctx, token, MyselfPath, "myself")
-	if err != nil {
-		return nil, err
+	return Whoami(ctx, c.As(token))
+}
+
+// SameAccount reports whether id and other name the same Jira account:
+// the same account id when both have one (Cloud), else the same user key
+// (Server/Data Center, which keeps it across renames), else the same
+// username. A nil identity is nobody's.
+func (id *Identity) SameAccount(other *Identity) bool {
+	switch {
+	case id == nil || other == nil:
+		return false
+	case id.AccountID != "" && other.AccountID != "":
+		return id.AccountID == other.AccountID
+	case id.Key != "" && other.Key != "":
+		return id.Key == other.Key
 	}
-	id, err := ParseIdentity(body)
-	if err != nil {
-		return nil, withStep(err, "myself", c.Endpoints.Base+MyselfPath)
-	}
-	return id, nil
+	return id.Name != "" && strings.EqualFold(id.Name, other.Name)
 }

@@ -64,12 +64,19 @@ func ParsePermissions(body []byte) (map[string]Permission, error) {
 }
 
 // CheckPermissions asks Jira which of keys token's account holds in
-// project (an empty project checks global permissions).
+// project (an empty project checks global permissions): checkPermissions
+// with the token.
+func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project string, keys []string) (*PermissionReport, error) {
+	return checkPermissions(ctx, c.As(token), project, keys)
+}
+
+// checkPermissions asks Jira which of keys cl's account holds in project
+// (an empty project checks global permissions).
 //
 // It sends GET mypermissions?projectKey=P&permissions=K1,K2 (permissions=
 // is always sent: Cloud requires it). Repeated and blank keys are asked
 // once; a key missing from Jira's answer counts as missing.
-func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project string, keys []string) (*PermissionReport, error) {
+func checkPermissions(ctx context.Context, cl Caller, project string, keys []string) (*PermissionReport, error) {
 	const step = "mypermissions"
 	project = strings.TrimSpace(project)
 	var asked []string
@@ -81,7 +88,7 @@ func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project st
 		}
 	}
 	if len(asked) == 0 {
-		return nil, &Error{Code: CodeBadInput, Step: step, URL: c.Endpoints.Base + MyPermissionsPath,
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: cl.BaseURL() + MyPermissionsPath,
 			Message: "no permission keys to check", Hint: "name at least one permission, such as BROWSE_PROJECTS"}
 	}
 	escaped := make([]string, len(asked))
@@ -93,7 +100,7 @@ func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project st
 		path += "projectKey=" + url.QueryEscape(project) + "&"
 	}
 	path += "permissions=" + strings.Join(escaped, ",")
-	body, err := c.Get(ctx, token, path, step)
+	body, err := cl.Get(ctx, path, step)
 	var e *Error
 	if err != nil && project != "" && errors.As(err, &e) && e.Code == CodeNotFound {
 		// Jira answers 404 for a project that does not exist or that the
@@ -109,7 +116,7 @@ func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project st
 	}
 	perms, err := ParsePermissions(body)
 	if err != nil {
-		return nil, withStep(err, step, c.Endpoints.Base+MyPermissionsPath)
+		return nil, withStep(err, step, cl.BaseURL()+MyPermissionsPath)
 	}
 	r := &PermissionReport{Project: project}
 	for _, k := range asked {

@@ -151,11 +151,7 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.store.Token(name)
-	if isNotFound(err) {
-		return nil, &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
-			Hint: "Start an approval and have the service account approve it in Jira first."}
-	}
+	tok, err := s.linkToken(name)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +193,7 @@ func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
-		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials."})
+		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
 }
 
 // healthz is GET /healthz: 200 "ok" when the data folder answers and can

@@ -36,6 +36,9 @@ type LinkInput struct {
 	// Jira's certificate, trusted for this link's calls besides the
 	// system's CAs; empty for none.
 	CAPEM string `json:"ca_pem"`
+	// Projects are the keys of the Jira projects the integration works
+	// in, which the permission audit checks.
+	Projects []string `json:"projects"`
 }
 
 // Limits of the fields of a link.
@@ -107,6 +110,13 @@ func normalize(in LinkInput) (*store.Link, error) {
 			e, _ := fault.As(err)
 			return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
 		}
+	}
+	if l.Projects, err = oauth.ParseProjectKeys(in.Projects); err != nil {
+		e, _ := fault.As(err)
+		return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
+	}
+	if len(l.Projects) == 0 {
+		l.Projects = nil
 	}
 	if l.ConsumerKey == "" {
 		l.ConsumerKey = "applink-" + l.Name

@@ -19,6 +19,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/links/{name}/handshakes", api(hf(s.apiStartHandshake)))
 	mux.Handle("GET /api/links/{name}/credentials", api(hf(s.apiCredentials)))
 	mux.Handle("POST /api/links/{name}/preflight", api(hf(s.apiPreflight)))
+	mux.Handle("POST /api/links/{name}/permissions", api(hf(s.apiPermissions)))
+	mux.Handle("POST /api/links/{name}/health", api(hf(s.apiHealth)))
 	mux.Handle("/api/", hf(s.apiNotFound))
 
 	// Admin pages (session cookie).
@@ -33,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /links/{name}/preflight", ui(hf(s.postPreflight)))
 	mux.Handle("POST /links/{name}/credentials", ui(hf(s.postCredentials)))
 	mux.Handle("POST /links/{name}/delete", ui(hf(s.postDelete)))
+	mux.Handle("POST /links/{name}/permissions", ui(hf(s.postPermissions)))
 
 	// Open to anyone: the approver's pages, health, assets.
 	mux.Handle("GET /approve/{id}", hf(s.pageApprove))

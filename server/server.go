@@ -76,6 +76,9 @@ type Config struct {
 	// MaxConnections caps the connections Serve holds open
 	// (DefaultMaxConnections when zero); see connLimit.
 	MaxConnections int
+	// HealthInterval is how often Serve checks every authorized link's
+	// token (CheckHealth); 0 turns the periodic check off.
+	HealthInterval time.Duration
 }
 
 // Server is applink's web service. Build it with New.
@@ -90,6 +93,7 @@ type Server struct {
 	jiraHosts   []string // allowed Jira host patterns; empty: any
 	lookupIP    func(ctx context.Context, host string) ([]netip.Addr, error)
 	now         func() time.Time
+	healthEvery time.Duration // Config.HealthInterval
 
 	sessions      *sessions.CookieStore
 	secureCookies bool
@@ -189,6 +193,7 @@ func New(cfg Config) (*Server, error) {
 		conns:         newConnLimit(cfg.MaxConnections),
 		starting:      map[string]int{},
 		now:           now,
+		healthEvery:   cfg.HealthInterval,
 		secureCookies: !strings.HasPrefix(public, "http:"),
 		signInLimit:   newLimiter(now, signInFailures, signInWindow),
 		pages:         pages,
@@ -258,6 +263,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(s.conns.listen(ln)) }()
+	if s.healthEvery > 0 {
+		t := time.NewTicker(s.healthEvery)
+		defer t.Stop()
+		go s.healthLoop(ctx, t.C)
+	}
 	select {
 	case err := <-served:
 		return err

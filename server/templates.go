@@ -29,7 +29,9 @@ var pageNames = []string{
 }
 
 // pagePartials are the templates parsed with a page besides the layout.
-var pagePartials = map[string][]string{"link.html": {"templates/preflight.html"}}
+var pagePartials = map[string][]string{
+	"link.html": {"templates/preflight.html", "templates/permissions.html"},
+}
 
 // templateFuncs are the helpers pages use.
 var templateFuncs = template.FuncMap{

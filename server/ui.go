@@ -198,6 +198,9 @@ type linkPage struct {
 	DeleteError *Error
 	ExportError *Error
 	Preflight   *oauth.PreflightResult // the result of Check link, when just run
+	// PermissionsError is the failure of the latest permission audit
+	// asked from this page.
+	PermissionsError *Error
 }
 
 // pageLink is GET /links/{name}.

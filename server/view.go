@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"time"
 
 	"github.com/applink/applink/oauth"
@@ -42,8 +43,12 @@ type LinkView struct {
 	// danger, kept for clients of the first API.
 	Warnings []string `json:"warnings"`
 	// LastError is the failure of the latest handshake (or of saving its
-	// outcome), null after a success.
+	// outcome, or of the latest token health check), null after a success.
 	LastError *Error `json:"last_error"`
+	// Projects are the Jira projects the integration works in; Permissions
+	// is their latest permission audit, null before the first.
+	Projects    []string         `json:"projects"`
+	Permissions *PermissionsView `json:"permissions"`
 }
 
 // A later attempt's notice takes the code of the link's last_error.
@@ -58,12 +63,45 @@ type linkFacts struct {
 	token   *store.Token     // nil when the link has none
 	pending *store.Handshake // the live pending approval, or nil
 	saveErr *Error           // a write of the latest callback that failed, or nil
+	peers   []peer           // the other links, for the notices across links
+	keyFP   string           // the link's public key fingerprint
+}
+
+// peer is what the notices across links compare of another link.
+type peer struct {
+	name, environment, serviceAccount, keyFP string
+}
+
+// peers returns every link but l, with its key's fingerprint ("" when it
+// cannot be read).
+func (s *Server) peers(l *store.Link) []peer {
+	links, err := s.store.ListLinks()
+	if err != nil {
+		return nil
+	}
+	var out []peer
+	for _, o := range links {
+		if o.Name == l.Name {
+			continue
+		}
+		p := peer{name: o.Name, environment: o.Environment, serviceAccount: o.ServiceAccount}
+		if o.LastError == nil || o.LastError.Code != store.CodeCorrupt {
+			if cfg, err := s.appLinkConfig(o); err == nil {
+				p.keyFP = cfg.PublicKeyFingerprint
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // facts reads what a link's view is made of. A token that cannot be read
 // is reported as the link's last error, never hidden.
 func (s *Server) facts(l *store.Link) linkFacts {
-	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name)}
+	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name), peers: s.peers(l)}
+	if cfg, err := s.appLinkConfig(l); err == nil {
+		f.keyFP = cfg.PublicKeyFingerprint
+	}
 	tok, err := s.store.Token(l.Name)
 	switch {
 	case err == nil:
@@ -86,6 +124,8 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		AppLink:        cfg,
 		Notices:        []oauth.Notice{},
 		Warnings:       []string{},
+		Projects:       append([]string{}, l.Projects...),
+		Permissions:    permissionsView(l),
 	}
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
@@ -141,9 +181,12 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 
 // notices are what people must know about a link, most severe first: the
 // approval's notice (wrong account, approver not confirmed), an expired
-// token, and what became of the latest attempt. An attempt that failed on
-// a link that keeps a token is an info notice: the token still works and
-// its verdict stands. Without a token, the failure is a danger notice.
+// token or one expiring within ExpiryWarning, what became of the latest
+// attempt, and what the link shares with other links (a service account
+// across environments, a key pair). An attempt that failed on a link that
+// keeps a token is an info notice: the token still works and its verdict
+// stands. Without a token, the failure is a danger notice, as is a token
+// the health check found not working or acting as another account.
 func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	out := []oauth.Notice{}
 	if t := f.token; t != nil {
@@ -154,11 +197,15 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
 				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
 				Hint:    "Start a new approval, approved by the service account, to get a new one."})
+		} else if !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(s.now()) < ExpiryWarning {
+			out = append(out, oauth.Notice{Code: CodeTokenExpiring, Severity: oauth.SeverityWarning,
+				Message: "The access token expires on " + t.ExpiresAt.UTC().Format(timeLayout) + ", in less than 30 days.",
+				Hint:    "Start a new approval, approved by the service account, before then, and give the integration the new token."})
 		}
 	}
 	if lastErr != nil {
 		n := oauth.Notice{Code: lastErr.Code, Severity: oauth.SeverityDanger, Message: lastErr.Message, Hint: lastErr.Hint}
-		if f.token != nil {
+		if f.token != nil && !isHealthCode(lastErr.Code) {
 			n.Severity = oauth.SeverityInfo
 			n.Message = "A later approval did not replace the token approved earlier: " + lastErr.Message
 		}
@@ -168,6 +215,29 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 		out = append(out, oauth.Notice{Code: CodeApprovalPending, Severity: oauth.SeverityInfo,
 			Message: "A new approval is pending until " + f.pending.ExpiresAt.UTC().Format(timeLayout) + ".",
 			Hint:    "The token approved earlier stays until the new approval is completed."})
+	}
+	return append(out, sharedNotices(f)...)
+}
+
+// sharedNotices are the warnings about what a link shares with others:
+// its service account with a link of another environment (production and
+// sandbox should each have their own, so that a sandbox cannot act in
+// production as the same user), and its key pair (one leaked key would
+// open both).
+func sharedNotices(f linkFacts) []oauth.Notice {
+	l, out := f.link, []oauth.Notice{}
+	for _, p := range f.peers {
+		if p.environment != "" && l.Environment != "" && !strings.EqualFold(p.environment, l.Environment) &&
+			strings.EqualFold(strings.TrimSpace(p.serviceAccount), strings.TrimSpace(l.ServiceAccount)) {
+			out = append(out, oauth.Notice{Code: CodeServiceAccountShared, Severity: oauth.SeverityWarning,
+				Message: "The service account " + l.ServiceAccount + " is also the service account of link " + p.name + " (" + p.environment + "), in another environment than this one (" + l.Environment + ").",
+				Hint:    "Give each environment its own service account, as Atlassian recommends, so that a sandbox never acts in production as the same user."})
+		}
+		if p.keyFP != "" && p.keyFP == f.keyFP {
+			out = append(out, oauth.Notice{Code: CodeKeyPairShared, Severity: oauth.SeverityWarning,
+				Message: "Link " + p.name + " uses the same key pair (public key " + f.keyFP + ").",
+				Hint:    "Give each link its own key pair: delete one of the links and create it again, so that it gets new keys, then update its Application Link in Jira."})
+		}
 	}
 	return out
 }
@@ -183,6 +253,9 @@ type Badge struct {
 // Badge derives the link's badge: from the verdict while it keeps a
 // token, from its state before.
 func (v *LinkView) Badge() Badge {
+	if v.Verdict != nil && v.LastError != nil && isHealthCode(v.LastError.Code) {
+		return Badge{"Token not working", "danger"}
+	}
 	if v.Verdict != nil {
 		switch *v.Verdict {
 		case oauth.VerdictMatch:

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -223,50 +222,12 @@ func report(ctx context.Context, o authorizeOptions, c *oauth.Consumer, res *oau
 	if !res.AccessToken.ExpiresAt.IsZero() {
 		fmt.Fprintf(e.stderr, "The token expires %s.\n", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if o.projects != "" && !checkPermissions(ctx, c, res, o.projects, e) {
-		return exitPermissions
+	if o.projects != "" {
+		if _, code := auditProjects(ctx, c.As(res.AccessToken.Token), res.Approver, o.projects, e); code != exitOK {
+			return code
+		}
 	}
 	return exitFor(res.Verdict)
-}
-
-// checkPermissions reports, for each project, which of an issue sync's
-// permissions the approver lacks, and the global ones. It returns whether
-// nothing is missing.
-func checkPermissions(ctx context.Context, c *oauth.Consumer, res *oauth.Result, projects string, e env) bool {
-	ok := true
-	fmt.Fprintf(e.stderr, "\nPermissions of %s for an issue sync:\n", res.Approver)
-	line := func(scope string, rep *oauth.PermissionReport, err error) {
-		switch {
-		case err != nil:
-			ok = false
-			var oe *oauth.Error
-			if errors.As(err, &oe) {
-				fmt.Fprintf(e.stderr, "  %-10s cannot check: %s [%s]\n  %-10s what to do: %s\n", scope, oe.Message, oe.Code, "", oe.Hint)
-			} else {
-				fmt.Fprintf(e.stderr, "  %-10s cannot check: %v\n", scope, err)
-			}
-		case rep.OK():
-			fmt.Fprintf(e.stderr, "  %-10s ok (%s)\n", scope, strings.Join(rep.Have, ", "))
-		default:
-			ok = false
-			fmt.Fprintf(e.stderr, "  %-10s MISSING %s\n", scope, strings.Join(rep.Missing, ", "))
-			if slices.Contains(rep.Missing, "MODIFY_REPORTER") {
-				fmt.Fprintf(e.stderr, "  %-10s (without MODIFY_REPORTER the sync fails with \"Field 'reporter' cannot be set\")\n", "")
-			}
-		}
-	}
-	for p := range strings.SplitSeq(projects, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			rep, err := c.CheckPermissions(ctx, res.AccessToken.Token, p, oauth.SyncPermissions)
-			line(p, rep, err)
-		}
-	}
-	rep, err := c.CheckPermissions(ctx, res.AccessToken.Token, "", oauth.GlobalSyncPermissions)
-	line("global", rep, err)
-	if !ok {
-		fmt.Fprintf(e.stderr, "Grant what is missing to %s in the projects' permission schemes (global ones: System > Global permissions), then run this check again.\n", res.Approver)
-	}
-	return ok
 }
 
 // writeToken writes the token JSON to --out (0600, atomic) or to standard

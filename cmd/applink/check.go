@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,27 +36,30 @@ func (o *checkOptions) bind(fs *flag.FlagSet) {
 
 // runCheck checks a link without a person: `applink check`. Exit 0 when
 // the link is ready, 1 when there is any problem, 2 for a usage error.
+// With --basic-user it checks an integration that logs in with Basic
+// authentication instead (runCheckBasic, with its own flags and exit
+// codes).
 func runCheck(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("check", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json] [--timeout D]", e)
+	if slices.ContainsFunc(args, func(a string) bool {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		return strings.HasPrefix(a, "-") && name == "basic-user"
+	}) {
+		return runCheckBasic(ctx, args, e)
+	}
+	fs := newFlagSet("check", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json] [--timeout D], or --jira-url URL --basic-user USER --password-env VAR --service-account WHO [--projects KEYS]", e)
 	var o checkOptions
 	o.bind(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if strings.TrimSpace(o.jiraURL) == "" {
-		return usageError(e, fs, "--jira-url is required")
+	if code, ok := requireFlags(e, fs, "jira-url", "key-dir|private-key", "consumer-key"); !ok {
+		return code
 	}
 	if o.timeout <= 0 {
 		return usageError(e, fs, "--timeout must be positive, such as 30s")
 	}
-	if o.keyDir == "" && o.privateKey == "" {
-		return usageError(e, fs, "give --key-dir or --private-key (with --consumer-key)")
-	}
-	if (o.keyDir == "") == (o.privateKey == "") {
+	if o.keyDir != "" && o.privateKey != "" {
 		return usageError(e, fs, "give exactly one of --key-dir and --private-key")
-	}
-	if strings.TrimSpace(o.consumerKey) == "" {
-		return usageError(e, fs, "--consumer-key is required")
 	}
 	return checkKey(ctx, o, e)
 }

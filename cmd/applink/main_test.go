@@ -500,7 +500,7 @@ func TestAuthorizeChecksPermissions(t *testing.T) {
 	}{
 		{"ABC", exitOK, []string{"ABC        ok (BROWSE_PROJECTS", "global     ok (USER_PICKER)"}},
 		{"ABC, DEF", exitPermissions, []string{"DEF        MISSING MODIFY_REPORTER", "Field 'reporter' cannot be set", "Grant what is missing"}},
-		{"ABC,NOPE", exitPermissions, []string{"NOPE       cannot check", `no project "NOPE"`}},
+		{"ABC,nope", exitPermissions, []string{"NOPE       MISSING project_not_visible", "Check the project key"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.projects, func(t *testing.T) {

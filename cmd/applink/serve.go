@@ -19,10 +19,11 @@ type serveOptions struct {
 	addr, data, publicURL, onMismatch string
 	jiraHosts                         string
 	maxConns                          int
+	healthInterval                    time.Duration
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--jira-hosts PATTERNS] [--max-connections N]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
@@ -30,8 +31,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
 	fs.StringVar(&o.jiraHosts, "jira-hosts", "", "comma-separated Jira hosts links may point at, such as jira.example.com,*.atlassian.net (default: any)")
 	fs.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConnections, "most connections held open at once; at the cap the one idle the longest is closed")
+	fs.DurationVar(&o.healthInterval, "health-interval", time.Hour, "how often to check that every approved link's token still works and acts as the same account; 0 turns it off")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if o.healthInterval < 0 {
+		return usageError(e, fs, "--health-interval must be 0 (off) or positive, such as 1h")
 	}
 	if o.maxConns < 1 {
 		return usageError(e, fs, "--max-connections must be at least 1")
@@ -82,7 +87,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	srv, err := server.New(server.Config{
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
-		MaxConnections: o.maxConns,
+		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
 	})
 	if err != nil {
 		ln.Close()

@@ -7,7 +7,10 @@
 // Allow/Deny page, answers errors as Jira does (401, oauth_problem in the
 // body and in WWW-Authenticate, Jira's base string on signature_invalid),
 // and serves /rest/api/2/myself (Server or Cloud shape), mypermissions,
-// serverInfo, and small search and project answers.
+// serverInfo, the create metadata (the old createmeta and Jira 9's
+// per-project form, by flavor and Version; HideReporter takes Reporter off
+// a project's create screen), and small search and project answers. REST
+// calls may also use Basic authentication (basic.go).
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
 // front of everything, slowness, 5xx answers, another baseUrl in
@@ -55,6 +58,9 @@ type User struct {
 	DisplayName string
 	Password    string
 	HideEmail   bool // Cloud privacy: no emailAddress in myself
+	// APIToken is the Cloud API token Basic authentication takes with
+	// Email (Cloud refuses the account password there).
+	APIToken string
 	// Permissions held, by project key ("" for global permissions).
 	Permissions map[string][]string
 }
@@ -99,6 +105,9 @@ type Options struct {
 	RequestTokenTTL time.Duration
 	// AccessTokenTTL is sent as oauth_expires_in (5 years when zero).
 	AccessTokenTTL time.Duration
+	// Version is the Jira version Server and Data Center claim ("9.12.2"
+	// when empty); it decides which create-metadata forms are served.
+	Version string
 }
 
 // Jira is a simulated Jira. It is an http.Handler; serve it with
@@ -110,6 +119,7 @@ type Jira struct {
 	window      time.Duration
 	requestTTL  time.Duration
 	accessTTL   time.Duration
+	ver         string
 
 	mu        sync.Mutex
 	faults    Faults
@@ -119,6 +129,8 @@ type Jira struct {
 	nonces    map[nonceKey]int64 // nonce -> its oauth_timestamp
 	sessions  map[string]*session
 	lastPrune time.Time
+	hidden    map[string][]string // project -> issue types without Reporter on the create screen
+	failures  map[string]int      // failed Basic logins by lower-case user name
 }
 
 // Defaults of Options.
@@ -138,6 +150,7 @@ func New(opts Options) *Jira {
 		window:      opts.TimestampWindow,
 		requestTTL:  opts.RequestTokenTTL,
 		accessTTL:   opts.AccessTokenTTL,
+		ver:         opts.Version,
 		consumers:   map[string]*consumer{},
 		users:       map[string]*User{},
 		tokens:      map[string]*token{},

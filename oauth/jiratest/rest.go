@@ -34,10 +34,33 @@ func (j *Jira) deploymentType() string {
 
 // version is the Jira version the simulated Jira claims.
 func (j *Jira) version() string {
-	if j.flavor == Cloud {
+	switch {
+	case j.flavor == Cloud:
 		return "1001.0.0-SNAPSHOT"
+	case j.ver != "":
+		return j.ver
 	}
 	return "9.12.2"
+}
+
+// versionNumbers are the major and minor numbers of version.
+func (j *Jira) versionNumbers() (major, minor int) {
+	parts := strings.SplitN(j.version(), ".", 3)
+	major, _ = strconv.Atoi(parts[0])
+	if len(parts) > 1 {
+		minor, _ = strconv.Atoi(parts[1])
+	}
+	return major, minor
+}
+
+// versionNumbers splits a version such as "9.12.2" into its numbers.
+func versionNumbers(v string) []int {
+	var out []int
+	for p := range strings.SplitSeq(v, ".") {
+		n, _ := strconv.Atoi(strings.TrimSuffix(p, "-SNAPSHOT"))
+		out = append(out, n)
+	}
+	return out
 }
 
 // jiraTimeFormat is how Jira's REST API writes times.
@@ -79,6 +102,9 @@ func (j *Jira) restUser(w http.ResponseWriter, r *http.Request) (u *User, ok boo
 		return nil, false
 	}
 	if !m.hasOAuth {
+		if name, pass, basic := r.BasicAuth(); basic {
+			return j.basicUser(w, r, name, pass)
+		}
 		return nil, true
 	}
 	j.mu.Lock()
@@ -262,7 +288,7 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 	info := serverInfo{
 		BaseURL:        base,
 		Version:        j.version(),
-		VersionNumbers: []int{9, 12, 2},
+		VersionNumbers: versionNumbers(j.version()),
 		DeploymentType: j.deploymentType(),
 		BuildNumber:    912002,
 		BuildDate:      time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC).Format(jiraTimeFormat),
@@ -271,7 +297,6 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 		ServerTitle:    "Jira",
 	}
 	if j.flavor == Cloud {
-		info.VersionNumbers = []int{1001, 0, 0}
 		info.BuildNumber = 100245
 	}
 	writeJSON(w, http.StatusOK, info)

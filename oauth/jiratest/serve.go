@@ -101,7 +101,15 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
 			j.handleProjects(w, r)
 		}
+	case PathCreateMeta:
+		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			j.handleCreateMeta(w, r)
+		}
 	default:
+		if rest, ok := strings.CutPrefix(rel, PathCreateMetaProject); ok && r.Method == http.MethodGet {
+			j.handleCreateMetaProject(w, r, rest)
+			return
+		}
 		j.notFound(w, r)
 	}
 }

@@ -75,6 +75,12 @@ type Link struct {
 	LastError      *fault.Error `json:"last_error,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
+	// Projects are the Jira project keys the integration works in, which
+	// the permission audit checks.
+	Projects []string `json:"projects,omitempty"`
+	// Audit is the latest permission audit, run at AuditedAt.
+	Audit     *oauth.PermissionAudit `json:"audit,omitempty"`
+	AuditedAt time.Time              `json:"audited_at,omitzero"`
 }
 
 // Token is a link's access token (secret) with the outcome of its
