@@ -17,17 +17,26 @@ import (
 )
 
 // AdminTokenFrom returns the admin token: the environment variable
-// APPLINK_ADMIN_TOKEN when set (white space trimmed), else the token kept
-// in the data folder, made and saved (0600) at the first start, when
-// created is true: the caller prints it once.
+// APPLINK_ADMIN_TOKEN when set (white space around it trimmed), else the
+// token kept in the data folder, made and saved (0600) at the first start,
+// when created is true. Either must pass store.CheckAdminToken: a token
+// that does not is an *Error (CodeInvalidInput) naming where it came from
+// and how to make a good one, never quoting it.
 func AdminTokenFrom(st *store.Store, getenv func(string) string) (token string, created bool, err error) {
 	if getenv != nil {
-		if t := strings.TrimSpace(getenv("APPLINK_ADMIN_TOKEN")); t != "" {
+		if t := strings.TrimSpace(getenv(AdminTokenEnv)); t != "" {
+			if err := store.CheckAdminToken(t); err != nil {
+				return "", false, &Error{Code: CodeInvalidInput, Message: AdminTokenEnv + " is not a usable admin token: " + err.Error(),
+					Hint: store.AdminTokenHint + ", or unset " + AdminTokenEnv + " to have applink make one and keep it in the data folder"}
+			}
 			return t, false, nil
 		}
 	}
 	return st.AdminToken()
 }
+
+// AdminTokenEnv is the environment variable that gives the admin token.
+const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
 // Session cookie settings.
 const (

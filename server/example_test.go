@@ -24,7 +24,7 @@ func Example() {
 		panic(err)
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token"})
+	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token-0123456789abcdef"})
 	if err != nil {
 		panic(err)
 	}
@@ -33,7 +33,7 @@ func Example() {
 
 	body := `{"name": "prod", "jira_url": "https://jira.example.com/jira/", "service_account": "svc-jira"}`
 	req, _ := http.NewRequest("POST", ts.URL+"/api/links", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer example-admin-token")
+	req.Header.Set("Authorization", "Bearer example-admin-token-0123456789abcdef")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)

@@ -287,10 +287,11 @@ func TestNewChecksConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	good := Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "t0ken"}
+	good := Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: testToken2}
 	for name, mod := range map[string]func(c *Config){
 		"no store":         func(c *Config) { c.Store = nil },
 		"no token":         func(c *Config) { c.AdminToken = "  " },
+		"short token":      func(c *Config) { c.AdminToken = testToken2[:31] },
 		"bad mismatch":     func(c *Config) { c.OnMismatch = "ignore" },
 		"no public url":    func(c *Config) { c.PublicURL = "" },
 		"ftp public url":   func(c *Config) { c.PublicURL = "ftp://x" },
@@ -314,7 +315,7 @@ func TestNewChecksConfig(t *testing.T) {
 	}
 	// https: the cookie is Secure and HSTS is sent.
 	rec := &recorder{h: http.Header{}}
-	req, _ := http.NewRequest("POST", "/login", strings.NewReader("token=t0ken"))
+	req, _ := http.NewRequest("POST", "/login", strings.NewReader("token="+testToken2))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.RemoteAddr = "192.0.2.1:1234"
 	s.Handler().ServeHTTP(rec, req)
@@ -339,11 +340,30 @@ func TestAdminTokenFrom(t *testing.T) {
 	if err != nil || created || again != tok {
 		t.Errorf("second: %q %v %v", again, created, err)
 	}
-	env["APPLINK_ADMIN_TOKEN"] = "  from-env  "
-	if got, created, err := AdminTokenFrom(st, getenv); got != "from-env" || created || err != nil {
+	env["APPLINK_ADMIN_TOKEN"] = "  " + testToken2 + "\n"
+	if got, created, err := AdminTokenFrom(st, getenv); got != testToken2 || created || err != nil {
 		t.Errorf("env: %q %v %v", got, created, err)
 	}
+	// A short token, or one with white space inside, is refused with a
+	// message naming the variable and how to make a good one, never the
+	// token itself.
+	for _, bad := range []string{"a", testToken2[:31], "0123456789abcdef 0123456789abcdef", "0123456789abcdef\x000123456789abcdef"} {
+		env["APPLINK_ADMIN_TOKEN"] = bad
+		_, _, err := AdminTokenFrom(st, getenv)
+		if fault.CodeOf(err) != CodeInvalidInput {
+			t.Errorf("%q: %v, want %s", bad, err, CodeInvalidInput)
+			continue
+		}
+		e := asError(err)
+		wantContains(t, e.Message+" "+e.Hint, "APPLINK_ADMIN_TOKEN", "openssl rand -base64 32")
+		if len(bad) > 1 && strings.Contains(e.Message+e.Hint, bad) {
+			t.Errorf("the error quotes the token: %v", e)
+		}
+	}
 }
+
+// testToken2 is an admin token of tests that build their own Server.
+const testToken2 = "second-test-token-0123456789abcdef"
 
 // TestServe: Serve answers on its listener and returns nil after a
 // graceful shutdown.
@@ -357,7 +377,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Store: st, PublicURL: "http://" + ln.Addr().String(), AdminToken: "t0ken"})
+	s, err := New(Config{Store: st, PublicURL: "http://" + ln.Addr().String(), AdminToken: testToken2})
 	if err != nil {
 		t.Fatal(err)
 	}

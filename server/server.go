@@ -123,8 +123,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	token := strings.TrimSpace(cfg.AdminToken)
-	if token == "" {
-		return nil, errors.New("server: an admin token is required (set APPLINK_ADMIN_TOKEN or let applink make one in the data folder)")
+	if err := store.CheckAdminToken(token); err != nil {
+		return nil, fmt.Errorf("server: the admin token is not usable: %v (%s)", err, store.AdminTokenHint)
 	}
 	now := cfg.Now
 	if now == nil {
