@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	fmt.Fprintf(e.stderr, "applink is serving %s (data in %s)\n", o.publicURL, o.data)
 	if created {
-		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", filepath.Join(o.data, "admin-token"), token)
+		printNewAdminToken(e, token, filepath.Join(o.data, "admin-token"))
 	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(e.stderr, "applink serve: %v\n", err)
@@ -117,13 +117,33 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "share", "applink"), nil
 }
 
+// printNewAdminToken tells the admin about the token made at the first
+// start, outside the JSON log. The token itself is printed only to a
+// terminal: standard error that is not one goes to a log collector, which
+// gets where the file is instead.
+func printNewAdminToken(e env, token, file string) {
+	if e.terminal {
+		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", file, token)
+		return
+	}
+	fmt.Fprintf(e.stderr, "applink made an admin token and keeps it in %s (read it with: cat %s)\n", file, file)
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // newLogger logs JSON, or a readable console format when w is a terminal.
 func newLogger(w io.Writer) zerolog.Logger {
 	zerolog.TimeFieldFormat = time.RFC3339
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.Kitchen}).With().Timestamp().Logger()
-		}
+	if isTerminal(w) {
+		return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.Kitchen}).With().Timestamp().Logger()
 	}
 	return zerolog.New(w).With().Timestamp().Logger()
 }
