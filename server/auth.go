@@ -3,15 +3,12 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gorilla/sessions"
 
 	"github.com/applink/applink/server/store"
 )
@@ -38,43 +35,11 @@ func AdminTokenFrom(st *store.Store, getenv func(string) string) (token string, 
 // AdminTokenEnv is the environment variable that gives the admin token.
 const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
-// Session cookie settings.
-const (
-	sessionCookie = "applink_session"
-	sessionMaxAge = 12 * time.Hour
-	// Session values.
-	keyAdmin    = "admin"     // tokenTag of the admin token signed in with
-	keySignedIn = "signed_in" // unix seconds
-)
-
 // Failed sign-ins (UI or API) allowed per client address and window.
 const (
 	signInFailures = 10
 	signInWindow   = time.Minute
 )
-
-// newSessionStore returns the cookie store of the UI's sessions: signed
-// and encrypted with the data folder's keys, HttpOnly, SameSite=Lax (so
-// that the cookie comes along when Jira sends the browser back), Secure
-// unless applink is served over plain http, 12 hours.
-func newSessionStore(hashKey, encKey []byte, secure bool) *sessions.CookieStore {
-	cs := sessions.NewCookieStore(hashKey, encKey)
-	cs.Options = &sessions.Options{
-		Path:     "/",
-		HttpOnly: true,
-		Secure:   secure,
-		SameSite: http.SameSiteLaxMode,
-	}
-	cs.MaxAge(int(sessionMaxAge / time.Second))
-	return cs
-}
-
-// tokenTag is a one-way tag of the admin token kept in sessions, so that
-// changing the token signs every session out.
-func tokenTag(token secret) string {
-	sum := sha256.Sum256([]byte("applink session\x00" + token.reveal()))
-	return hex.EncodeToString(sum[:16])
-}
 
 // tokenEqual compares a presented token with the admin token in constant
 // time (hashing first, so that the length does not leak either).
@@ -82,29 +47,6 @@ func (s *Server) tokenEqual(presented string) bool {
 	a := sha256.Sum256([]byte(presented))
 	b := sha256.Sum256([]byte(s.adminToken.reveal()))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
-// session returns the request's session. A cookie that does not decode
-// (other keys, tampered, too old) gives a new, signed-out session.
-func (s *Server) session(r *http.Request) *sessions.Session {
-	sess, err := s.sessions.New(r, sessionCookie)
-	if err != nil {
-		sess.Values = map[any]any{}
-		sess.IsNew = true
-	}
-	return sess
-}
-
-// signedIn reports whether the request carries a live admin session.
-func (s *Server) signedIn(r *http.Request) bool {
-	sess := s.session(r)
-	tag, _ := sess.Values[keyAdmin].(string)
-	at, _ := sess.Values[keySignedIn].(int64)
-	if tag == "" || subtle.ConstantTimeCompare([]byte(tag), []byte(tokenTag(s.adminToken))) != 1 {
-		return false
-	}
-	age := s.now().Sub(time.Unix(at, 0))
-	return age >= -time.Minute && age < sessionMaxAge
 }
 
 // clientKey is the rate-limit key of a request: the client's IP address.

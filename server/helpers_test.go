@@ -100,6 +100,11 @@ type options struct {
 	serviceAccount string
 	// client calls Jira (the server's default when nil).
 	client *http.Client
+	// adminToken replaces the constant adminToken (a rotation, at the
+	// next restart).
+	adminToken string
+	// sessionLifetime is Config.SessionLifetime.
+	sessionLifetime time.Duration
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -164,14 +169,20 @@ func (f *fixture) start() {
 	}
 	f.store = st
 	f.t.Cleanup(func() { _ = st.Close() })
+	token := adminToken
+	if f.opts.adminToken != "" {
+		token = f.opts.adminToken
+		f.addSecret(token)
+	}
 	srv, err := New(Config{
-		Store:      st,
-		PublicURL:  "http://" + f.app.Listener.Addr().String(),
-		OnMismatch: f.opts.onMismatch,
-		AdminToken: adminToken,
-		Logger:     zerolog.New(f.logs).With().Timestamp().Logger(),
-		Now:        f.clock.Now,
-		HTTPClient: f.opts.client,
+		Store:           st,
+		PublicURL:       "http://" + f.app.Listener.Addr().String(),
+		OnMismatch:      f.opts.onMismatch,
+		AdminToken:      token,
+		Logger:          zerolog.New(f.logs).With().Timestamp().Logger(),
+		Now:             f.clock.Now,
+		HTTPClient:      f.opts.client,
+		SessionLifetime: f.opts.sessionLifetime,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)
@@ -471,6 +482,30 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	req.Header.Set("Origin", b.f.app.URL)
 	resp, body := b.f.do(req, b.client)
 	return resp, string(body)
+}
+
+// cookie returns the value of the browser's session cookie ("" if none).
+func (b *browser) cookie() string {
+	u, _ := url.Parse(b.f.app.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// withCookie sends method path with only the session cookie value given,
+// as someone who copied it would, and returns the answer.
+func (f *fixture) withCookie(method, path, value string) (*http.Response, []byte) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.app.URL+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: value})
+	return f.do(req, nil)
 }
 
 // signIn signs the browser in with the admin token.

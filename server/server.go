@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/sessions"
+	"github.com/gorilla/securecookie"
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/keys"
@@ -65,6 +65,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// SessionLifetime is how long a sign-in in the browser lasts
+	// (DefaultSessionLifetime when zero; at least a minute).
+	SessionLifetime time.Duration
 }
 
 // Server is applink's web service. Build it with New.
@@ -78,10 +81,12 @@ type Server struct {
 	client      *http.Client
 	now         func() time.Time
 
-	sessions      *sessions.CookieStore
-	secureCookies bool
-	signInLimit   *limiter
-	pages         map[string]*pageTemplate
+	cookies         *securecookie.SecureCookie // the session cookie's codec
+	tokenTag        string                     // of the admin token, kept with each session
+	sessionLifetime time.Duration
+	secureCookies   bool
+	signInLimit     *limiter
+	pages           map[string]*pageTemplate
 
 	// newKey makes a link's key pair; tests replace it to save time.
 	newKey func() (*rsa.PrivateKey, error)
@@ -109,7 +114,8 @@ const (
 )
 
 // New checks cfg and returns a Server. It reads (making them when missing)
-// the session keys of the data folder.
+// the session keys of the data folder, and ends the sessions made with
+// another admin token and those expired.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
@@ -125,6 +131,13 @@ func New(cfg Config) (*Server, error) {
 	token := strings.TrimSpace(cfg.AdminToken)
 	if err := store.CheckAdminToken(token); err != nil {
 		return nil, fmt.Errorf("server: the admin token is not usable: %v (%s)", err, store.AdminTokenHint)
+	}
+	lifetime := cfg.SessionLifetime
+	if lifetime == 0 {
+		lifetime = DefaultSessionLifetime
+	}
+	if err := CheckSessionLifetime(lifetime); err != nil {
+		return nil, err
 	}
 	now := cfg.Now
 	if now == nil {
@@ -148,20 +161,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		store:         cfg.Store,
-		publicURL:     public,
-		callbackURL:   public + CallbackPath,
-		onMismatch:    mode,
-		adminToken:    secret(token),
-		log:           cfg.Logger,
-		client:        client,
-		now:           now,
-		secureCookies: !strings.HasPrefix(public, "http:"),
-		signInLimit:   newLimiter(now, signInFailures, signInWindow),
-		pages:         pages,
-		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
+		store:           cfg.Store,
+		publicURL:       public,
+		callbackURL:     public + CallbackPath,
+		onMismatch:      mode,
+		adminToken:      secret(token),
+		tokenTag:        tokenTag(secret(token)),
+		sessionLifetime: lifetime,
+		cookies:         newCookieCodec(hashKey, encKey, lifetime),
+		log:             cfg.Logger,
+		client:          client,
+		now:             now,
+		secureCookies:   !strings.HasPrefix(public, "http:"),
+		signInLimit:     newLimiter(now, signInFailures, signInWindow),
+		pages:           pages,
+		newKey:          func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
 	}
-	s.sessions = newSessionStore(hashKey, encKey, s.secureCookies)
+	if err := s.pruneSessions(); err != nil {
+		return nil, err
+	}
 	s.handler, err = s.middleware(s.routes())
 	if err != nil {
 		return nil, err

@@ -61,28 +61,35 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.signInLimit.reset(key)
-	sess := s.session(r)
-	sess.Values = map[any]any{
-		keyAdmin:    tokenTag(s.adminToken),
-		keySignedIn: s.now().Unix(),
-	}
-	if err := sess.Save(r, w); err != nil {
+	if err := s.startSession(w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.logger(r.Context()).Info().Str("client", key).Msg("admin signed in")
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_in").Str("client", key).Msg("admin signed in")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// postLogout is POST /logout.
+// postLogout is POST /logout: the session ends for good.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	sess := s.session(r)
-	sess.Values = map[any]any{}
-	sess.Options.MaxAge = -1
-	if err := sess.Save(r, w); err != nil {
+	if err := s.endSession(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out").Msg("admin signed out")
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// postLogoutEverywhere is POST /logout/everywhere: every session ends,
+// this one included.
+func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	s.setSessionCookie(w, "", -1)
+	n, err := s.store.EndSessions(nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out_everywhere").Int("sessions", n).
+		Msg("admin signed out everywhere")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

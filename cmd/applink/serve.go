@@ -17,19 +17,24 @@ import (
 
 type serveOptions struct {
 	addr, data, publicURL, onMismatch string
+	sessionLifetime                   time.Duration
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--session-lifetime 12h]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.DurationVar(&o.sessionLifetime, "session-lifetime", server.DefaultSessionLifetime, "how long a sign-in in the browser lasts")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
+		return usageError(e, fs, "%v", err)
+	}
+	if err := server.CheckSessionLifetime(o.sessionLifetime); err != nil {
 		return usageError(e, fs, "%v", err)
 	}
 	if o.data == "" {
@@ -70,7 +75,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	srv, err := server.New(server.Config{
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
-		AdminToken: token, Logger: log,
+		AdminToken: token, Logger: log, SessionLifetime: o.sessionLifetime,
 	})
 	if err != nil {
 		ln.Close()

@@ -144,3 +144,20 @@ func FuzzParseSessionKeys(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSessions(f *testing.F) {
+	f.Add([]byte(`{"sessions":{"` + sessionKey("a") + `":{"token_tag":"t","created_at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T12:00:00Z"}}}`))
+	f.Add([]byte(`{"sessions":{"x":{"expires_at":"2026-01-01T12:00:00Z"}}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sessions, err := parseSessions(data)
+		if err != nil {
+			return
+		}
+		for k, x := range sessions {
+			if len(k) != 64 || x.ExpiresAt.IsZero() {
+				t.Errorf("parseSessions kept %q: %+v", k, x)
+			}
+		}
+	})
+}
