@@ -35,7 +35,6 @@ const (
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
-	CodeTooManyAttempts  fault.Code = "too_many_attempts"    // 429: too many failed sign-ins
 	CodeInternal         fault.Code = "internal_error"       // 500: a failure inside applink; the log has the detail
 	CodeSaveFailed       fault.Code = "save_failed"          // 503: the data folder refused to save a callback's outcome (disk full, read-only)
 )
@@ -66,8 +65,6 @@ func Status(code fault.Code) int {
 		return http.StatusConflict
 	case CodeHandshakeExpired, oauth.CodeRequestExpired:
 		return http.StatusGone
-	case CodeTooManyAttempts:
-		return http.StatusTooManyRequests
 	case CodeSaveFailed:
 		return http.StatusServiceUnavailable
 	case CodeInternal, "", store.CodeIO, store.CodeCorrupt, store.CodeLocked:

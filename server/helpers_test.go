@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -105,6 +106,8 @@ type options struct {
 	adminToken string
 	// sessionLifetime is Config.SessionLifetime.
 	sessionLifetime time.Duration
+	// trustedProxies is Config.TrustedProxies.
+	trustedProxies []netip.Prefix
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -124,7 +127,8 @@ type fixture struct {
 	logs     *syncBuffer
 
 	mu      sync.Mutex
-	secrets []string // must never appear in the log
+	secrets []string        // must never appear in the log
+	delays  []time.Duration // asked for by the sign-in limiter, never slept
 }
 
 func newFixture(t *testing.T, opts options) *fixture {
@@ -183,11 +187,17 @@ func (f *fixture) start() {
 		Now:             f.clock.Now,
 		HTTPClient:      f.opts.client,
 		SessionLifetime: f.opts.sessionLifetime,
+		TrustedProxies:  f.opts.trustedProxies,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)
 	}
 	srv.newKey = func() (*rsa.PrivateKey, error) { return testKey(), nil }
+	srv.sleep = func(_ context.Context, d time.Duration) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.delays = append(f.delays, d)
+	}
 	f.srv = srv
 	f.swap.set(srv.Handler())
 }

@@ -105,31 +105,6 @@ func TestCrossOriginRefused(t *testing.T) {
 	wantContains(t, f.logs.String(), "cross-origin request refused")
 }
 
-// TestSignInRateLimit: after 10 wrong tokens in a minute, even the right
-// one is refused until the window ends (injected clock).
-func TestSignInRateLimit(t *testing.T) {
-	f := newFixture(t, options{})
-	b := f.newBrowser()
-	for range signInFailures {
-		resp, _ := b.post("/login", url.Values{"token": {"wrong"}})
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-	}
-	resp, page := b.post("/login", url.Values{"token": {adminToken}})
-	wantStatus(t, resp, []byte(page), http.StatusTooManyRequests)
-	if resp.Header.Get("Retry-After") == "" {
-		t.Error("no Retry-After")
-	}
-	resp, body := f.api("GET", "/api/links", nil)
-	wantError(t, resp, body, http.StatusTooManyRequests, CodeTooManyAttempts)
-
-	f.clock.Advance(signInWindow)
-	b.signIn()
-	resp, body = f.api("GET", "/api/links", nil)
-	wantStatus(t, resp, body, http.StatusOK)
-}
-
 // TestNoSecretsInLogs runs the flows that handle every secret with the log
 // at debug level, then checks the log (the fixture checks it at the end of
 // every test too).
@@ -205,7 +180,7 @@ func TestStatus(t *testing.T) {
 		CodeUnauthorized: 401, CodeCrossOrigin: 403, oauth.CodeWrongApprover: 403, "denied": 403,
 		CodeNotFound: 404, CodeLinkNotFound: 404, CodeHandshakeUnknown: 404, CodeExists: 409, CodeNotApproved: 409,
 		oauth.CodeApproverNotConfirmed: 409, "jira_not_found": 502, "jira_unauthorized": 502, CodeSaveFailed: 503,
-		CodeHandshakeExpired: 410, CodeTooManyAttempts: 429, CodeInternal: 500,
+		CodeHandshakeExpired: 410, CodeInternal: 500,
 		"consumer_key_unknown": 502, "signature_invalid": 502, "html_page": 502, "timeout": 504,
 	} {
 		if got := Status(code); got != want {
@@ -400,31 +375,5 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Serve did not return")
-	}
-}
-
-func TestLimiter(t *testing.T) {
-	c := &clock{t: time.Unix(1000, 0)}
-	l := newLimiter(c.Now, 2, time.Minute)
-	if _, b := l.blocked("a"); b {
-		t.Fatal("blocked before any failure")
-	}
-	l.fail("a")
-	l.fail("a")
-	if wait, b := l.blocked("a"); !b || wait != time.Minute {
-		t.Errorf("after 2 failures: %v %v", wait, b)
-	}
-	if _, b := l.blocked("b"); b {
-		t.Error("b blocked")
-	}
-	c.Advance(time.Minute)
-	if _, b := l.blocked("a"); b {
-		t.Error("still blocked after the window")
-	}
-	l.fail("a")
-	l.reset("a")
-	l.fail("a")
-	if _, b := l.blocked("a"); b {
-		t.Error("reset did not forget")
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +70,10 @@ type Config struct {
 	// SessionLifetime is how long a sign-in in the browser lasts
 	// (DefaultSessionLifetime when zero; at least a minute).
 	SessionLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see ParseTrustedProxies); from any other peer the
+	// connection's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is applink's web service. Build it with New.
@@ -81,12 +87,16 @@ type Server struct {
 	client      *http.Client
 	now         func() time.Time
 
+	secureCookies bool
+	pages         map[string]*pageTemplate
+
 	cookies         *securecookie.SecureCookie // the session cookie's codec
 	tokenTag        string                     // of the admin token, kept with each session
 	sessionLifetime time.Duration
-	secureCookies   bool
 	signInLimit     *limiter
-	pages           map[string]*pageTemplate
+	trustedProxies  []netip.Prefix
+	// sleep waits before answering a wrong admin token; tests replace it.
+	sleep func(context.Context, time.Duration)
 
 	// newKey makes a link's key pair; tests replace it to save time.
 	newKey func() (*rsa.PrivateKey, error)
@@ -161,21 +171,24 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		store:           cfg.Store,
-		publicURL:       public,
-		callbackURL:     public + CallbackPath,
-		onMismatch:      mode,
-		adminToken:      secret(token),
+		store:         cfg.Store,
+		publicURL:     public,
+		callbackURL:   public + CallbackPath,
+		onMismatch:    mode,
+		adminToken:    secret(token),
+		log:           cfg.Logger,
+		client:        client,
+		now:           now,
+		secureCookies: !strings.HasPrefix(public, "http:"),
+		pages:         pages,
+		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
+
 		tokenTag:        tokenTag(secret(token)),
 		sessionLifetime: lifetime,
 		cookies:         newCookieCodec(hashKey, encKey, lifetime),
-		log:             cfg.Logger,
-		client:          client,
-		now:             now,
-		secureCookies:   !strings.HasPrefix(public, "http:"),
-		signInLimit:     newLimiter(now, signInFailures, signInWindow),
-		pages:           pages,
-		newKey:          func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
+		signInLimit:     newLimiter(now),
+		trustedProxies:  slices.Clone(cfg.TrustedProxies),
+		sleep:           sleep,
 	}
 	if err := s.pruneSessions(); err != nil {
 		return nil, err

@@ -413,6 +413,7 @@ func TestUsageErrors(t *testing.T) {
 		{"authorize", "--jira-url", "https://x", "--key-dir", "a", "--private-key", "b", "--consumer-key", "k", "--service-account", "s"},
 		{"serve", "--on-mismatch", "maybe"},
 		{"serve", "--session-lifetime", "10s"},
+		{"serve", "--trusted-proxy", "proxy.example.com"},
 		{"serve", "--public-url", "https://applink.example.com/sub"},
 		{"serve", "--public-url", "applink.example.com"},
 		{"keys", "--out", "x", "extra"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,16 +19,22 @@ import (
 type serveOptions struct {
 	addr, data, publicURL, onMismatch string
 	sessionLifetime                   time.Duration
+	trustedProxies                    []netip.Prefix
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--session-lifetime 12h]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--session-lifetime 12h] [--trusted-proxy CIDR]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
 	fs.DurationVar(&o.sessionLifetime, "session-lifetime", server.DefaultSessionLifetime, "how long a sign-in in the browser lasts")
+	fs.Func("trusted-proxy", "`CIDR` of the reverse proxy in front of applink, whose X-Forwarded-For names the client (repeatable, or comma-separated)", func(v string) error {
+		p, err := server.ParseTrustedProxies(v)
+		o.trustedProxies = append(o.trustedProxies, p...)
+		return err
+	})
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -76,6 +83,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	srv, err := server.New(server.Config{
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
 		AdminToken: token, Logger: log, SessionLifetime: o.sessionLifetime,
+		TrustedProxies: o.trustedProxies,
 	})
 	if err != nil {
 		ln.Close()
