@@ -53,7 +53,7 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 		if !s.tokenEqual(token) {
 			s.signInFailed(r, "API request with a wrong admin token")
 			s.writeError(w, r, &Error{Code: CodeUnauthorized, Message: "That is not the admin token.",
-				Hint: "Send the admin token applink printed at its first start, or APPLINK_ADMIN_TOKEN."})
+				Hint: "Send the admin token: APPLINK_ADMIN_TOKEN when it is set, else the one in the admin-token file of applink's data folder."})
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -50,7 +50,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(r, "sign-in with a wrong admin token")
 		data := loginPage{page: s.newPage(r, "Sign in"), Error: &Error{Code: CodeUnauthorized,
 			Message: "That is not the admin token.",
-			Hint:    "Use the token applink printed at its first start (kept in the admin-token file of its data folder), or APPLINK_ADMIN_TOKEN."}}
+			Hint:    "Use the token kept in the admin-token file of applink's data folder, or APPLINK_ADMIN_TOKEN when it is set."}}
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
