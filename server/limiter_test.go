@@ -236,3 +236,12 @@ func TestParseTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSignInFailure: the cost of one wrong token in the limiter
+// (the delay itself aside), from rotating addresses.
+func BenchmarkSignInFailure(b *testing.B) {
+	l := newLimiter(time.Now)
+	for i := 0; b.Loop(); i++ {
+		l.fail(strconv.Itoa(i % 5000))
+	}
+}

@@ -2,10 +2,15 @@ package server
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/applink/applink/server/store"
 )
 
 // wantSignedOut fails unless a copied cookie value opens nothing: the
@@ -146,6 +151,31 @@ func TestCheckSessionLifetime(t *testing.T) {
 	for d, ok := range map[time.Duration]bool{-time.Hour: false, 0: false, 59 * time.Second: false, time.Minute: true, DefaultSessionLifetime: true} {
 		if err := CheckSessionLifetime(d); (err == nil) != ok {
 			t.Errorf("CheckSessionLifetime(%v) = %v", d, err)
+		}
+	}
+}
+
+// BenchmarkSignedIn: the cost of checking a request's session (cookie
+// decoding and the server's lookup), paid by every admin page.
+func BenchmarkSignedIn(b *testing.B) {
+	st, err := store.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: testToken2, Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := s.startSession(rec); err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", rec.Header().Get("Set-Cookie"))
+	for b.Loop() {
+		if !s.signedIn(req) {
+			b.Fatal("not signed in")
 		}
 	}
 }
