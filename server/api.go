@@ -168,7 +168,7 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, "credentials_exported", name).Str("via", via).Str("client", clientKey(r)).
+	s.audit(ctx, "credentials_exported", name).Str("via", via).Stringer("client", s.clientAddr(r)).
 		Str("approver", tok.Approver.String()).Str("verdict", string(tok.Verdict)).
 		Bool("approver_accepted", tok.Verdict != oauth.VerdictMatch).Msg("credentials exported")
 	return &credentials{

@@ -3,69 +3,33 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
-
-	"github.com/gorilla/sessions"
 
 	"github.com/applink/applink/server/store"
 )
 
 // AdminTokenFrom returns the admin token: the environment variable
-// APPLINK_ADMIN_TOKEN when set (white space trimmed), else the token kept
-// in the data folder, made and saved (0600) at the first start, when
-// created is true: the caller prints it once.
+// APPLINK_ADMIN_TOKEN when set (white space around it trimmed), else the
+// token kept in the data folder, made and saved (0600) at the first start,
+// when created is true. Either must pass store.CheckAdminToken: a token
+// that does not is an *Error (CodeInvalidInput) naming where it came from
+// and how to make a good one, never quoting it.
 func AdminTokenFrom(st *store.Store, getenv func(string) string) (token string, created bool, err error) {
 	if getenv != nil {
-		if t := strings.TrimSpace(getenv("APPLINK_ADMIN_TOKEN")); t != "" {
+		if t := strings.TrimSpace(getenv(AdminTokenEnv)); t != "" {
+			if err := store.CheckAdminToken(t); err != nil {
+				return "", false, &Error{Code: CodeInvalidInput, Message: AdminTokenEnv + " is not a usable admin token: " + err.Error(),
+					Hint: store.AdminTokenHint + ", or unset " + AdminTokenEnv + " to have applink make one and keep it in the data folder"}
+			}
 			return t, false, nil
 		}
 	}
 	return st.AdminToken()
 }
 
-// Session cookie settings.
-const (
-	sessionCookie = "applink_session"
-	sessionMaxAge = 12 * time.Hour
-	// Session values.
-	keyAdmin    = "admin"     // tokenTag of the admin token signed in with
-	keySignedIn = "signed_in" // unix seconds
-)
-
-// Failed sign-ins (UI or API) allowed per client address and window.
-const (
-	signInFailures = 10
-	signInWindow   = time.Minute
-)
-
-// newSessionStore returns the cookie store of the UI's sessions: signed
-// and encrypted with the data folder's keys, HttpOnly, SameSite=Lax (so
-// that the cookie comes along when Jira sends the browser back), Secure
-// unless applink is served over plain http, 12 hours.
-func newSessionStore(hashKey, encKey []byte, secure bool) *sessions.CookieStore {
-	cs := sessions.NewCookieStore(hashKey, encKey)
-	cs.Options = &sessions.Options{
-		Path:     "/",
-		HttpOnly: true,
-		Secure:   secure,
-		SameSite: http.SameSiteLaxMode,
-	}
-	cs.MaxAge(int(sessionMaxAge / time.Second))
-	return cs
-}
-
-// tokenTag is a one-way tag of the admin token kept in sessions, so that
-// changing the token signs every session out.
-func tokenTag(token secret) string {
-	sum := sha256.Sum256([]byte("applink session\x00" + token.reveal()))
-	return hex.EncodeToString(sum[:16])
-}
+// AdminTokenEnv is the environment variable that gives the admin token.
+const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
 // tokenEqual compares a presented token with the admin token in constant
 // time (hashing first, so that the length does not leak either).
@@ -73,38 +37,6 @@ func (s *Server) tokenEqual(presented string) bool {
 	a := sha256.Sum256([]byte(presented))
 	b := sha256.Sum256([]byte(s.adminToken.reveal()))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
-// session returns the request's session. A cookie that does not decode
-// (other keys, tampered, too old) gives a new, signed-out session.
-func (s *Server) session(r *http.Request) *sessions.Session {
-	sess, err := s.sessions.New(r, sessionCookie)
-	if err != nil {
-		sess.Values = map[any]any{}
-		sess.IsNew = true
-	}
-	return sess
-}
-
-// signedIn reports whether the request carries a live admin session.
-func (s *Server) signedIn(r *http.Request) bool {
-	sess := s.session(r)
-	tag, _ := sess.Values[keyAdmin].(string)
-	at, _ := sess.Values[keySignedIn].(int64)
-	if tag == "" || subtle.ConstantTimeCompare([]byte(tag), []byte(tokenTag(s.adminToken))) != 1 {
-		return false
-	}
-	age := s.now().Sub(time.Unix(at, 0))
-	return age >= -time.Minute && age < sessionMaxAge
-}
-
-// clientKey is the rate-limit key of a request: the client's IP address.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // requireToken wraps an API handler: it needs "Authorization: Bearer
@@ -118,16 +50,10 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 				Hint: "Send the header \"Authorization: Bearer TOKEN\" with the admin token (APPLINK_ADMIN_TOKEN, or the admin-token file in the data folder)."})
 			return
 		}
-		key := clientKey(r)
-		if wait, blocked := s.signInLimit.blocked(key); blocked {
-			s.tooMany(w, r, wait, true)
-			return
-		}
 		if !s.tokenEqual(token) {
-			s.signInLimit.fail(key)
-			s.logger(r.Context()).Warn().Str("client", key).Msg("API request with a wrong admin token")
+			s.signInFailed(r, "API request with a wrong admin token")
 			s.writeError(w, r, &Error{Code: CodeUnauthorized, Message: "That is not the admin token.",
-				Hint: "Send the admin token applink printed at its first start, or APPLINK_ADMIN_TOKEN."})
+				Hint: "Send the admin token: APPLINK_ADMIN_TOKEN when it is set, else the one in the admin-token file of applink's data folder."})
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -149,85 +75,4 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 		s.renderError(w, r, &Error{Code: CodeUnauthorized, Message: "You are not signed in (or your session ended).",
 			Hint: "Sign in again with the admin token, then repeat what you did."})
 	})
-}
-
-// tooMany answers a client that failed to sign in too often.
-func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, api bool) {
-	secs := int(wait/time.Second) + 1
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	e := &Error{Code: CodeTooManyAttempts, Message: "Too many wrong admin tokens from this address.",
-		Hint: "Wait " + strconv.Itoa(secs) + " seconds, then try again with the right token."}
-	if api {
-		s.writeError(w, r, e)
-		return
-	}
-	s.renderError(w, r, e)
-}
-
-// limiter counts failures per key in a fixed window.
-type limiter struct {
-	mu     sync.Mutex
-	now    func() time.Time
-	max    int
-	window time.Duration
-	fails  map[string]*window
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-// maxLimiterKeys bounds the limiter's memory; past it old windows go.
-const maxLimiterKeys = 10000
-
-func newLimiter(now func() time.Time, max int, w time.Duration) *limiter {
-	return &limiter{now: now, max: max, window: w, fails: map[string]*window{}}
-}
-
-// blocked reports whether key failed max times within the window, and
-// how long until it may try again.
-func (l *limiter) blocked(key string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.fails[key]
-	if !ok {
-		return 0, false
-	}
-	left := l.window - l.now().Sub(w.start)
-	if left <= 0 {
-		delete(l.fails, key)
-		return 0, false
-	}
-	return left, w.n >= l.max
-}
-
-// fail records a failure of key.
-func (l *limiter) fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w, ok := l.fails[key]
-	if !ok || now.Sub(w.start) >= l.window {
-		if len(l.fails) >= maxLimiterKeys {
-			for k, old := range l.fails {
-				if now.Sub(old.start) >= l.window {
-					delete(l.fails, k)
-				}
-			}
-			if len(l.fails) >= maxLimiterKeys {
-				l.fails = map[string]*window{}
-			}
-		}
-		w = &window{start: now}
-		l.fails[key] = w
-	}
-	w.n++
-}
-
-// reset forgets the failures of key (after a success).
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, key)
 }

@@ -36,7 +36,6 @@ const (
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeApprovalDropped  fault.Code = "approval_dropped"     // 410: Jira refused too many callbacks of a handshake, which applink dropped
-	CodeTooManyAttempts  fault.Code = "too_many_attempts"    // 429: too many failed sign-ins
 	CodeTooManyPending   fault.Code = "too_many_pending"     // 429: a link has the most pending approvals already
 	CodeInternal         fault.Code = "internal_error"       // 500: a failure inside applink; the log has the detail
 	CodeSaveFailed       fault.Code = "save_failed"          // 503: the data folder refused to save a callback's outcome (disk full, read-only)
@@ -68,7 +67,7 @@ func Status(code fault.Code) int {
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone
-	case CodeTooManyAttempts, CodeTooManyPending:
+	case CodeTooManyPending:
 		return http.StatusTooManyRequests
 	case CodeSaveFailed:
 		return http.StatusServiceUnavailable

@@ -26,7 +26,7 @@ func Example() {
 		panic(err)
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token",
+	srv, err := server.New(server.Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "example-admin-token-0123456789abcdef",
 		// A stand-in for DNS, so that the example calls no network.
 		LookupIP: func(context.Context, string) ([]netip.Addr, error) {
 			return []netip.Addr{netip.MustParseAddr("203.0.113.10")}, nil
@@ -39,7 +39,7 @@ func Example() {
 
 	body := `{"name": "prod", "jira_url": "https://jira.example.com/jira/", "service_account": "svc-jira"}`
 	req, _ := http.NewRequest("POST", ts.URL+"/api/links", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer example-admin-token")
+	req.Header.Set("Authorization", "Bearer example-admin-token-0123456789abcdef")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)

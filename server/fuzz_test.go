@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -40,6 +41,38 @@ func FuzzLinkInput(f *testing.F) {
 		}
 		if s := Status(e.Code); s != 400 || e.Message == "" {
 			t.Fatalf("refusal %+v has status %d", e, s)
+		}
+	})
+}
+
+func FuzzParseTrustedProxies(f *testing.F) {
+	f.Add("10.0.0.0/8, 192.0.2.1,fd00::/8")
+	f.Add("fe80::1%eth0")
+	f.Fuzz(func(t *testing.T, v string) {
+		ps, err := ParseTrustedProxies(v)
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			if !p.IsValid() || p != p.Masked() {
+				t.Errorf("%q gave %v", v, p)
+			}
+		}
+	})
+}
+
+// FuzzForwardedClient: whatever the header says, the client is a valid
+// address: the peer, or one the header holds that is not trusted (or the
+// left-most one when all are).
+func FuzzForwardedClient(f *testing.F) {
+	f.Add("1.2.3.4, 10.0.0.9")
+	f.Add("[2001:db8::5]:443,unknown")
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	peer := netip.MustParseAddr("10.0.0.2")
+	f.Fuzz(func(t *testing.T, xff string) {
+		got := forwardedClient([]string{xff}, proxies, peer)
+		if !got.IsValid() || got.Zone() != "" && !strings.Contains(xff, "%") {
+			t.Errorf("%q gave %v", xff, got)
 		}
 	})
 }

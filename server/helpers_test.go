@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -102,6 +103,13 @@ type options struct {
 	client *http.Client
 	// jiraHosts is Config.JiraHosts.
 	jiraHosts []string
+	// adminToken replaces the constant adminToken (a rotation, at the
+	// next restart).
+	adminToken string
+	// sessionLifetime is Config.SessionLifetime.
+	sessionLifetime time.Duration
+	// trustedProxies is Config.TrustedProxies.
+	trustedProxies []netip.Prefix
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -121,7 +129,8 @@ type fixture struct {
 	logs     *syncBuffer
 
 	mu      sync.Mutex
-	secrets []string // must never appear in the log
+	secrets []string        // must never appear in the log
+	delays  []time.Duration // asked for by the sign-in limiter, never slept
 }
 
 func newFixture(t *testing.T, opts options) *fixture {
@@ -166,21 +175,33 @@ func (f *fixture) start() {
 	}
 	f.store = st
 	f.t.Cleanup(func() { _ = st.Close() })
+	token := adminToken
+	if f.opts.adminToken != "" {
+		token = f.opts.adminToken
+		f.addSecret(token)
+	}
 	srv, err := New(Config{
-		Store:      st,
-		PublicURL:  "http://" + f.app.Listener.Addr().String(),
-		OnMismatch: f.opts.onMismatch,
-		AdminToken: adminToken,
-		Logger:     zerolog.New(f.logs).With().Timestamp().Logger(),
-		Now:        f.clock.Now,
-		HTTPClient: f.opts.client,
-		JiraHosts:  f.opts.jiraHosts,
-		LookupIP:   fakeDNS,
+		Store:           st,
+		PublicURL:       "http://" + f.app.Listener.Addr().String(),
+		OnMismatch:      f.opts.onMismatch,
+		AdminToken:      token,
+		Logger:          zerolog.New(f.logs).With().Timestamp().Logger(),
+		Now:             f.clock.Now,
+		HTTPClient:      f.opts.client,
+		JiraHosts:       f.opts.jiraHosts,
+		LookupIP:        fakeDNS,
+		SessionLifetime: f.opts.sessionLifetime,
+		TrustedProxies:  f.opts.trustedProxies,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)
 	}
 	srv.newKey = func() (*rsa.PrivateKey, error) { return testKey(), nil }
+	srv.sleep = func(_ context.Context, d time.Duration) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.delays = append(f.delays, d)
+	}
 	f.srv = srv
 	f.swap.set(srv.Handler())
 }
@@ -475,6 +496,30 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	req.Header.Set("Origin", b.f.app.URL)
 	resp, body := b.f.do(req, b.client)
 	return resp, string(body)
+}
+
+// cookie returns the value of the browser's session cookie ("" if none).
+func (b *browser) cookie() string {
+	u, _ := url.Parse(b.f.app.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// withCookie sends method path with only the session cookie value given,
+// as someone who copied it would, and returns the answer.
+func (f *fixture) withCookie(method, path, value string) (*http.Response, []byte) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.app.URL+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: value})
+	return f.do(req, nil)
 }
 
 // signIn signs the browser in with the admin token.

@@ -59,7 +59,7 @@ func TestIdleConnectionsCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Store: st, PublicURL: "http://" + ln.Addr().String(), AdminToken: "t0ken",
+	s, err := New(Config{Store: st, PublicURL: "http://" + ln.Addr().String(), AdminToken: testToken2,
 		MaxConnections: maxConns})
 	if err != nil {
 		t.Fatal(err)

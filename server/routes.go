@@ -27,6 +27,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /login", hf(s.pageLogin))
 	mux.Handle("POST /login", hf(s.postLogin))
 	mux.Handle("POST /logout", hf(s.postLogout))
+	mux.Handle("POST /logout/everywhere", ui(hf(s.postLogoutEverywhere)))
 	mux.Handle("GET /{$}", ui(hf(s.pageDashboard)))
 	mux.Handle("GET /links/new", ui(hf(s.pageNewLink)))
 	mux.Handle("POST /links", ui(hf(s.postLink)))

@@ -19,11 +19,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gorilla/sessions"
+	"github.com/gorilla/securecookie"
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/keys"
@@ -79,6 +80,13 @@ type Config struct {
 	// HealthInterval is how often Serve checks every authorized link's
 	// token (CheckHealth); 0 turns the periodic check off.
 	HealthInterval time.Duration
+	// SessionLifetime is how long a sign-in in the browser lasts
+	// (DefaultSessionLifetime when zero; at least a minute).
+	SessionLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see ParseTrustedProxies); from any other peer the
+	// connection's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is applink's web service. Build it with New.
@@ -95,10 +103,16 @@ type Server struct {
 	now         func() time.Time
 	healthEvery time.Duration // Config.HealthInterval
 
-	sessions      *sessions.CookieStore
 	secureCookies bool
-	signInLimit   *limiter
 	pages         map[string]*pageTemplate
+
+	cookies         *securecookie.SecureCookie // the session cookie's codec
+	tokenTag        string                     // of the admin token, kept with each session
+	sessionLifetime time.Duration
+	signInLimit     *limiter
+	trustedProxies  []netip.Prefix
+	// sleep waits before answering a wrong admin token; tests replace it.
+	sleep func(context.Context, time.Duration)
 
 	// newKey makes a link's key pair; tests replace it to save time.
 	newKey func() (*rsa.PrivateKey, error)
@@ -137,7 +151,8 @@ const (
 )
 
 // New checks cfg and returns a Server. It reads (making them when missing)
-// the session keys of the data folder.
+// the session keys of the data folder, and ends the sessions made with
+// another admin token and those expired.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
@@ -151,8 +166,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	token := strings.TrimSpace(cfg.AdminToken)
-	if token == "" {
-		return nil, errors.New("server: an admin token is required (set APPLINK_ADMIN_TOKEN or let applink make one in the data folder)")
+	if err := store.CheckAdminToken(token); err != nil {
+		return nil, fmt.Errorf("server: the admin token is not usable: %v (%s)", err, store.AdminTokenHint)
+	}
+	lifetime := cfg.SessionLifetime
+	if lifetime == 0 {
+		lifetime = DefaultSessionLifetime
+	}
+	if err := CheckSessionLifetime(lifetime); err != nil {
+		return nil, err
 	}
 	now := cfg.Now
 	if now == nil {
@@ -195,11 +217,19 @@ func New(cfg Config) (*Server, error) {
 		now:           now,
 		healthEvery:   cfg.HealthInterval,
 		secureCookies: !strings.HasPrefix(public, "http:"),
-		signInLimit:   newLimiter(now, signInFailures, signInWindow),
 		pages:         pages,
 		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
+
+		tokenTag:        tokenTag(secret(token)),
+		sessionLifetime: lifetime,
+		cookies:         newCookieCodec(hashKey, encKey, lifetime),
+		signInLimit:     newLimiter(now),
+		trustedProxies:  slices.Clone(cfg.TrustedProxies),
+		sleep:           sleep,
 	}
-	s.sessions = newSessionStore(hashKey, encKey, s.secureCookies)
+	if err := s.pruneSessions(); err != nil {
+		return nil, err
+	}
 	s.handler, err = s.middleware(s.routes())
 	if err != nil {
 		return nil, err

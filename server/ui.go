@@ -41,48 +41,48 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 
 // postLogin is POST /login: the admin token in field "token".
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
-	key := clientKey(r)
-	if wait, blocked := s.signInLimit.blocked(key); blocked {
-		s.tooMany(w, r, wait, false)
-		return
-	}
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	token := r.PostForm.Get("token")
 	if token == "" || !s.tokenEqual(token) {
-		s.signInLimit.fail(key)
-		s.logger(r.Context()).Warn().Str("client", key).Msg("sign-in with a wrong admin token")
+		s.signInFailed(r, "sign-in with a wrong admin token")
 		data := loginPage{page: s.newPage(r, "Sign in"), Error: &Error{Code: CodeUnauthorized,
 			Message: "That is not the admin token.",
-			Hint:    "Use the token applink printed at its first start (kept in the admin-token file of its data folder), or APPLINK_ADMIN_TOKEN."}}
+			Hint:    "Use the token kept in the admin-token file of applink's data folder, or APPLINK_ADMIN_TOKEN when it is set."}}
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	s.signInLimit.reset(key)
-	sess := s.session(r)
-	sess.Values = map[any]any{
-		keyAdmin:    tokenTag(s.adminToken),
-		keySignedIn: s.now().Unix(),
-	}
-	if err := sess.Save(r, w); err != nil {
+	if err := s.startSession(w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.logger(r.Context()).Info().Str("client", key).Msg("admin signed in")
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_in").Stringer("client", s.clientAddr(r)).Msg("admin signed in")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// postLogout is POST /logout.
+// postLogout is POST /logout: the session ends for good.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	sess := s.session(r)
-	sess.Values = map[any]any{}
-	sess.Options.MaxAge = -1
-	if err := sess.Save(r, w); err != nil {
+	if err := s.endSession(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out").Msg("admin signed out")
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// postLogoutEverywhere is POST /logout/everywhere: every session ends,
+// this one included.
+func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	s.setSessionCookie(w, "", -1)
+	n, err := s.store.EndSessions(nil)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out_everywhere").Int("sessions", n).
+		Msg("admin signed out everywhere")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

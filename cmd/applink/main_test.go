@@ -412,6 +412,8 @@ func TestUsageErrors(t *testing.T) {
 		{"authorize", "--jira-url", "https://x", "--consumer-key", "k", "--service-account", "s"},
 		{"authorize", "--jira-url", "https://x", "--key-dir", "a", "--private-key", "b", "--consumer-key", "k", "--service-account", "s"},
 		{"serve", "--on-mismatch", "maybe"},
+		{"serve", "--session-lifetime", "10s"},
+		{"serve", "--trusted-proxy", "proxy.example.com"},
 		{"serve", "--public-url", "https://applink.example.com/sub"},
 		{"serve", "--public-url", "applink.example.com"},
 		{"serve", "--jira-hosts", "https://jira.example.com"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,10 +21,12 @@ type serveOptions struct {
 	jiraHosts                         string
 	maxConns                          int
 	healthInterval                    time.Duration
+	sessionLifetime                   time.Duration
+	trustedProxies                    []netip.Prefix
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
@@ -32,6 +35,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.jiraHosts, "jira-hosts", "", "comma-separated Jira hosts links may point at, such as jira.example.com,*.atlassian.net (default: any)")
 	fs.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConnections, "most connections held open at once; at the cap the one idle the longest is closed")
 	fs.DurationVar(&o.healthInterval, "health-interval", time.Hour, "how often to check that every approved link's token still works and acts as the same account; 0 turns it off")
+	fs.DurationVar(&o.sessionLifetime, "session-lifetime", server.DefaultSessionLifetime, "how long a sign-in in the browser lasts")
+	fs.Func("trusted-proxy", "`CIDR` of the reverse proxy in front of applink, whose X-Forwarded-For names the client (repeatable, or comma-separated)", func(v string) error {
+		p, err := server.ParseTrustedProxies(v)
+		o.trustedProxies = append(o.trustedProxies, p...)
+		return err
+	})
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -46,6 +55,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return usageError(e, fs, "%v", err)
 	}
 	if _, err := server.ParseMismatchMode(o.onMismatch); err != nil {
+		return usageError(e, fs, "%v", err)
+	}
+	if err := server.CheckSessionLifetime(o.sessionLifetime); err != nil {
 		return usageError(e, fs, "%v", err)
 	}
 	if o.data == "" {
@@ -88,6 +100,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
 		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
+		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies,
 	})
 	if err != nil {
 		ln.Close()
@@ -96,7 +109,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	fmt.Fprintf(e.stderr, "applink is serving %s (data in %s)\n", o.publicURL, o.data)
 	if created {
-		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", filepath.Join(o.data, "admin-token"), token)
+		printNewAdminToken(e, token, filepath.Join(o.data, "admin-token"))
 	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(e.stderr, "applink serve: %v\n", err)
@@ -134,13 +147,33 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "share", "applink"), nil
 }
 
+// printNewAdminToken tells the admin about the token made at the first
+// start, outside the JSON log. The token itself is printed only to a
+// terminal: standard error that is not one goes to a log collector, which
+// gets where the file is instead.
+func printNewAdminToken(e env, token, file string) {
+	if e.terminal {
+		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", file, token)
+		return
+	}
+	fmt.Fprintf(e.stderr, "applink made an admin token and keeps it in %s (read it with: cat %s)\n", file, file)
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // newLogger logs JSON, or a readable console format when w is a terminal.
 func newLogger(w io.Writer) zerolog.Logger {
 	zerolog.TimeFieldFormat = time.RFC3339
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.Kitchen}).With().Timestamp().Logger()
-		}
+	if isTerminal(w) {
+		return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.Kitchen}).With().Timestamp().Logger()
 	}
 	return zerolog.New(w).With().Timestamp().Logger()
 }

@@ -108,7 +108,7 @@ func FuzzDecodeToken(f *testing.F) {
 }
 
 func FuzzParseAdminToken(f *testing.F) {
-	f.Add([]byte("0123456789abcdef0123456789\n"))
+	f.Add([]byte("0123456789abcdef0123456789abcdef\n"))
 	f.Add([]byte(""))
 	f.Add([]byte("a b"))
 	f.Add([]byte("\xff\xfe0123456789abcdef"))
@@ -117,14 +117,14 @@ func FuzzParseAdminToken(f *testing.F) {
 		if err != nil {
 			// Fixed messages only: the file's content is never quoted.
 			switch err.Error() {
-			case "it is too long", "it is empty", "it is shorter than 16 characters",
+			case "it is too long", "it is empty", "it is shorter than 32 characters",
 				"it holds white space or control characters; it must be one word on one line":
 			default:
 				t.Errorf("unexpected error %q", err)
 			}
 			return
 		}
-		if len(tok) < minAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
+		if len(tok) < MinAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
 			t.Errorf("parseAdminToken accepted %q", tok)
 		}
 	})
@@ -141,6 +141,23 @@ func FuzzParseSessionKeys(f *testing.F) {
 		}
 		if len(hk) != HashKeyLen || len(ek) != EncryptionKeyLen {
 			t.Errorf("accepted keys of %d and %d bytes", len(hk), len(ek))
+		}
+	})
+}
+
+func FuzzParseSessions(f *testing.F) {
+	f.Add([]byte(`{"sessions":{"` + sessionKey("a") + `":{"token_tag":"t","created_at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T12:00:00Z"}}}`))
+	f.Add([]byte(`{"sessions":{"x":{"expires_at":"2026-01-01T12:00:00Z"}}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sessions, err := parseSessions(data)
+		if err != nil {
+			return
+		}
+		for k, x := range sessions {
+			if len(k) != 64 || x.ExpiresAt.IsZero() {
+				t.Errorf("parseSessions kept %q: %+v", k, x)
+			}
 		}
 	})
 }

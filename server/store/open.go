@@ -15,6 +15,7 @@ const (
 	lockFile          = ".lock"
 	adminTokenFile    = "admin-token"
 	sessionKeysFile   = "session-keys"
+	sessionsFile      = "sessions"
 	linksDir          = "links"
 	handshakesDir     = "handshakes"
 	linkFile          = "link.json"
@@ -120,6 +121,9 @@ func (s *Store) prepare() error {
 			s.problems = append(s.problems, err.Error())
 		}
 	}
+	if err := s.loadSessions(); err != nil {
+		return err
+	}
 	return s.loadHandshakes()
 }
 
@@ -159,6 +163,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.handshakes = nil
+	s.sessions = nil
 	var errs []error
 	if s.lock != nil {
 		errs = append(errs, s.lock.Close()) // closing releases the flock

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
+	"unicode"
 
 	"github.com/applink/applink/internal/fsutil"
 )
@@ -19,28 +20,45 @@ const (
 
 const (
 	adminTokenBytes    = 32   // random bytes of a new admin token
-	minAdminTokenLen   = 16   // characters, for a token written by hand
 	maxAdminTokenBytes = 4096 // size of the admin-token file
 )
 
-// parseAdminToken reads the admin-token file: one line of at least 16
-// printable characters, surrounding white space ignored. Errors never
-// quote the token.
+// MinAdminTokenLen is the fewest characters an admin token may have.
+const MinAdminTokenLen = 32
+
+// AdminTokenHint says how to make a good admin token.
+const AdminTokenHint = "make one with: openssl rand -base64 32"
+
+// CheckAdminToken is the one rule of an admin token, wherever it comes
+// from: at least 32 characters, no white space or control characters.
+// Errors never quote the token.
+func CheckAdminToken(tok string) error {
+	if tok == "" {
+		return errors.New("it is empty")
+	}
+	for _, r := range tok {
+		if r <= ' ' || r == 0x7f || r == '\uFFFD' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return errors.New("it holds white space or control characters; it must be one word on one line")
+		}
+	}
+	if len(tok) < MinAdminTokenLen {
+		return errors.New("it is shorter than 32 characters")
+	}
+	if len(tok) > maxAdminTokenBytes {
+		return errors.New("it is too long")
+	}
+	return nil
+}
+
+// parseAdminToken reads the admin-token file: one token (CheckAdminToken),
+// surrounding white space ignored. Errors never quote the token.
 func parseAdminToken(data []byte) (string, error) {
 	if len(data) > maxAdminTokenBytes {
 		return "", errors.New("it is too long")
 	}
 	tok := strings.TrimSpace(string(data))
-	if tok == "" {
-		return "", errors.New("it is empty")
-	}
-	for _, r := range tok {
-		if r <= ' ' || r == 0x7f || r == '\uFFFD' {
-			return "", errors.New("it holds white space or control characters; it must be one word on one line")
-		}
-	}
-	if len(tok) < minAdminTokenLen {
-		return "", errors.New("it is shorter than 16 characters")
+	if err := CheckAdminToken(tok); err != nil {
+		return "", err
 	}
 	return tok, nil
 }
@@ -71,8 +89,8 @@ func (s *Store) AdminToken() (token string, created bool, err error) {
 	tok, err := parseAdminToken(data)
 	if err != nil {
 		return "", false, newError(CodeCorrupt, nil,
-			"%s does not hold a usable admin token (%v): delete it to have applink make a new one, or set APPLINK_ADMIN_TOKEN",
-			s.abs(adminTokenFile), err)
+			"%s does not hold a usable admin token (%v): delete it to have applink make a new one, or write a good one into it (%s)",
+			s.abs(adminTokenFile), err, AdminTokenHint)
 	}
 	if err := s.tighten(adminTokenFile); err != nil {
 		return "", false, err

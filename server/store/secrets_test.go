@@ -42,7 +42,9 @@ func TestAdminTokenFromFile(t *testing.T) {
 		what, content, want string
 		code                fault.Code
 	}{
-		{"hand written", "  my-own-token-0123456789\n", "my-own-token-0123456789", ""},
+		{"hand written", "  my-own-token-0123456789abcdefghij\n", "my-own-token-0123456789abcdefghij", ""},
+		{"31 characters", "0123456789abcdef0123456789abcde", "", CodeCorrupt},
+		{"control character", "0123456789abcdef\x010123456789abcdef", "", CodeCorrupt},
 		{"empty", "\n", "", CodeCorrupt},
 		{"short", "abc\n", "", CodeCorrupt},
 		{"two lines", "0123456789abcdef\n0123456789abcdef\n", "", CodeCorrupt},

@@ -1,13 +1,15 @@
 // Package store keeps the web service's state in a data folder: per link
 // its key pair, its record and its access token, the pending handshakes, the
-// admin token and the session keys. Folders are 0700, files 0600, every
-// write atomic (temporary file, fsync, rename), so a crash or a restart
-// loses nothing that was saved and never leaves a half-written file.
+// admin token, the session keys and the admin's sessions. Folders are 0700,
+// files 0600, every write atomic (temporary file, fsync, rename), so a
+// crash or a restart loses nothing that was saved and never leaves a
+// half-written file.
 //
 // Layout under the data folder:
 //
 //	admin-token                  the admin token (when not from the environment)
 //	session-keys                 hash and encryption keys of the session cookie
+//	sessions                     the admin's signed-in sessions (hashes of their ids)
 //	links/NAME/link.json         the link's record (no secrets)
 //	links/NAME/private.pem       the link's RSA private key (PKCS#8)
 //	links/NAME/public.pem        its public key
@@ -123,6 +125,7 @@ type Store struct {
 	mu         sync.Mutex
 	closed     bool
 	handshakes map[string]Handshake // pending handshakes by ID, loaded at Open
+	sessions   map[string]Session   // signed-in sessions by sessionKey, loaded at Open
 	problems   []string
 }
 

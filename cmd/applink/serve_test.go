@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// serveOnce runs applink serve until it is ready, then stops it (the
+// context is already done), and returns its exit code and standard error.
+func serveOnce(t *testing.T, dir string, terminal bool, getenv func(string) string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stderr bytes.Buffer
+	code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir},
+		env{getenv: getenv, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr, terminal: terminal})
+	return code, stderr.String()
+}
+
+func noEnv(string) string { return "" }
+
+// TestServeNewAdminTokenNotInLogs: the admin token made at the first start
+// is printed to a terminal only; otherwise standard error (the log stream)
+// gets where the file is, never the token.
+func TestServeNewAdminTokenNotInLogs(t *testing.T) {
+	for _, terminal := range []bool{false, true} {
+		dir := t.TempDir()
+		code, stderr := serveOnce(t, dir, terminal, noEnv)
+		if code != exitOK {
+			t.Fatalf("terminal %v: exit %d: %s", terminal, code, stderr)
+		}
+		file := filepath.Join(dir, "admin-token")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := strings.TrimSpace(string(b))
+		if got := strings.Contains(stderr, token); got != terminal {
+			t.Errorf("terminal %v: token printed %v:\n%s", terminal, got, stderr)
+		}
+		if !terminal && !strings.Contains(stderr, "cat "+file) {
+			t.Errorf("not a terminal: the file is not named:\n%s", stderr)
+		}
+		// Printed once: a second start says nothing of it.
+		if _, again := serveOnce(t, dir, terminal, noEnv); strings.Contains(again, token) || strings.Contains(again, "admin-token") {
+			t.Errorf("terminal %v: second start mentions the token:\n%s", terminal, again)
+		}
+	}
+}
+
+// TestServeRefusesShortAdminToken: APPLINK_ADMIN_TOKEN shorter than 32
+// characters stops applink serve with a message naming the variable and
+// how to make a good one.
+func TestServeRefusesShortAdminToken(t *testing.T) {
+	short := "a-short-admin-token"
+	code, stderr := serveOnce(t, t.TempDir(), false, func(k string) string {
+		if k == "APPLINK_ADMIN_TOKEN" {
+			return short
+		}
+		return ""
+	})
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	for _, want := range []string{"APPLINK_ADMIN_TOKEN", "shorter than 32 characters", "openssl rand -base64 32"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("missing %q in:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, short) || strings.Contains(stderr, "applink is serving") {
+		t.Errorf("quotes the token or serves:\n%s", stderr)
+	}
+}

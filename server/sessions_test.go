@@ -1,0 +1,181 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/applink/applink/server/store"
+)
+
+// wantSignedOut fails unless a copied cookie value opens nothing: the
+// dashboard sends it to the sign-in page, a state change (exporting
+// credentials) gets 401.
+func wantSignedOut(t *testing.T, f *fixture, cookie, why string) {
+	t.Helper()
+	if resp, _ := f.withCookie("GET", "/", cookie); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Errorf("%s: GET / = %d to %q, want the sign-in page", why, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, body := f.withCookie("POST", "/links/prod/credentials", cookie); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("%s: export = %d, want 401: %s", why, resp.StatusCode, body)
+	}
+}
+
+// wantSignedIn fails unless a cookie value opens the dashboard.
+func wantSignedIn(t *testing.T, f *fixture, cookie, why string) {
+	t.Helper()
+	if resp, body := f.withCookie("GET", "/", cookie); resp.StatusCode != http.StatusOK {
+		t.Errorf("%s: GET / = %d, want 200: %.200s", why, resp.StatusCode, body)
+	}
+}
+
+// TestSignOutEndsCopiedCookie: a session cookie copied before sign-out is
+// refused after it, also after a restart; a restart alone signs no one
+// out.
+func TestSignOutEndsCopiedCookie(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	b := f.newBrowser()
+	b.signIn()
+	copied := b.cookie()
+	wantSignedIn(t, f, copied, "before sign-out")
+	f.restart()
+	wantSignedIn(t, f, copied, "after a restart")
+
+	resp, _ := b.post("/logout", nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("sign-out: %d, cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
+	}
+	wantSignedOut(t, f, copied, "after sign-out")
+	f.restart()
+	wantSignedOut(t, f, copied, "after sign-out and a restart")
+	wantContains(t, f.logs.String(), `"event":"signed_in"`, `"event":"signed_out"`)
+}
+
+// TestSignOutEverywhere ends every browser's session, and is a state
+// change like any other: it needs a session and same-origin.
+func TestSignOutEverywhere(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	mine, other := f.newBrowser(), f.newBrowser()
+	mine.signIn()
+	other.signIn()
+	otherCookie := other.cookie()
+
+	// From another site: refused, nothing ends.
+	req, _ := http.NewRequest("POST", f.app.URL+"/logout/everywhere", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: mine.cookie()})
+	if resp, _ := f.do(req, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site sign out everywhere: %d, want 403", resp.StatusCode)
+	}
+	// Without a session: 401.
+	if resp, _ := f.newBrowser().post("/logout/everywhere", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("signed-out sign out everywhere: %d, want 401", resp.StatusCode)
+	}
+	wantSignedIn(t, f, otherCookie, "before")
+
+	_, page := mine.get("/")
+	wantContains(t, page, `action="/logout/everywhere"`, "Sign out everywhere")
+	resp, _ := mine.post("/logout/everywhere", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Errorf("sign out everywhere: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	wantSignedOut(t, f, otherCookie, "the other browser")
+	if resp, _ := mine.get("/"); resp.Request.URL.Path != "/login" {
+		t.Errorf("this browser: at %s, want signed out", resp.Request.URL)
+	}
+	wantContains(t, f.logs.String(), `"event":"signed_out_everywhere","sessions":2`)
+}
+
+// TestTokenRotationEndsSessions: a session made with the old admin token
+// ends at the first start with another, for good (going back to the old
+// token does not bring it back).
+func TestTokenRotationEndsSessions(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	b := f.newBrowser()
+	b.signIn()
+	old := b.cookie()
+
+	f.opts.adminToken = "rotated-admin-token-0123456789abcdef"
+	f.restart()
+	wantSignedOut(t, f, old, "after the rotation")
+	if resp, _ := b.post("/login", url.Values{"token": {f.opts.adminToken}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign-in with the new token: %d", resp.StatusCode)
+	}
+	wantSignedIn(t, f, b.cookie(), "new token")
+
+	f.opts.adminToken = ""
+	f.restart()
+	wantSignedOut(t, f, old, "back to the old token")
+	wantContains(t, f.logs.String(), `"event":"sessions_pruned","sessions":1`)
+}
+
+// TestSessionLifetime: a session lasts Config.SessionLifetime (injected
+// clock), its cookie says so, and expired sessions are pruned.
+func TestSessionLifetime(t *testing.T) {
+	f := newFixture(t, options{sessionLifetime: 30 * time.Minute})
+	f.createLink("prod")
+	b := f.newBrowser()
+	resp, _ := b.post("/login", url.Values{"token": {adminToken}})
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "Max-Age=1800") {
+		t.Errorf("cookie %q, want Max-Age=1800", c)
+	}
+	cookie := b.cookie()
+	f.clock.Advance(29 * time.Minute)
+	wantSignedIn(t, f, cookie, "after 29 minutes")
+	f.clock.Advance(time.Minute)
+	wantSignedOut(t, f, cookie, "after 30 minutes")
+
+	// Pruned when another session starts.
+	var id string
+	if err := f.srv.cookies.Decode(sessionCookie, cookie, &id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.store.Session(id); !ok {
+		t.Fatal("the expired session is gone before any pruning")
+	}
+	f.newBrowser().signIn()
+	if _, ok := f.store.Session(id); ok {
+		t.Error("the expired session was not pruned")
+	}
+}
+
+func TestCheckSessionLifetime(t *testing.T) {
+	for d, ok := range map[time.Duration]bool{-time.Hour: false, 0: false, 59 * time.Second: false, time.Minute: true, DefaultSessionLifetime: true} {
+		if err := CheckSessionLifetime(d); (err == nil) != ok {
+			t.Errorf("CheckSessionLifetime(%v) = %v", d, err)
+		}
+	}
+}
+
+// BenchmarkSignedIn: the cost of checking a request's session (cookie
+// decoding and the server's lookup), paid by every admin page.
+func BenchmarkSignedIn(b *testing.B) {
+	st, err := store.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: testToken2, Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := s.startSession(rec); err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", rec.Header().Get("Set-Cookie"))
+	for b.Loop() {
+		if !s.signedIn(req) {
+			b.Fatal("not signed in")
+		}
+	}
+}

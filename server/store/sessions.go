@@ -1,0 +1,170 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Session is a signed-in admin's browser session, kept in the file
+// sessions (0600) so that a restart signs no one out, and so that signing
+// out ends it for good. The browser's cookie holds the session's random
+// id; the file holds only its SHA-256, so that a copy of the data folder
+// opens no session.
+type Session struct {
+	// TokenTag is the tag of the admin token the session was made with:
+	// another token ends it.
+	TokenTag  string    `json:"token_tag"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// MaxSessions bounds the sessions kept: past it, the oldest ends.
+const MaxSessions = 1000
+
+// sessionsRecord is the JSON form of the sessions file: sessions by the
+// hex SHA-256 of their id.
+type sessionsRecord struct {
+	Sessions map[string]Session `json:"sessions"`
+}
+
+// sessionKey is the key of a session id in the file and in memory.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte("applink session id\x00" + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// loadSessions reads the sessions file, when there is one. A damaged file
+// is a problem, not a failure: no one is signed in, and the file is
+// replaced at the next sign-in. Called by Open.
+func (s *Store) loadSessions() error {
+	s.sessions = map[string]Session{}
+	data, err := s.readFile(sessionsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return ioError(err, "cannot read the sessions in %s: %v", s.abs(sessionsFile))
+	}
+	sessions, err := parseSessions(data)
+	if err != nil {
+		s.problems = append(s.problems, s.abs(sessionsFile)+
+			" is damaged (not a sessions record): everyone must sign in again, and it is replaced at the next sign-in")
+		return nil
+	}
+	s.sessions = sessions
+	return nil
+}
+
+// parseSessions reads the sessions file, keeping the well-formed sessions
+// (a key that is a SHA-256 in hex, an expiry time).
+func parseSessions(data []byte) (map[string]Session, error) {
+	var rec sessionsRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, errors.New("not a sessions record")
+	}
+	out := make(map[string]Session, len(rec.Sessions))
+	for k, x := range rec.Sessions {
+		if _, err := hex.DecodeString(k); err == nil && len(k) == 2*sha256.Size && !x.ExpiresAt.IsZero() {
+			out[k] = x
+		}
+	}
+	return out, nil
+}
+
+// saveSessionsLocked writes the sessions file (s.mu held).
+func (s *Store) saveSessionsLocked() error {
+	data, err := marshal(sessionsRecord{Sessions: s.sessions})
+	if err == nil {
+		err = s.writeFile(sessionsFile, data, false)
+	}
+	if err != nil {
+		return ioError(err, "cannot save the sessions in %s: %v", s.abs(sessionsFile))
+	}
+	return nil
+}
+
+// Session returns the session of an id (the cookie's), if there is one.
+// Whether it is still valid (its expiry, its token tag) is the caller's
+// rule.
+func (s *Store) Session(id string) (Session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.sessions[sessionKey(id)]
+	return x, ok && !s.closed
+}
+
+// AddSession saves a new session under id (random, made by the caller).
+// Sessions expired at x.CreatedAt are dropped in the same write, and the
+// oldest ones past MaxSessions. When the write fails nothing changes.
+func (s *Store) AddSession(id string, x Session) error {
+	if id == "" || x.ExpiresAt.IsZero() {
+		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.errClosed()
+	}
+	before := s.sessions
+	s.sessions = make(map[string]Session, len(before)+1)
+	for k, old := range before {
+		if old.ExpiresAt.After(x.CreatedAt) {
+			s.sessions[k] = old
+		}
+	}
+	for len(s.sessions) >= MaxSessions {
+		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int {
+			return s.sessions[a].CreatedAt.Compare(s.sessions[b].CreatedAt)
+		})
+		delete(s.sessions, oldest)
+	}
+	s.sessions[sessionKey(id)] = x
+	if err := s.saveSessionsLocked(); err != nil {
+		s.sessions = before
+		return err
+	}
+	return nil
+}
+
+// EndSessions ends every session for which end returns true (all when end
+// is nil) and saves the rest; n is how many ended. They end at once, even
+// when the write fails: the error then says that they would come back
+// after a restart.
+func (s *Store) EndSessions(end func(Session) bool) (n int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, s.errClosed()
+	}
+	for k, x := range s.sessions {
+		if end == nil || end(x) {
+			delete(s.sessions, k)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, s.saveSessionsLocked()
+}
+
+// EndSession ends the session of an id, if there is one.
+func (s *Store) EndSession(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.errClosed()
+	}
+	k := sessionKey(id)
+	if _, ok := s.sessions[k]; !ok {
+		return nil
+	}
+	delete(s.sessions, k)
+	return s.saveSessionsLocked()
+}

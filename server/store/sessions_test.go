@@ -1,0 +1,120 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSessions: sessions survive a restart, end for good, are pruned when
+// expired, and the file holds no session id.
+func TestSessions(t *testing.T) {
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	t0 := time.Unix(1_000_000, 0).UTC()
+	live := Session{TokenTag: "tag-a", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	for _, id := range []string{"id-one", "id-two", "id-other-tag"} {
+		x := live
+		if id == "id-other-tag" {
+			x.TokenTag = "tag-b"
+		}
+		if err := s.AddSession(id, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EndSession("id-one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Session("id-one"); ok {
+		t.Error("an ended session is still there")
+	}
+	if n, err := s.EndSessions(func(x Session) bool { return x.TokenTag != "tag-a" }); n != 1 || err != nil {
+		t.Errorf("EndSessions(other tag) = %d, %v; want 1", n, err)
+	}
+
+	// A restart keeps what was saved.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, dir)
+	if got, ok := s.Session("id-two"); !ok || !got.ExpiresAt.Equal(live.ExpiresAt) || got.TokenTag != "tag-a" {
+		t.Errorf("after a restart: %+v %v", got, ok)
+	}
+	for _, id := range []string{"id-one", "id-other-tag", ""} {
+		if _, ok := s.Session(id); ok {
+			t.Errorf("session %q is back after a restart", id)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "sessions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "id-two") {
+		t.Error("the sessions file holds a session id")
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "sessions")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("sessions mode %v", fi.Mode().Perm())
+	}
+
+	// A new session prunes the expired ones.
+	later := t0.Add(2 * time.Hour)
+	if err := s.AddSession("id-three", Session{TokenTag: "tag-a", CreatedAt: later, ExpiresAt: later.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Session("id-two"); ok {
+		t.Error("an expired session was not pruned")
+	}
+	// Sign out everywhere.
+	if n, err := s.EndSessions(nil); n != 1 || err != nil {
+		t.Errorf("EndSessions(nil) = %d, %v", n, err)
+	}
+	if _, ok := s.Session("id-three"); ok {
+		t.Error("EndSessions(nil) left a session")
+	}
+	wantCode(t, "AddSession without expiry", s.AddSession("x", Session{}), CodeInvalid)
+}
+
+// TestSessionsWriteFails: a session that cannot be saved is not added;
+// one that cannot be ended on disk still ends now, and the error says so.
+func TestSessionsWriteFails(t *testing.T) {
+	s := openAt(t, t.TempDir())
+	t0 := time.Unix(1_000_000, 0)
+	x := Session{TokenTag: "t", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := s.AddSession("kept", x); err != nil {
+		t.Fatal(err)
+	}
+	s.FailWrites(func(op, path string) error { return syscall.ENOSPC })
+	err := s.AddSession("new", x)
+	wantCode(t, "AddSession on a full disk", err, CodeIO)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("error %v lacks ENOSPC", err)
+	}
+	if _, ok := s.Session("new"); ok {
+		t.Error("a session that was not saved was added")
+	}
+	wantCode(t, "EndSession on a full disk", s.EndSession("kept"), CodeIO)
+	if _, ok := s.Session("kept"); ok {
+		t.Error("sign-out on a full disk left the session open")
+	}
+}
+
+// TestSessionsDamaged: a damaged sessions file signs everyone out and is
+// reported, never fatal.
+func TestSessionsDamaged(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sessions"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openAt(t, dir)
+	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0], "sessions") {
+		t.Errorf("problems = %q", p)
+	}
+	t0 := time.Unix(1_000_000, 0)
+	if err := s.AddSession("a", Session{CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Errorf("AddSession after a damaged file: %v", err)
+	}
+}
