@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/internal/datakey"
 	"github.com/applink/applink/oauth"
 )
 
@@ -109,6 +110,7 @@ type Store struct {
 	lock *os.File // holds the flock
 
 	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
+	dataKeys   []*datakey.Key                              // the first encrypts, all decrypt; none: plaintext (see Open)
 
 	mu         sync.Mutex
 	closed     bool
