@@ -8,8 +8,9 @@
 //	applink keys      --out DIR [--bits N] [--force]
 //	applink config    --jira-url URL --key-dir DIR --consumer-key KEY [--json]
 //	applink authorize --jira-url URL --key-dir DIR --consumer-key KEY --service-account WHO [--out FILE]
-//	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]
+//	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE]
 //	applink demo
+//	applink datakey   --out FILE | --rotate --data DIR --new FILE [--old FILE]
 //
 // Exit codes: 0 success, 1 failure, 2 usage error, 3 approved by someone
 // other than the designated service account, 4 approved by it but lacking
@@ -69,6 +70,7 @@ func init() {
 		{"authorize", "run the OAuth handshake and check who approved it", runAuthorize},
 		{"serve", "run the web service for super admins", runServe},
 		{"demo", "run everything against a simulated Jira on this machine", runDemo},
+		{"datakey", "make or rotate the data key that encrypts the service's secrets", runDatakey},
 	}
 }
 

@@ -12,20 +12,21 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/server"
-	"github.com/applink/applink/server/store"
 )
 
 type serveOptions struct {
 	addr, data, publicURL, onMismatch string
+	dataKeyFile                       string
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
+	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the secrets of the data folder (default: none, secrets unencrypted)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -55,10 +56,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if o.publicURL == "" {
 		o.publicURL = "http://" + browserAddr(ln.Addr())
 	}
-	st, err := store.Open(o.data)
+	st, err := openDataFolder(o.data, o.dataKeyFile, log, e.stderr)
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(e.stderr, "applink serve: %v\n", err)
+		printError(e.stderr, "serve", err)
 		return exitFailure
 	}
 	defer st.Close()
