@@ -97,6 +97,12 @@ func fromBytes(raw []byte) (*Key, error) {
 // ID returns the key's id: 16 hex digits, safe to log and to show.
 func (k *Key) ID() string { return k.id }
 
+// String names the key by its id, so that printing a Key never prints it.
+func (k *Key) String() string { return "data key " + k.id }
+
+// GoString is String, for %#v.
+func (k *Key) GoString() string { return k.String() }
+
 // Marshal returns the key file's content.
 func (k *Key) Marshal() []byte {
 	return fmt.Appendf(nil, "# applink data key: it decrypts the secrets of applink's data folder.\n"+

@@ -2,6 +2,7 @@ package datakey
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +83,9 @@ func TestKeyFile(t *testing.T) {
 	got, err := Load(path)
 	if err != nil || got.ID() != k.ID() || !bytes.Equal(got.raw, k.raw) {
 		t.Fatalf("Load = %v, %v; want the key written", got, err)
+	}
+	if printed, want := fmt.Sprintf("%v|%+v|%#v|%s", k, k, k, k), strings.Repeat("|data key "+k.ID(), 4)[1:]; printed != want {
+		t.Errorf("a printed key reads %q, want %q: its id, never the key", printed, want)
 	}
 	other := New()
 	if err := Write(path, other, false); fault.CodeOf(err) != CodeKeyExists {
