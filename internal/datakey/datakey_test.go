@@ -172,3 +172,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecrypt decrypts a token file's worth (600 bytes): the part of
+// a read that a data key adds.
+func BenchmarkDecrypt(b *testing.B) {
+	k := New()
+	sealed := k.Seal("links/prod/token.json", bytes.Repeat([]byte("t"), 600))
+	b.SetBytes(600)
+	for b.Loop() {
+		if _, err := Decrypt("links/prod/token.json", sealed, k); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
