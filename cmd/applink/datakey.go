@@ -111,33 +111,34 @@ func loadDataKey(file, dir string) (*datakey.Key, error) {
 }
 
 // openDataFolder opens the service's data folder dir with the data key of
-// keyFile and encrypts under it every secret not yet under it; without a
-// key file it says, in the log and on stderr, that secrets are stored
-// unencrypted and how to encrypt them.
-func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (*store.Store, error) {
+// keyFile (none when "") and encrypts under it every secret not yet under
+// it. say, called once the service is up, says how the secrets are kept:
+// with a key, a log line; without, a warning in the log and a line on
+// stderr that they are stored unencrypted and how to encrypt them.
+func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (st *store.Store, say func(), err error) {
 	if keyFile == "" {
-		st, err := store.Open(dir)
-		if err != nil {
-			return nil, err
+		if st, err = store.Open(dir); err != nil {
+			return nil, nil, err
 		}
-		const how = "make a data key with 'applink datakey --out FILE' (outside the data folder) and start applink with --data-key-file FILE"
-		log.Warn().Str("data", st.Dir()).Msg("secrets are stored unencrypted: to encrypt them, " + how)
-		fmt.Fprintf(stderr, "applink: the secrets in %s are stored unencrypted; to encrypt them, %s\n", st.Dir(), how)
-		return st, nil
+		return st, func() {
+			const how = "make a data key with 'applink datakey --out FILE' (outside the data folder) and start applink with --data-key-file FILE"
+			log.Warn().Str("data", st.Dir()).Msg("secrets are stored unencrypted: to encrypt them, " + how)
+			fmt.Fprintf(stderr, "applink: the secrets in %s are stored unencrypted; to encrypt them, %s\n", st.Dir(), how)
+		}, nil
 	}
 	k, err := loadDataKey(keyFile, dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	st, err := store.Open(dir, k)
-	if err != nil {
-		return nil, err
+	if st, err = store.Open(dir, k); err != nil {
+		return nil, nil, err
 	}
 	n, err := st.EncryptSecrets()
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	log.Info().Str("data_key_id", k.ID()).Int("encrypted_now", n).Msg("secrets are encrypted at rest with the data key")
-	return st, nil
+	return st, func() {
+		log.Info().Str("data_key_id", k.ID()).Int("encrypted_now", n).Msg("secrets are encrypted at rest with the data key")
+	}, nil
 }

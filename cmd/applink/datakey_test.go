@@ -73,7 +73,7 @@ func TestDatakeyDemoRotate(t *testing.T) {
 	}
 
 	// Not while the folder is in use.
-	st, err := openDataFolder(service, key1, zerolog.Nop(), &strings.Builder{})
+	st, _, err := openDataFolder(service, key1, zerolog.Nop(), &strings.Builder{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,16 +97,17 @@ func TestDatakeyDemoRotate(t *testing.T) {
 
 func TestServeSaysSecretsUnencrypted(t *testing.T) {
 	var stderr strings.Builder
-	st, err := openDataFolder(t.TempDir(), "", zerolog.Nop(), &stderr)
+	st, say, err := openDataFolder(t.TempDir(), "", zerolog.Nop(), &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
+	say()
 	if !strings.Contains(stderr.String(), "stored unencrypted") || !strings.Contains(stderr.String(), "--data-key-file") {
 		t.Errorf("stderr = %q", stderr.String())
 	}
 	dir := t.TempDir()
-	if _, err := openDataFolder(dir, filepath.Join(dir, "data.key"), zerolog.Nop(), &stderr); err == nil || !strings.Contains(err.Error(), "inside the data folder") {
+	if _, _, err := openDataFolder(dir, filepath.Join(dir, "data.key"), zerolog.Nop(), &stderr); err == nil || !strings.Contains(err.Error(), "inside the data folder") {
 		t.Errorf("a key inside the data folder: %v", err)
 	}
 }

@@ -192,10 +192,11 @@ func startService(o demoOptions, e env) (_ *demoService, err error) {
 		return nil, err
 	}
 	d.closers = append(d.closers, logFile.Close)
-	st, err := openDataFolder(filepath.Join(o.data, "service"), o.dataKeyFile, newLogger(logFile), e.stderr)
+	st, sayDataKey, err := openDataFolder(filepath.Join(o.data, "service"), o.dataKeyFile, newLogger(logFile), e.stderr)
 	if err != nil {
 		return nil, err
 	}
+	sayDataKey()
 	d.closers = append(d.closers, st.Close)
 	if d.adminToken, _, err = server.AdminTokenFrom(st, e.getenv); err != nil {
 		return nil, err

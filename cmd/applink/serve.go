@@ -56,7 +56,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if o.publicURL == "" {
 		o.publicURL = "http://" + browserAddr(ln.Addr())
 	}
-	st, err := openDataFolder(o.data, o.dataKeyFile, log, e.stderr)
+	st, sayDataKey, err := openDataFolder(o.data, o.dataKeyFile, log, e.stderr)
 	if err != nil {
 		ln.Close()
 		printError(e.stderr, "serve", err)
@@ -79,6 +79,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitFailure
 	}
 	fmt.Fprintf(e.stderr, "applink is serving %s (data in %s)\n", o.publicURL, o.data)
+	sayDataKey()
 	if created {
 		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", filepath.Join(o.data, "admin-token"), token)
 	}
