@@ -35,16 +35,18 @@ const (
 type demoOptions struct {
 	addr, jiraAddr, data string
 	cloud, once          bool
+	dataKeyFile          string
 }
 
 func runDemo(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("demo", "[--addr 127.0.0.1:8080] [--jira-addr 127.0.0.1:0] [--data DIR] [--cloud] [--once]", e)
+	fs := newFlagSet("demo", "[--addr 127.0.0.1:8080] [--jira-addr 127.0.0.1:0] [--data DIR] [--cloud] [--once] [--data-key-file FILE]", e)
 	var o demoOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address of the applink web UI (a free port is taken if this one is busy)")
 	fs.StringVar(&o.jiraAddr, "jira-addr", "127.0.0.1:0", "address of the simulated Jira")
 	fs.StringVar(&o.data, "data", "", "folder for the demo's keys, tokens and data (default: a new temporary folder)")
 	fs.BoolVar(&o.cloud, "cloud", false, "simulate Jira Cloud (account ids) instead of Server/Data Center (usernames)")
 	fs.BoolVar(&o.once, "once", false, "run the walk-through and exit instead of serving until interrupted")
+	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the service's secrets")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -185,19 +187,20 @@ func startService(o demoOptions, e env) (_ *demoService, err error) {
 	}
 	d.closers = append(d.closers, d.ln.Close) // closing twice (after Serve) is harmless
 	d.publicURL = "http://" + browserAddr(d.ln.Addr())
-	st, err := store.Open(filepath.Join(o.data, "service"))
-	if err != nil {
-		return nil, err
-	}
-	d.closers = append(d.closers, st.Close)
-	if d.adminToken, _, err = server.AdminTokenFrom(st, e.getenv); err != nil {
-		return nil, err
-	}
 	logFile, err := os.OpenFile(filepath.Join(o.data, "applink.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, fsutil.FileMode)
 	if err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, logFile.Close)
+	st, sayDataKey, err := openDataFolder(filepath.Join(o.data, "service"), o.dataKeyFile, newLogger(logFile), e.stderr)
+	if err != nil {
+		return nil, err
+	}
+	sayDataKey()
+	d.closers = append(d.closers, st.Close)
+	if d.adminToken, _, err = server.AdminTokenFrom(st, e.getenv); err != nil {
+		return nil, err
+	}
 	d.srv, err = server.New(server.Config{Store: st, PublicURL: d.publicURL, OnMismatch: server.MismatchWarn, AdminToken: d.adminToken, Logger: newLogger(logFile)})
 	return d, err
 }

@@ -9,8 +9,9 @@
 //	applink config    --jira-url URL --key-dir DIR --consumer-key KEY [--json]
 //	applink authorize --jira-url URL --key-dir DIR --consumer-key KEY --service-account WHO [--out FILE]
 //	applink check     --jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json]
-//	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject]
+//	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE]
 //	applink demo
+//	applink datakey   --out FILE | --rotate --data DIR --new FILE [--old FILE]
 //	applink version
 //
 // Exit codes: 0 success, 1 failure, 2 usage error, 3 approved by someone
@@ -76,6 +77,7 @@ func init() {
 		{"check", "check a link without a person: reachability, TLS, Jira, clock, consumer key and public key", runCheck},
 		{"serve", "run the web service for super admins", runServe},
 		{"demo", "run everything against a simulated Jira on this machine", runDemo},
+		{"datakey", "make or rotate the data key that encrypts the service's secrets", runDatakey},
 		{"version", "print the version and build of this binary", runVersion},
 	}
 }

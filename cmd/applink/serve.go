@@ -13,7 +13,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/server"
-	"github.com/applink/applink/server/store"
 )
 
 type serveOptions struct {
@@ -23,6 +22,7 @@ type serveOptions struct {
 	healthInterval                    time.Duration
 	sessionLifetime                   time.Duration
 	trustedProxies                    []netip.Prefix
+	dataKeyFile                       string
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -41,6 +41,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		o.trustedProxies = append(o.trustedProxies, p...)
 		return err
 	})
+	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the secrets of the data folder (default: none, secrets unencrypted)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -83,10 +84,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if o.publicURL == "" {
 		o.publicURL = "http://" + browserAddr(ln.Addr())
 	}
-	st, err := store.Open(o.data)
+	st, sayDataKey, err := openDataFolder(o.data, o.dataKeyFile, log, e.stderr)
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(e.stderr, "applink serve: %v\n", err)
+		printError(e.stderr, "serve", err)
 		return exitFailure
 	}
 	defer st.Close()
@@ -108,6 +109,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitFailure
 	}
 	fmt.Fprintf(e.stderr, "applink is serving %s (data in %s)\n", o.publicURL, o.data)
+	sayDataKey()
 	if created {
 		printNewAdminToken(e, token, filepath.Join(o.data, "admin-token"))
 	}

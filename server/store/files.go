@@ -22,7 +22,13 @@ func newError(code fault.Code, err error, format string, args ...any) *fault.Err
 // with args and, for its last verb, why err happened. A full disk, a
 // read-only file system and a refused permission are said in words, with a
 // hint of what to do.
+//
+// A file that could not be decrypted is not an I/O failure: its
+// *fault.Error (from readFile) is returned as it is.
 func ioError(err error, format string, args ...any) *fault.Error {
+	if e, ok := err.(*fault.Error); ok {
+		return e
+	}
 	why, hint := Why(err)
 	return fault.Wrap(err, CodeIO, fmt.Sprintf(format, append(args, why)...), hint)
 }
@@ -52,9 +58,14 @@ func (s *Store) abs(rel ...string) string {
 	return filepath.Join(append([]string{s.dir}, rel...)...)
 }
 
-// readFile reads a file inside the data folder.
+// readFile reads a file inside the data folder, decrypting a secret file
+// (see decrypt).
 func (s *Store) readFile(rel string) ([]byte, error) {
-	return s.root.ReadFile(rel)
+	data, err := s.root.ReadFile(rel)
+	if err != nil || !isSecret(rel) {
+		return data, err
+	}
+	return s.decrypt(rel, data)
 }
 
 // FailWrites makes every change the Store makes to the data folder from
@@ -85,10 +96,21 @@ func (s *Store) change(op, rel string, do func(rel string) error) error {
 	return do(rel)
 }
 
-// writeFile writes a file inside the data folder atomically with mode 0600.
+// writeFile writes a file inside the data folder atomically with mode 0600,
+// a secret file encrypted under the current data key (see writeFileAs).
 // Its folder must exist and be checked (checkDir) by the caller: writes go
 // through fsutil by path.
 func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
+	return s.writeFileAs(rel, rel, data, exclusive)
+}
+
+// writeFileAs is writeFile of a file written at rel that will be found at
+// as (the two differ while a new link's folder has its temporary name): a
+// secret file is encrypted for the path as, under the current data key.
+func (s *Store) writeFileAs(rel, as string, data []byte, exclusive bool) error {
+	if len(s.dataKeys) > 0 && isSecret(as) {
+		data = s.dataKeys[0].Seal(filepath.ToSlash(as), data)
+	}
 	return s.change("write", rel, func(rel string) error {
 		return fsutil.WriteFile(s.abs(rel), data, fsutil.FileMode, exclusive)
 	})

@@ -181,7 +181,7 @@ func (s *Store) writeTempLink(name string, files []namedFile) (string, error) {
 		return "", ioError(err, "cannot create the folder of link %q: %v", name)
 	}
 	for _, f := range files {
-		if err := s.writeFile(filepath.Join(tmp, f.name), f.data, true); err != nil {
+		if err := s.writeFileAs(filepath.Join(tmp, f.name), linkPath(name, f.name), f.data, true); err != nil {
 			_ = s.change("remove", tmp, s.root.RemoveAll)
 			return "", ioError(err, "cannot save link %q (%s): %v", name, f.name)
 		}

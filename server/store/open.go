@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/applink/applink/internal/datakey"
 	"github.com/applink/applink/internal/fsutil"
 )
 
@@ -31,7 +32,14 @@ const (
 // holds it), removes what an interrupted write left behind, and loads the
 // pending handshakes. Files it cannot read do not make it fail: they are
 // listed by Problems.
-func Open(dir string) (*Store, error) {
+//
+// dataKeys are the data keys of the folder's secret files (see
+// EncryptSecrets): the first encrypts every secret file written, and each
+// decrypts the files encrypted under it. Without one, secret files are
+// written in the clear. Open refuses a folder holding a secret file that
+// none of them decrypts: datakey.CodeRequired when none is given,
+// datakey.CodeMismatch when the file names another key.
+func Open(dir string, dataKeys ...*datakey.Key) (*Store, error) {
 	if dir == "" {
 		return nil, newError(CodeInvalid, nil, "no data folder given")
 	}
@@ -51,7 +59,7 @@ func Open(dir string) (*Store, error) {
 		root.Close()
 		return nil, err
 	}
-	s := &Store{dir: abs, root: root, lock: lock, handshakes: map[string]Handshake{}}
+	s := &Store{dir: abs, root: root, lock: lock, handshakes: map[string]Handshake{}, dataKeys: dataKeys}
 	if err := s.prepare(); err != nil {
 		s.Close()
 		return nil, err
@@ -94,6 +102,9 @@ func (s *Store) prepare() error {
 		return err
 	}
 	if err := s.removeLeftovers(handshakesDir); err != nil {
+		return err
+	}
+	if err := s.checkSecrets(); err != nil {
 		return err
 	}
 	names, err := s.readDirNames(linksDir)

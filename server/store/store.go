@@ -29,6 +29,12 @@
 // folder. Every change asks the hook of [Store.FailWrites] first, so that
 // tests can make any of them fail.
 //
+// Secret files (every file but link.json and public.pem) are encrypted
+// under a data key when Open is given one (package internal/datakey):
+// readFile and writeFile are the one place that decrypts and encrypts, and
+// EncryptSecrets brings a folder under the current key (from plaintext, or
+// from a previous key), one atomic write per file.
+//
 // A crash never leaves a half-made link: CreateLink writes the new link
 // into links/.tmp-NAME-RANDOM and renames that folder into place, and
 // DeleteLink renames the link to links/.del-NAME-RANDOM before removing
@@ -50,6 +56,7 @@ import (
 	"time"
 
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/internal/datakey"
 	"github.com/applink/applink/oauth"
 )
 
@@ -121,6 +128,7 @@ type Store struct {
 	lock *os.File // holds the flock
 
 	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
+	dataKeys   []*datakey.Key                              // the first encrypts, all decrypt; none: plaintext (see Open)
 
 	mu         sync.Mutex
 	closed     bool
