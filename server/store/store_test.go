@@ -392,7 +392,6 @@ func TestTokens(t *testing.T) {
 		t.Errorf("after a second SaveToken: %+v, %v", got, err)
 	}
 
-
 	wantCode(t, "SaveToken of an unknown link", s.SaveToken("nope", second), CodeNotFound)
 	wantCode(t, "SaveToken(nil)", s.SaveToken("prod", nil), CodeInvalid)
 	wantCode(t, "SaveToken without access token", s.SaveToken("prod", &Token{TokenSecret: "x"}), CodeInvalid)
