@@ -21,7 +21,7 @@ func BenchmarkAPIListLinks(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: "bench-token", Logger: zerolog.New(io.Discard)})
+	s, err := New(Config{Store: st, PublicURL: "http://127.0.0.1:8080", AdminToken: adminToken, Logger: zerolog.New(io.Discard)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func BenchmarkAPIListLinks(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodGet, "/api/links", nil)
-		req.Header.Set("Authorization", "Bearer bench-token")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
