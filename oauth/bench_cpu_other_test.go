@@ -1,0 +1,8 @@
+//go:build !unix
+
+package oauth_test
+
+import "time"
+
+// cpuTime is not measured here: pair reports no CPU times.
+func cpuTime() time.Duration { return 0 }
