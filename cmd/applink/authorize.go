@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"io"
@@ -58,20 +59,48 @@ func exitFor(v oauth.Verdict) int {
 	return exitFailure
 }
 
+// consumerFlags are the flags that name a consumer: the Jira URL, the
+// private key (a key folder or one file) and the consumer key, shared by
+// authorize and check.
+type consumerFlags struct {
+	jiraURL, keyDir, privateKey, consumerKey string
+}
+
+// bind declares the flags on fs.
+func (o *consumerFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&o.jiraURL, "jira-url", "", "Jira base URL, context path included (required)")
+	fs.StringVar(&o.keyDir, "key-dir", "", "folder holding private.pem (this or --private-key)")
+	fs.StringVar(&o.privateKey, "private-key", "", "private key file, PKCS#1 or PKCS#8 PEM (this or --key-dir)")
+	fs.StringVar(&o.consumerKey, "consumer-key", "", "consumer key of the Application Link (required)")
+}
+
+// load reads the private key and builds the consumer.
+func (o consumerFlags) load() (*oauth.Consumer, *rsa.PrivateKey, error) {
+	var key *rsa.PrivateKey
+	var err error
+	if o.keyDir != "" {
+		key, err = keys.LoadDir(o.keyDir)
+	} else {
+		key, err = keys.LoadPrivateKeyFile(o.privateKey)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := oauth.NewConsumer(o.jiraURL, o.consumerKey, key)
+	return c, key, err
+}
+
 type authorizeOptions struct {
-	jiraURL, keyDir, privateKey, consumerKey, serviceAccount string
-	listen, out, projects                                    string
-	oob                                                      bool
-	timeout                                                  time.Duration
+	consumerFlags
+	serviceAccount, listen, out, projects string
+	oob                                   bool
+	timeout                               time.Duration
 }
 
 func runAuthorize(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("authorize", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY --service-account WHO [--listen ADDR] [--oob] [--out FILE] [--timeout D] [--projects KEYS]", e)
 	var o authorizeOptions
-	fs.StringVar(&o.jiraURL, "jira-url", "", "Jira base URL, context path included (required)")
-	fs.StringVar(&o.keyDir, "key-dir", "", "folder holding private.pem (this or --private-key)")
-	fs.StringVar(&o.privateKey, "private-key", "", "private key file, PKCS#1 or PKCS#8 PEM (this or --key-dir)")
-	fs.StringVar(&o.consumerKey, "consumer-key", "", "consumer key of the Application Link (required)")
+	o.consumerFlags.bind(fs)
 	fs.StringVar(&o.serviceAccount, "service-account", "", "the account that must approve: username, user key, account id or email (required)")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to receive Jira's redirect on (http://ADDR/callback)")
 	fs.BoolVar(&o.oob, "oob", false, "no redirect: type the verification code Jira shows")
@@ -98,7 +127,7 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 // and reports the outcome.
 func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	const cmd = "authorize"
-	consumer, key, err := loadConsumer(o)
+	consumer, key, err := o.load()
 	if err != nil {
 		printError(e.stderr, cmd, err)
 		return exitFailure
@@ -139,22 +168,6 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 		return exitFailure
 	}
 	return report(ctx, o, consumer, res, e)
-}
-
-// loadConsumer reads the private key and builds the consumer.
-func loadConsumer(o authorizeOptions) (*oauth.Consumer, *rsa.PrivateKey, error) {
-	var key *rsa.PrivateKey
-	var err error
-	if o.keyDir != "" {
-		key, err = keys.LoadDir(o.keyDir)
-	} else {
-		key, err = keys.LoadPrivateKeyFile(o.privateKey)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := oauth.NewConsumer(o.jiraURL, o.consumerKey, key)
-	return c, key, err
 }
 
 // awaitApproval prints the approval URL and the reminder, then waits for

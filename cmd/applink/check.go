@@ -18,17 +18,15 @@ import (
 
 // checkOptions are the flags of `applink check`.
 type checkOptions struct {
-	jiraURL, keyDir, privateKey, consumerKey, caFile string
-	json                                             bool
-	timeout                                          time.Duration
+	consumerFlags
+	caFile  string
+	json    bool
+	timeout time.Duration
 }
 
 // bind declares the flags on fs.
 func (o *checkOptions) bind(fs *flag.FlagSet) {
-	fs.StringVar(&o.jiraURL, "jira-url", "", "Jira base URL, context path included (required)")
-	fs.StringVar(&o.keyDir, "key-dir", "", "folder holding private.pem (this or --private-key)")
-	fs.StringVar(&o.privateKey, "private-key", "", "private key file, PKCS#1 or PKCS#8 PEM (this or --key-dir)")
-	fs.StringVar(&o.consumerKey, "consumer-key", "", "consumer key of the Application Link")
+	o.consumerFlags.bind(fs)
 	fs.StringVar(&o.caFile, "ca-file", "", "PEM file of the CA certificates that signed Jira's certificate, trusted besides the system's")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	fs.DurationVar(&o.timeout, "timeout", oauth.DefaultTimeout, "give up on each call to Jira after this long")
@@ -67,7 +65,7 @@ func runCheck(ctx context.Context, args []string, e env) int {
 // checkKey runs the key-based preflight (oauth.Consumer.Preflight).
 func checkKey(ctx context.Context, o checkOptions, e env) int {
 	const cmd = "check"
-	c, _, err := loadConsumer(authorizeOptions{jiraURL: o.jiraURL, keyDir: o.keyDir, privateKey: o.privateKey, consumerKey: o.consumerKey})
+	c, _, err := o.load()
 	if err == nil {
 		c.HTTPClient, err = caClient(o.caFile)
 	}
