@@ -356,43 +356,6 @@ func TestCallbackForged(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 }
 
-// TestConcurrentCallbacks: of four deliveries at once, exactly one
-// completes the handshake; the others hear it is used (404) or see its
-// result again, as a reload does (200).
-func TestConcurrentCallbacks(t *testing.T) {
-	f := newFixture(t, options{})
-	f.createLink("prod")
-	h := f.startHandshake("prod")
-	cb := f.approve(h.AuthorizeURL, svcName, true)
-	var wg sync.WaitGroup
-	statuses := make([]int, 4)
-	for i := range statuses {
-		wg.Go(func() {
-			resp, err := http.Get(cb)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
-			statuses[i] = resp.StatusCode
-		})
-	}
-	wg.Wait()
-	ok := 0
-	for _, s := range statuses {
-		switch s {
-		case http.StatusOK:
-			ok++
-		case http.StatusNotFound:
-		default:
-			t.Errorf("status %d", s)
-		}
-	}
-	if n := strings.Count(f.logs.String(), `"event":"approved"`); ok < 1 || n != 1 {
-		t.Errorf("%d approvals saved and %d pages of it (%v), want 1 and at least 1", n, ok, statuses)
-	}
-}
-
 // TestRestartMidHandshake: applink restarts between the approval link and
 // the callback; nothing is lost.
 func TestRestartMidHandshake(t *testing.T) {
