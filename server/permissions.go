@@ -48,6 +48,17 @@ func (s *Server) linkToken(name string) (*store.Token, error) {
 	return tok, err
 }
 
+// asApprover returns a link's consumer and token, to call Jira as the
+// account the token acts as (409 not_approved without a token).
+func (s *Server) asApprover(l *store.Link) (*oauth.Consumer, *store.Token, error) {
+	tok, err := s.linkToken(l.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.consumer(l)
+	return c, tok, err
+}
+
 // AuditPermissions runs the permission audit (oauth.RunAudit) with the
 // link's token, keeps the projects and the result in the link's record and
 // returns it. It is what POST /api/links/{name}/permissions does: 409
@@ -68,11 +79,7 @@ func (s *Server) AuditPermissions(ctx context.Context, name string, in Permissio
 		return nil, &Error{Code: CodeInvalidInput, Message: "There are no projects to check.",
 			Hint: "Give the keys of the Jira projects the integration works in, such as ABC for ABC-123."}
 	}
-	tok, err := s.linkToken(name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	c, tok, err := s.asApprover(l)
 	if err != nil {
 		return nil, err
 	}

@@ -61,11 +61,7 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.linkToken(name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	c, tok, err := s.asApprover(l)
 	if err != nil {
 		return nil, err
 	}
