@@ -124,3 +124,31 @@ func TestManyConcurrentCallbacks(t *testing.T) {
 		t.Errorf("state %s", v.State)
 	}
 }
+
+// TestForgedDenialKeepsApproval: a denial is the browser's word, not
+// Jira's, so anyone holding the approval link could send one. It marks the
+// link denied but leaves the approval pending (a try spent), and the real
+// approver's callback still completes it.
+func TestForgedDenialKeepsApproval(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, true)
+	hits := f.jiraHits.Load()
+	resp, body := f.get(withVerifier(t, cb, "denied"), nil)
+	wantStatus(t, resp, body, http.StatusForbidden)
+	wantContains(t, string(body), `data-error="denied"`, "still pending")
+	if got := f.jiraHits.Load(); got != hits {
+		t.Errorf("Jira was called %d times for a denial", got-hits)
+	}
+	if v := f.getLink("prod"); v.State != "denied" || v.LastError == nil || v.LastError.Code != oauth.CodeDenied {
+		t.Errorf("after the denial: state %s, last_error %+v", v.State, v.LastError)
+	}
+	resp, body = f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	resp, body = f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if v := f.getLink("prod"); v.State != "authorized" || v.Verdict == nil || *v.Verdict != oauth.VerdictMatch || v.LastError != nil {
+		t.Errorf("after the real callback: state %s, verdict %v, last_error %+v", v.State, v.Verdict, v.LastError)
+	}
+}
