@@ -87,6 +87,21 @@ func TestDiagnoseTransportHostnameMismatch(t *testing.T) {
 	checkTransport(t, e, oauth.CodeTLS, "host name")
 }
 
+// TestDiagnoseTransportExpired: a certificate past its NotAfter (the
+// client's clock moved a century ahead of httptest's certificate) is named
+// as expired, not as an unknown authority.
+func TestDiagnoseTransportExpired(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	later := func() time.Time { return srv.Certificate().NotAfter.AddDate(1, 0, 0) }
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, Time: later}}}
+	e := get(t, context.Background(), client, srv.URL)
+	checkTransport(t, e, oauth.CodeTLS, "expired")
+}
+
 func TestDiagnoseTransportTLSToPlainPort(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
