@@ -87,12 +87,12 @@ func (b *BasicClient) Get(ctx context.Context, path, step string) ([]byte, error
 	case resp.StatusCode == http.StatusForbidden && strings.Contains(resp.Header.Get("X-Authentication-Denied-Reason"), "CAPTCHA"):
 		e.Code = CodeCaptchaRequired
 		e.Message = fmt.Sprintf("Jira refuses every Basic login of %s until someone answers a CAPTCHA (too many failed logins)", who)
-		e.Hint = "log in to Jira in a browser as that account and answer the CAPTCHA, then fix the password the integration uses before it locks the account again"
 	case resp.StatusCode == http.StatusUnauthorized:
 		e.Code = CodeBasicAuthFailed
 		e.Message = fmt.Sprintf("Jira refused the login of %s at %s (401)", who, stepLabel(step))
-		e.Hint = "on Jira Server/Data Center give the username and its password; on Jira Cloud the email address and an API token " +
-			"(id.atlassian.com > Security > API tokens), not the account password. Repeated failures make Server/Data Center ask for a CAPTCHA"
+	default:
+		return body, err
 	}
+	e.Hint = fix(e.Code)
 	return body, err
 }

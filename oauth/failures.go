@@ -164,6 +164,13 @@ var failures = []Failure{
 		Fix:  "start the approval again and approve within 10 minutes",
 		CLI:  "run applink authorize again and approve within 10 minutes",
 		Web:  "click Start approval again and have the service account approve within 10 minutes"},
+	{Code: CodeBasicAuthFailed, Means: "Jira refused the Basic-auth login (an integration that does not use OAuth)",
+		Jira: "401 to a login with username and password: a wrong password, or on Cloud the account password instead of an API token",
+		Fix: "on Jira Server/Data Center give the username and its password; on Jira Cloud the email address and an API token " +
+			"(id.atlassian.com > Security > API tokens), not the account password. Repeated failures make Server/Data Center ask for a CAPTCHA"},
+	{Code: CodeCaptchaRequired, Means: "Jira refuses every Basic login of the account until someone answers a CAPTCHA",
+		Jira: "403 with X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE, after too many failed logins (Server/Data Center)",
+		Fix:  "log in to Jira in a browser as that account and answer the CAPTCHA, then fix the password the integration uses before it locks the account again"},
 }
 
 // Failures returns the table of failures, a fresh copy in the README's
