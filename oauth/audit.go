@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/fault"
@@ -156,7 +157,7 @@ func planAudit(req AuditRequest) (*plan, error) {
 			return nil, bad(fmt.Sprintf("%q is not a Jira permission key", short(k, 40)), "write permission keys as Jira does, such as MODIFY_REPORTER")
 		}
 		seen[k] = true
-		if containsString(GlobalPermissionKeys, k) {
+		if slices.Contains(GlobalPermissionKeys, k) {
 			p.global = append(p.global, k)
 		} else {
 			p.perProject = append(p.perProject, k)
@@ -181,7 +182,7 @@ func ParseProjectKeys(keys []string) ([]string, error) {
 	out := []string{}
 	for _, pk := range keys {
 		pk = strings.ToUpper(strings.TrimSpace(pk))
-		if pk == "" || containsString(out, pk) {
+		if pk == "" || slices.Contains(out, pk) {
 			continue
 		}
 		if !isPermissionKey(pk) || pk[0] < 'A' || pk[0] > 'Z' {
@@ -211,15 +212,6 @@ func isPermissionKey(k string) bool {
 		}
 	}
 	return true
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // RunAudit checks what cl's account may do of what req asks, project by
@@ -278,7 +270,7 @@ func auditProject(ctx context.Context, cl Caller, project string, keys []string)
 		return nil, err
 	}
 	scope := scopeOf(rep, project)
-	if containsString(keys, "MODIFY_REPORTER") && containsString(rep.Have, "MODIFY_REPORTER") {
+	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
 		off, err := ReporterOffScreen(ctx, cl, project)
 		if err != nil {
 			return nil, err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/applink/applink/oauth"
@@ -16,8 +15,11 @@ import (
 // `applink authorize --projects` and `applink check --basic-user` use it.
 func auditProjects(ctx context.Context, cl oauth.Caller, who fmt.Stringer, projects string, e env) (*oauth.PermissionAudit, int) {
 	const cmd = "permissions"
-	list := splitProjects(projects)
-	a, err := oauth.RunAudit(ctx, cl, oauth.AuditRequest{Projects: list, Preset: oauth.PresetJiraAlign})
+	list, err := oauth.ParseProjectKeys(strings.Split(projects, ","))
+	var a *oauth.PermissionAudit
+	if err == nil {
+		a, err = oauth.RunAudit(ctx, cl, oauth.AuditRequest{Projects: list, Preset: oauth.PresetJiraAlign})
+	}
 	if err != nil {
 		printError(e.stderr, cmd, err)
 		return nil, exitFailure
@@ -47,16 +49,4 @@ func printScope(e env, scope string, s *oauth.AuditScope) {
 	for _, g := range s.Missing {
 		fmt.Fprintf(e.stderr, "  %-10s MISSING %s: %s\n  %-10s what to do: %s\n", scope, g.Code, g.Consequence, "", g.Fix)
 	}
-}
-
-// splitProjects reads a comma-separated list of project keys: trimmed,
-// upper-cased, each once, in order.
-func splitProjects(s string) []string {
-	var out []string
-	for p := range strings.SplitSeq(s, ",") {
-		if p = strings.ToUpper(strings.TrimSpace(p)); p != "" && !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -307,14 +307,14 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jira *demoJira, key *rs
 			continue
 		}
 		fmt.Fprintf(out, "    identity check     ok: the designated service account %q\n", jira.designated)
-		rep, err := consumer.CheckPermissions(ctx, res.AccessToken.Token, demoProject, oauth.SyncPermissions)
+		a, err := oauth.RunAudit(ctx, consumer.As(res.AccessToken.Token), oauth.AuditRequest{Projects: []string{demoProject}, Preset: oauth.PresetJiraAlign})
 		if err != nil {
 			return err
 		}
-		if rep.OK() {
-			fmt.Fprintf(out, "    permissions        ok: all %d sync permissions on project %s\n", len(rep.Have), demoProject)
+		if a.OK() {
+			fmt.Fprintf(out, "    permissions        ok: the %s permissions on project %s and globally\n", oauth.PresetJiraAlign, demoProject)
 		} else {
-			fmt.Fprintf(out, "    permissions        missing on %s: %s\n", demoProject, strings.Join(rep.Missing, ", "))
+			fmt.Fprintf(out, "    permissions        missing on %s: %d (see 'applink authorize --projects')\n", demoProject, len(a.Projects[demoProject].Missing)+len(a.Global.Missing))
 		}
 	}
 	return nil
