@@ -325,7 +325,7 @@ func (s *Server) linkView(l *store.Link) (*LinkView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.view(s.facts(l), cfg), nil
+	return s.view(s.facts(l, cfg, nil), cfg), nil
 }
 
 // listViews returns the views of every link, sorted by name.
@@ -336,11 +336,11 @@ func (s *Server) listViews() ([]*LinkView, error) {
 	}
 	views := make([]*LinkView, 0, len(links))
 	for _, l := range links {
-		v, err := s.linkView(l)
+		cfg, err := s.appLinkConfig(l)
 		if err != nil {
 			return nil, err
 		}
-		views = append(views, v)
+		views = append(views, s.view(s.facts(l, cfg, links), cfg))
 	}
 	return views, nil
 }

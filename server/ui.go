@@ -215,12 +215,12 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 		s.renderError(w, r, err)
 		return
 	}
-	f := s.facts(l)
 	cfg, err := s.appLinkConfig(l)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	f := s.facts(l, cfg, nil)
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
 	data.Link, data.Description, data.Badge, data.Steps = v, cfg.Description, v.Badge(), steps(v)

@@ -72,15 +72,17 @@ type peer struct {
 	name, environment, serviceAccount, keyFP string
 }
 
-// peers returns every link but l, with its key's fingerprint ("" when it
-// cannot be read).
-func (s *Server) peers(l *store.Link) []peer {
-	links, err := s.store.ListLinks()
-	if err != nil {
-		return nil
+// peers returns every link of all but l, with its key's fingerprint (""
+// when it cannot be read); all nil means every link of the store.
+func (s *Server) peers(l *store.Link, all []*store.Link) []peer {
+	if all == nil {
+		var err error
+		if all, err = s.store.ListLinks(); err != nil {
+			return nil
+		}
 	}
 	var out []peer
-	for _, o := range links {
+	for _, o := range all {
 		if o.Name == l.Name {
 			continue
 		}
@@ -95,13 +97,13 @@ func (s *Server) peers(l *store.Link) []peer {
 	return out
 }
 
-// facts reads what a link's view is made of. A token that cannot be read
-// is reported as the link's last error, never hidden.
-func (s *Server) facts(l *store.Link) linkFacts {
-	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name), peers: s.peers(l)}
-	if cfg, err := s.appLinkConfig(l); err == nil {
-		f.keyFP = cfg.PublicKeyFingerprint
-	}
+// facts reads what a link's view is made of, with its configuration cfg
+// and the links it is compared with (all; nil: the store's, read here, so
+// that a listing reads them once, not once per link). A token that cannot
+// be read is reported as the link's last error, never hidden.
+func (s *Server) facts(l *store.Link, cfg *oauth.AppLinkConfig, all []*store.Link) linkFacts {
+	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name), peers: s.peers(l, all),
+		keyFP: cfg.PublicKeyFingerprint}
 	tok, err := s.store.Token(l.Name)
 	switch {
 	case err == nil:
