@@ -125,6 +125,7 @@ func (s *Server) signInFailed(r *http.Request, msg string) {
 			Msg(fmt.Sprintf("%d or more wrong admin tokens within %v: someone may be guessing", signInAlertAt, signInAlertWindow))
 	}
 	if f.delay > 0 {
+		s.conns.delayed(r.Context())
 		s.sleep(r.Context(), f.delay)
 	}
 }
