@@ -97,17 +97,26 @@ func TestCapFullOfDelayedWrongTokens(t *testing.T) {
 
 // BenchmarkRightTokenCapFull measures one right-token request on a new
 // connection while a cap of 16 is full of wrong tokens waiting out the
-// sign-in delay (a new one is sent, untimed, before each request).
+// sign-in delay (a new one is sent, untimed, before each request), and
+// with no other connection, to compare.
 func BenchmarkRightTokenCapFull(b *testing.B) {
 	const maxConns = 16
-	f := fillWithDelayed(b, maxConns)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	for b.Loop() {
-		b.StopTimer()
-		f.wrongToken()
-		b.StartTimer()
-		getOK(b, client, f.addr, "/api/links", testToken2)
-	}
+	b.Run("full", func(b *testing.B) {
+		f := fillWithDelayed(b, maxConns)
+		for b.Loop() {
+			b.StopTimer()
+			f.wrongToken()
+			b.StartTimer()
+			getOK(b, client, f.addr, "/api/links", testToken2)
+		}
+	})
+	b.Run("empty", func(b *testing.B) {
+		_, addr := serveCapped(b, maxConns, nil)
+		for b.Loop() {
+			getOK(b, client, addr, "/api/links", testToken2)
+		}
+	})
 }
 
 // delayedFill is a capped service whose sign-in delay lasts until the
