@@ -15,19 +15,16 @@ const DefaultMaxConnections = 1024
 // cannot exhaust its file descriptors.
 //
 // It is not golang.org/x/net/netutil.LimitListener: that one stops
-// accepting at the cap, so a few thousand connections that never send a
-// request (or keep-alive connections left idle, or wrong admin tokens
-// waiting out the sign-in delay) hold every slot and each new client,
-// /healthz and the right token included, waits in the kernel's queue until
-// the server's timeouts close them. connLimit instead accepts, then closes
-// another connection to make room: first the one waiting out a sign-in
-// delay the longest (its client gets no 401: it was wrong anyway), else
-// the one idle the longest (accepted but no request yet, or between
-// keep-alive requests: http.Server's ConnState tells which). Room is made
-// only for a connection that arrived, never ahead of one (which closed the
-// one just accepted when every other was busy or delayed); when every
-// other is busy with a request, the new one waits, accepted, for one to
-// close.
+// accepting at the cap, so connections that never send a request, idle
+// keep-alive ones or wrong admin tokens waiting out the sign-in delay hold
+// every slot, and each new client (/healthz and the right token included)
+// waits in the kernel's queue until timeouts close them. connLimit
+// accepts, then closes another connection to make room: the one waiting
+// out a sign-in delay the longest (its client gets no 401), else the one
+// idle the longest (no request yet, or between keep-alive requests:
+// http.Server's ConnState tells which). Room is made for a connection that
+// arrived, never ahead of one (that closed the one just accepted); when
+// every other is busy with a request, the new one waits for one to close.
 type connLimit struct {
 	max   int
 	mu    sync.Mutex
@@ -37,8 +34,7 @@ type connLimit struct {
 	freed chan struct{}          // a connection closed (capacity 1)
 }
 
-// connEntry is an open connection's state, and since when (seq) it has
-// been in it.
+// connEntry is an open connection's state since seq.
 type connEntry struct {
 	state connState
 	since uint64
@@ -53,9 +49,6 @@ const (
 	connIdle                     // no request in progress
 	connDelayed                  // waiting out a sign-in delay
 )
-
-// connKey is the request context's key of its connection (connLimit.withConn).
-type connKey struct{}
 
 func newConnLimit(max int) *connLimit {
 	if max <= 0 {
@@ -116,15 +109,15 @@ func (c *connLimit) set(conn net.Conn, st connState, adding bool) {
 }
 
 // withConn is http.Server's ConnContext hook: it keeps the connection in
-// its requests' context, for delayed.
+// its requests' context (under c as the key), for delayed.
 func (c *connLimit) withConn(ctx context.Context, conn net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, conn)
+	return context.WithValue(ctx, c, conn)
 }
 
 // delayed marks the connection of a request (ctx) as waiting out a sign-in
 // delay: the first closed to make room, until its answer is written.
 func (c *connLimit) delayed(ctx context.Context) {
-	if conn, ok := ctx.Value(connKey{}).(net.Conn); ok {
+	if conn, ok := ctx.Value(c).(net.Conn); ok {
 		c.set(conn, connDelayed, false)
 	}
 }
@@ -140,22 +133,14 @@ func (c *connLimit) track(conn net.Conn, st http.ConnState) {
 	case http.StateClosed, http.StateHijacked:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if _, ok := c.conns[conn]; !ok {
-			return // closed to make room, or not accepted here
-		}
-		delete(c.conns, conn)
-		select {
-		case c.freed <- struct{}{}:
-		default:
+		if _, ok := c.conns[conn]; ok { // else closed to make room, or not accepted here
+			delete(c.conns, conn)
+			select {
+			case c.freed <- struct{}{}:
+			default:
+			}
 		}
 	}
-}
-
-// open returns how many connections are open and the most at once.
-func (c *connLimit) open() (now, peak int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.conns), c.peak
 }
 
 // limitedListener accepts through a connLimit.

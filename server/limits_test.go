@@ -72,7 +72,7 @@ func TestIdleConnectionsCapped(t *testing.T) {
 	for range 3 {
 		getOK(t, client, addr, "/healthz", "")
 	}
-	if now, peak := s.conns.open(); now > maxConns || peak > maxConns {
+	if now, peak := open(s.conns); now > maxConns || peak > maxConns {
 		t.Errorf("open connections: %d now, %d at most; the cap is %d", now, peak, maxConns)
 	}
 }
@@ -90,7 +90,7 @@ func TestCapFullOfDelayedWrongTokens(t *testing.T) {
 		getOK(t, client, f.addr, "/api/links", testToken2)
 		getOK(t, client, f.addr, "/healthz", "")
 	}
-	if now, peak := f.s.conns.open(); now > maxConns || peak > maxConns {
+	if now, peak := open(f.s.conns); now > maxConns || peak > maxConns {
 		t.Errorf("open connections: %d now, %d at most; the cap is %d", now, peak, maxConns)
 	}
 }
@@ -315,6 +315,13 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 }
 
 func (l *fakeListener) Close() error { close(l.closed); return nil }
+
+// open returns how many connections c holds open and the most at once.
+func open(c *connLimit) (now, peak int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.conns), c.peak
+}
 
 // fakeConn is a net.Conn that records Close.
 type fakeConn struct {
