@@ -100,14 +100,10 @@ func (l *limiter) forgetOld(now time.Time) {
 // none within the free budget, then signInDelay doubling up to
 // signInMaxDelay.
 func failureDelay(n int) time.Duration {
-	past := n - signInFree
-	switch {
-	case past <= 0:
+	if n <= signInFree {
 		return 0
-	case past > 10: // 250 ms << 10 is past the cap already
-		return signInMaxDelay
 	}
-	return min(signInDelay<<(past-1), signInMaxDelay)
+	return min(signInDelay<<min(n-signInFree-1, 10), signInMaxDelay) // 250 ms << 10 is past the cap already
 }
 
 // signInFailed records a wrong admin token (UI or API) from the request's
@@ -125,6 +121,7 @@ func (s *Server) signInFailed(r *http.Request, msg string) {
 			Msg(fmt.Sprintf("%d or more wrong admin tokens within %v: someone may be guessing", signInAlertAt, signInAlertWindow))
 	}
 	if f.delay > 0 {
+		s.conns.delayed(r.Context())
 		s.sleep(r.Context(), f.delay)
 	}
 }

@@ -290,6 +290,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(s.log.With().Str("component", "http").Logger(), "", 0),
 		ConnState:         s.conns.track,
+		ConnContext:       s.conns.withConn,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(s.conns.listen(ln)) }()

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.publicURL, "public-url", "", "the address browsers reach applink at; callbacks and approval links are built from it (default: http://ADDR)")
 	fs.StringVar(&o.onMismatch, "on-mismatch", server.MismatchWarn, "when someone other than the service account approves: warn (keep the token, warn) or reject (discard it)")
 	fs.StringVar(&o.jiraHosts, "jira-hosts", "", "comma-separated Jira hosts links may point at, such as jira.example.com,*.atlassian.net (default: any)")
-	fs.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConnections, "most connections held open at once; at the cap the one idle the longest is closed")
+	fs.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConnections, "most connections held open at once; at the cap one waiting out the sign-in delay, else the one idle the longest, is closed")
 	fs.DurationVar(&o.healthInterval, "health-interval", time.Hour, "how often to check that every approved link's token still works and acts as the same account; 0 turns it off")
 	fs.DurationVar(&o.sessionLifetime, "session-lifetime", server.DefaultSessionLifetime, "how long a sign-in in the browser lasts")
 	fs.Func("trusted-proxy", "`CIDR` of the reverse proxy in front of applink, whose X-Forwarded-For names the client (repeatable, or comma-separated)", func(v string) error {
