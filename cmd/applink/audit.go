@@ -26,8 +26,9 @@ func reportAndAudit(ctx context.Context, cl oauth.Caller, a oauth.Approval, n *o
 	case a.Verdict == oauth.VerdictMatch:
 		return auditProjects(ctx, cl, a.Approver, projects, again, e)
 	default:
-		fmt.Fprintf(e.stderr, "The permission audit was skipped: %s is not confirmed to be the service account %q, "+
-			"and another account's permissions say nothing of the service account's.\n", a.Approver, a.ServiceAccount)
+		is := map[bool]string{true: "is not", false: "is not confirmed to be"}[a.Verdict == oauth.VerdictMismatch]
+		fmt.Fprintf(e.stderr, "The permission audit was skipped: %s %s the service account %q, "+
+			"and another account's permissions say nothing of the service account's.\n", a.Approver, is, a.ServiceAccount)
 	}
 	return nil, exitFor(a.Verdict)
 }
