@@ -30,9 +30,9 @@ type checkOptions struct {
 // --basic-user (a login) it checks who that acts as and, with --projects,
 // its permissions: exit codes as authorize's. 2 is a usage error.
 func runCheck(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("check", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json] [--timeout D]\n"+
-		"   or: applink check --token-file FILE (--key-dir DIR | --private-key FILE) [--projects KEYS] [--service-account WHO] [--ca-file FILE] [--json] [--timeout D]\n"+
-		"   or: applink check --jira-url URL --basic-user USER --password-env VAR --service-account WHO [--projects KEYS] [--ca-file FILE] [--json] [--timeout D]", e)
+	fs := newFlagSet("check", "--jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json] [--timeout D], "+
+		"or --token-file FILE (--key-dir DIR | --private-key FILE) [--projects KEYS] [--service-account WHO] [...], "+
+		"or --jira-url URL --basic-user USER --password-env VAR --service-account WHO [--projects KEYS] [...]", e)
 	var o checkOptions
 	o.consumerFlags.bind(fs)
 	fs.StringVar(&o.tokenFile, "token-file", "", "check the OAuth token in this file, written by applink authorize --out: who it acts as and, with --projects, its permissions")
