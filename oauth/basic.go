@@ -97,11 +97,8 @@ func (b *BasicClient) Get(ctx context.Context, path, step string) ([]byte, error
 	return body, err
 }
 
-// Notice is what people must know about a judged login (Judge of the
-// identity Whoami gives for b), in the words of a login rather than of a
-// token: a login is not approved and cannot be revoked, the integration
-// is given another one. Verdicts other than mismatch and unverifiable
-// have Approval.Notice's.
+// Notice is Approval.Notice for the judged identity of b's login, worded
+// for a login, which is not approved nor revoked but replaced.
 func (b *BasicClient) Notice(a Approval) *Notice {
 	n := a.Notice()
 	who, sa, login := a.Approver.String(), quoteAccount(a.ServiceAccount), fmt.Sprintf("%q", short(b.auth.user, 80))
