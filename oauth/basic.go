@@ -96,3 +96,24 @@ func (b *BasicClient) Get(ctx context.Context, path, step string) ([]byte, error
 	e.Hint = fix(e.Code)
 	return body, err
 }
+
+// Notice is Approval.Notice for the judged identity of b's login, worded
+// for a login, which is not approved nor revoked but replaced.
+func (b *BasicClient) Notice(a Approval) *Notice {
+	n := a.Notice()
+	who, sa, login := a.Approver.String(), quoteAccount(a.ServiceAccount), fmt.Sprintf("%q", short(b.auth.user, 80))
+	give := fmt.Sprintf("the integration the login of %s (its username and password on Server/Data Center, its email address and API token on Cloud) instead", sa)
+	switch a.Verdict {
+	case VerdictMismatch:
+		n.Message = fmt.Sprintf("The login %s acts as %s, not as the service account %s. "+
+			"Everything the integration does in Jira will appear as done by %s: every issue, comment and change it makes.", login, who, sa, who)
+		n.Hint = "Give " + give + "."
+	case VerdictUnverifiable:
+		missing, why := unverifiableReason(a.Approver, a.ServiceAccount)
+		n.Message = fmt.Sprintf("applink cannot confirm that the login %s, which acts as %s, is the service account %s: "+
+			"Jira does not show its %s. %s This does not mean it is another account.", login, who, sa, missing, why)
+		n.Hint = fmt.Sprintf("Designate the service account by what Jira shows of it (on Jira Cloud its account id, on Jira Server/Data Center "+
+			"its username): this login acts as %s. If that is not the service account, give %s.", who, give)
+	}
+	return n
+}

@@ -8,12 +8,37 @@ import (
 	"github.com/applink/applink/oauth"
 )
 
+// reportAndAudit prints who cl acts as: notice n when it is not the
+// service account, ok when it is. With projects it then runs the
+// permission audit (auditProjects) for the service account only, and
+// otherwise says that the audit was skipped and why. It returns the exit
+// code, the same for `applink authorize` and `applink check`: exitFor the
+// verdict, or the audit's.
+func reportAndAudit(ctx context.Context, cl oauth.Caller, a oauth.Approval, n *oauth.Notice, ok, projects, again string, e env) (*oauth.PermissionAudit, int) {
+	if n != nil {
+		label := map[oauth.Severity]string{oauth.SeverityDanger: "WARNING", oauth.SeverityWarning: "CHECK"}[n.Severity]
+		fmt.Fprintf(e.stderr, "\n%s [%s]: %s\n  what to do: %s\n", label, n.Code, n.Message, n.Hint)
+	} else {
+		fmt.Fprintln(e.stderr, ok)
+	}
+	switch {
+	case projects == "":
+	case a.Verdict == oauth.VerdictMatch:
+		return auditProjects(ctx, cl, a.Approver, projects, again, e)
+	default:
+		is := map[bool]string{true: "is not", false: "is not confirmed to be"}[a.Verdict == oauth.VerdictMismatch]
+		fmt.Fprintf(e.stderr, "The permission audit was skipped: %s %s the service account %q, "+
+			"and another account's permissions say nothing of the service account's.\n", a.Approver, is, a.ServiceAccount)
+	}
+	return nil, exitFor(a.Verdict)
+}
+
 // auditProjects runs the one permission audit (oauth.RunAudit, preset
 // jira-align) of the comma-separated projects for the account cl acts as,
 // prints it, and returns the exit code: exitOK when nothing is missing,
-// exitPermissions when something is, exitFailure when Jira did not answer.
-// `applink authorize --projects` and `applink check --basic-user` use it.
-func auditProjects(ctx context.Context, cl oauth.Caller, who fmt.Stringer, projects string, e env) (*oauth.PermissionAudit, int) {
+// exitPermissions when something is (and then says to grant it, then
+// again), exitFailure when Jira did not answer.
+func auditProjects(ctx context.Context, cl oauth.Caller, who fmt.Stringer, projects, again string, e env) (*oauth.PermissionAudit, int) {
 	const cmd = "permissions"
 	list, err := oauth.ParseProjectKeys(strings.Split(projects, ","))
 	var a *oauth.PermissionAudit
@@ -30,7 +55,7 @@ func auditProjects(ctx context.Context, cl oauth.Caller, who fmt.Stringer, proje
 	}
 	printScope(e, "global", a.Global)
 	if !a.OK() {
-		fmt.Fprintf(e.stderr, "Grant what is missing to %s (each line says where), then run this check again.\n", who)
+		fmt.Fprintf(e.stderr, "Grant what is missing to %s (each line says where), then %s\n", who, again)
 		return a, exitPermissions
 	}
 	return a, exitOK

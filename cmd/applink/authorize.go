@@ -226,21 +226,20 @@ func fmtDuration(d time.Duration) string {
 // is not "match") and returns the exit code, checking permissions with
 // --projects when the service account approved.
 func report(ctx context.Context, o authorizeOptions, c *oauth.Consumer, res *oauth.Result, e env) int {
-	if n := res.Notice(); n != nil {
-		label := map[oauth.Severity]string{oauth.SeverityDanger: "WARNING", oauth.SeverityWarning: "CHECK"}[n.Severity]
-		fmt.Fprintf(e.stderr, "\n%s [%s]: %s\n  what to do: %s\n", label, n.Code, n.Message, n.Hint)
-		return exitFor(res.Verdict)
-	}
-	fmt.Fprintf(e.stderr, "Approved by %s: the designated service account %q. The link is ready.\n", res.Approver, o.serviceAccount)
+	ok := fmt.Sprintf("Approved by %s: the designated service account %q. The link is ready.", res.Approver, o.serviceAccount)
 	if !res.AccessToken.ExpiresAt.IsZero() {
-		fmt.Fprintf(e.stderr, "The token expires %s.\n", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
+		ok += fmt.Sprintf("\nThe token expires %s.", res.AccessToken.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if o.projects != "" {
-		if _, code := auditProjects(ctx, c.As(res.AccessToken.Token), res.Approver, o.projects, e); code != exitOK {
-			return code
-		}
+	again, key := "check again: applink check --token-file "+o.out, "--key-dir "+o.keyDir
+	if o.out == "" {
+		again = "save the token JSON printed above to a FILE and check again: applink check --token-file FILE"
 	}
-	return exitFor(res.Verdict)
+	if o.keyDir == "" {
+		key = "--private-key " + o.privateKey
+	}
+	again += fmt.Sprintf(" %s --projects %s", key, strings.ReplaceAll(o.projects, " ", ""))
+	_, code := reportAndAudit(ctx, c.As(res.AccessToken.Token), res.Approval, res.Notice(), ok, o.projects, again, e)
+	return code
 }
 
 // writeToken writes the token JSON to --out (0600, atomic) or to standard

@@ -31,7 +31,7 @@ func basicJira(t *testing.T, opts jiratest.Options) string {
 	return srv.URL
 }
 
-// runBasic runs runCheckBasic with JIRA_PASSWORD set to password.
+// runBasic runs `applink check` with JIRA_PASSWORD set to password.
 func runBasic(t *testing.T, password string, args ...string) runResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -41,7 +41,7 @@ func runBasic(t *testing.T, password string, args ...string) runResult {
 		}
 		return ""
 	}
-	code := runCheckBasic(t.Context(), args, env{getenv: getenv, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
+	code := runCheck(t.Context(), args, env{getenv: getenv, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
 	res := runResult{code, stdout.String(), stderr.String()}
 	if password != "" && (strings.Contains(res.stdout, password) || strings.Contains(res.stderr, password)) {
 		t.Errorf("the password appears in the output:\n%s\n%s", res.stdout, res.stderr)
@@ -70,7 +70,7 @@ func TestCheckBasic(t *testing.T) {
 		{"unknown project", server, svcUser, svcPass, svcUser, "NOPE", exitPermissions,
 			[]string{"NOPE       MISSING project_not_visible"}, oauth.VerdictMatch},
 		{"someone else's login", server, adminUser, adminPass, svcUser, "ABC", exitMismatch,
-			[]string{"WARNING [wrong_approver]", "Alex Admin"}, oauth.VerdictMismatch},
+			[]string{"WARNING [wrong_approver]", "Alex Admin", "permission audit was skipped", "another account's permissions say nothing of the service account's"}, oauth.VerdictMismatch},
 		{"cloud API token", cloud, "svc@example.com", apiToken, "5b10ac8d82e05b22cc7d4ef5", "ABC,GHI", exitPermissions,
 			[]string{"ABC        ok", "GHI        MISSING reporter_not_on_screen"}, oauth.VerdictMatch},
 		{"cloud, service account named by username", cloud, "svc@example.com", apiToken, svcUser, "", exitMismatch,
@@ -86,7 +86,11 @@ func TestCheckBasic(t *testing.T) {
 			if tc.projects != "" {
 				args = append(args, "--projects", tc.projects)
 			}
-			res := runBasic(t, tc.password, args...)
+			text := runBasic(t, tc.password, args...)
+			if text.code != tc.code || strings.Contains(text.stdout, "{") {
+				t.Errorf("without --json: exit %d, want %d, and no JSON; stdout:\n%s", text.code, tc.code, text.stdout)
+			}
+			res := runBasic(t, tc.password, append(args, "--json")...)
 			if res.code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", res.code, tc.code, res.stderr)
 			}
@@ -101,9 +105,16 @@ func TestCheckBasic(t *testing.T) {
 				}
 				return
 			}
-			var rep basicReport
+			var rep checkReport
 			if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
 				t.Fatalf("stdout is not the report: %v\n%s", err, res.stdout)
+			}
+			if n := rep.Notice; n != nil {
+				for _, tokenWord := range []string{"approv", "revoke"} {
+					if strings.Contains(strings.ToLower(n.Message+n.Hint), tokenWord) {
+						t.Errorf("the notice of a login speaks of a token (%q): %s %s", tokenWord, n.Message, n.Hint)
+					}
+				}
 			}
 			if rep.IdentityCheck != tc.verdict || (tc.projects != "" && tc.verdict == oauth.VerdictMatch && rep.Permissions == nil) {
 				t.Errorf("report %+v", rep)

@@ -9,6 +9,8 @@
 //	applink config    --jira-url URL --key-dir DIR --consumer-key KEY [--json]
 //	applink authorize --jira-url URL --key-dir DIR --consumer-key KEY --service-account WHO [--out FILE]
 //	applink check     --jira-url URL (--key-dir DIR | --private-key FILE) --consumer-key KEY [--ca-file FILE] [--json]
+//	applink check     --token-file FILE (--key-dir DIR | --private-key FILE) [--projects KEYS]
+//	applink check     --jira-url URL --basic-user USER --password-env VAR --service-account WHO [--projects KEYS]
 //	applink serve     [--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE]
 //	applink demo
 //	applink datakey   --out FILE | --rotate --data DIR --new FILE [--old FILE]
@@ -74,7 +76,7 @@ func init() {
 		{"keys", "make an RSA key pair for the integration", runKeys},
 		{"config", "print the Application Link configuration to enter in Jira", runConfig},
 		{"authorize", "run the OAuth handshake and check who approved it", runAuthorize},
-		{"check", "check a link without a person: reachability, TLS, Jira, clock, consumer key and public key", runCheck},
+		{"check", "check a link without a person: reachability, TLS, Jira, clock, consumer key and public key; or who a token or login acts as, and its permissions", runCheck},
 		{"serve", "run the web service for super admins", runServe},
 		{"demo", "run everything against a simulated Jira on this machine", runDemo},
 		{"datakey", "make or rotate the data key that encrypts the service's secrets", runDatakey},
