@@ -95,7 +95,7 @@ func checkBasic(ctx context.Context, o basicOptions, e env) int {
 		printError(e.stderr, cmd, err)
 		return exitFailure
 	}
-	a := oauth.Judge(id, o.serviceAccount, nil, time.Now())
+	a := oauth.Judge(id, o.serviceAccount, "", nil, time.Now())
 	rep := basicReport{JiraURL: cl.BaseURL(), User: cl.User(), AuthorizedAs: id, ServiceAccount: a.ServiceAccount,
 		IdentityCheck: a.Verdict, Notice: a.Notice()}
 	code := exitFor(a.Verdict)
