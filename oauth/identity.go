@@ -56,24 +56,20 @@ func ParseIdentity(body []byte) (*Identity, error) {
 	return id, nil
 }
 
-// SameName reports whether two usernames, or two email addresses, are the
-// same by Jira's rule: Jira Server/Data Center keeps usernames unique after
-// Java's toLowerCase, which is not Unicode case folding ("ſvc-jira" with
-// U+017F is another user than "svc-jira"). This is applink's one rule for
-// names: each character must lower-case (unicode.ToLower) to the same
-// character, and an ASCII character only ever matches an ASCII one, so
-// that a look-alike such as the Kelvin sign U+212A never passes for "k"
-// and "İ" never for "i"; sigmas must be equal as written (Java
-// lower-cases a final Σ to ς). "SVC-Jira" is "svc-jira" and "Müller" is
-// "müller". It errs only towards no match. Empty names match nothing.
+// SameName is applink's one rule for usernames (and email addresses),
+// Jira's: equal after lower-casing (Java's toLowerCase), never Unicode case
+// folding, so "ſvc-jira" (U+017F) is not "svc-jira". Characters must
+// lower-case alike, an ASCII one only ever matches an ASCII one (the Kelvin
+// sign U+212A is not "k"), and sigmas match only as written (Java's final
+// ς): "SVC-Jira" is "svc-jira", "Müller" is "müller"; it errs only towards
+// no match. Empty names match nothing.
 func SameName(a, b string) bool {
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) != len(rb) || a == "" {
 		return false
 	}
 	for i, x := range ra {
-		y := rb[i]
-		lx := unicode.ToLower(x)
+		y, lx := rb[i], unicode.ToLower(x)
 		if x != y && (lx != unicode.ToLower(y) || (x < utf8.RuneSelf) != (y < utf8.RuneSelf) || lx == 'σ') {
 			return false
 		}
@@ -91,19 +87,16 @@ func (id *Identity) ImmutableID() string {
 	return cmp.Or(id.AccountID, id.Key)
 }
 
-// Compare tells whether the designated service account, written as a
-// username, user key, account id or email address, is this identity.
-// Account ids and user keys match exactly, usernames by SameName. An email
-// address matches by SameName only next to an account id (Jira Cloud, where
-// an email address is one account's); on Server/Data Center, where emails
-// are not unique, a matching email is VerdictUnverifiable. Otherwise the
-// service account's form decides which field it is compared with (an
-// email address, one with "@"; a Cloud account id, see
-// looksLikeAccountID; anything else a username or user key): when Jira's
-// answer lacks that field the verdict is VerdictUnverifiable, otherwise
-// VerdictMismatch. Surrounding white space is ignored. An empty service
-// account matches nobody: it is VerdictMismatch. A nil identity (Jira did
-// not say who approved) is VerdictUnknown for any other service account.
+// Compare tells whether the designated service account (a username, user
+// key, account id or email address; surrounding space ignored) is this
+// identity. Account ids and user keys match exactly, usernames by SameName,
+// an email by SameName only next to an account id (Cloud, where an email is
+// one account's; on Server/Data Center emails are not unique, so it is
+// VerdictUnverifiable). Otherwise the service account's form (an email has
+// "@"; an account id, see looksLikeAccountID; else a username or key) picks
+// the field: VerdictUnverifiable when Jira's answer lacks it, else
+// VerdictMismatch. An empty service account is VerdictMismatch; a nil
+// identity (Jira did not say who approved) VerdictUnknown.
 func (id *Identity) Compare(serviceAccount string) Verdict {
 	sa := strings.TrimSpace(serviceAccount)
 	switch {
@@ -117,10 +110,8 @@ func (id *Identity) Compare(serviceAccount string) Verdict {
 	var shown, same bool
 	switch designation(sa) {
 	case byEmail:
-		shown, same = id.Email != "", SameName(sa, id.Email)
-		if same && id.AccountID == "" {
-			return VerdictUnverifiable
-		}
+		e := SameName(sa, id.Email)
+		same, shown = e && id.AccountID != "", id.Email != "" && !e
 	case byAccountID:
 		shown = id.AccountID != ""
 	default:

@@ -96,7 +96,7 @@ func TestCompareMatches(t *testing.T) {
 		{server, "SVC-Jira", true}, // usernames ignore case
 		{server, "  svc-jira\n", true},
 		{server, "JIRAUSER10100", true},
-		{server, "jirauser10100", false}, // keys are exact
+		{server, "jirauser10100", false},        // keys are exact
 		{server, "svc-jira@example.com", false}, // emails are not unique on Server/DC
 		{server, "SVC-JIRA@EXAMPLE.COM", false},
 		{server, "jadmin", false},
@@ -132,7 +132,7 @@ func TestSameName(t *testing.T) {
 		{"ſvc-jira", "Svc-jira", false},
 		{"Kate.sync", "kate.sync", false}, // Kelvin sign
 		{"Kate.sync", "Kate.sync", false},
-		{"İnfo", "info", false},   // İ
+		{"İnfo", "info", false},         // İ
 		{"ΟΔΥΣΣΕΥΣ", "οδυσσευς", false}, // Java lower-cases a final Σ to ς
 		{"ΟΔΥΣΣΕΥΣ", "ΟΔΥΣΣΕΥΣ", true},
 		{"müller", "müller", false}, // not normalised, as in Jira

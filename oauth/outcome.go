@@ -25,10 +25,9 @@ const (
 	// VerdictUnverifiable: Jira's answer lacks the field the service
 	// account is written in (an email address hidden by Cloud's privacy
 	// settings, an account id on Server/Data Center, a username or user key
-	// on Cloud), so nobody can tell from it whether the approver is the
-	// service account; or the service account is an email address and the
-	// approver's is the same on Server/Data Center, where emails are not
-	// unique.
+	// on Cloud), or it is the same email on Server/Data Center (not unique
+	// there), so nobody can tell from it whether the approver is the service
+	// account.
 	VerdictUnverifiable Verdict = "unverifiable"
 	// VerdictUnknown: Jira did not say who approved (the identity check
 	// failed), so the token may act as anyone.
@@ -83,9 +82,7 @@ type Approval struct {
 	Approver *Identity `json:"authorized_as"`
 	// ServiceAccount is the designated account it was compared with.
 	ServiceAccount string `json:"service_account"`
-	// ServiceAccountID is the immutable id (Identity.ImmutableID) of the
-	// account of the link's earlier match it was judged by first; "" when
-	// the link had none.
+	// ServiceAccountID is the id the link pinned (see Judge), if any.
 	ServiceAccountID string `json:"service_account_id,omitempty"`
 	// Verdict is what Judge concluded.
 	Verdict Verdict `json:"verdict"`
@@ -95,14 +92,12 @@ type Approval struct {
 	ApprovedAt time.Time `json:"approved_at"`
 }
 
-// Judge compares approver with serviceAccount (Identity.Compare). When
-// pinned, the ImmutableID of the account that approved an earlier match,
-// is not "" and the approver shows an immutable id, that id decides
-// instead: the same one is VerdictMatch (a renamed service account is
-// still itself), another one VerdictMismatch, even with the service
-// account's name (the account was renamed or replaced). A nil approver,
-// or a non-nil identityErr, gives VerdictUnknown, keeping identityErr
-// (when it is an *Error) to say why.
+// Judge compares approver with serviceAccount (Identity.Compare), but by
+// pinned first, the ImmutableID of the link's earlier match, when both it
+// and the approver's are known: the same id is VerdictMatch (even renamed),
+// another is VerdictMismatch (even under the service account's name). A nil
+// approver, or a non-nil identityErr, gives VerdictUnknown, keeping
+// identityErr (when it is an *Error) to say why.
 func Judge(approver *Identity, serviceAccount, pinned string, identityErr error, at time.Time) Approval {
 	a := Approval{Approver: approver, ServiceAccount: strings.TrimSpace(serviceAccount), ServiceAccountID: pinned, ApprovedAt: at}
 	if identityErr != nil || approver == nil {
@@ -136,13 +131,13 @@ func (a Approval) Notice() *Notice {
 	case VerdictMismatch:
 		if a.ServiceAccountID != "" && a.Approver.Compare(a.ServiceAccount) != VerdictMismatch {
 			return &Notice{Code: CodeAccountReplaced, Severity: SeverityDanger,
-				Message: fmt.Sprintf("This token was approved by %s, which goes by the service account %s but is not the "+
-					"account that approved this link before (Jira's id for it was %s): the service account was renamed, "+
-					"or deleted and its name given to another account. Everything the integration does in Jira will "+
-					"appear as done by %s.", who, sa, short(a.ServiceAccountID, 80), who),
-				Hint: fmt.Sprintf("Find out who %s is before using the token. If it is the service account now, edit the link's "+
-					"service account (which makes applink forget the earlier account) and approve again; if not, revoke "+
-					"the token, logged in to Jira as that account: %s.", who, WhereToRevoke)}
+				Message: fmt.Sprintf("This token was approved by %s, named as the service account %s but not the account "+
+					"that approved this link before (Jira's id %s): the service account was renamed, or deleted and its name "+
+					"given to another account. Everything the integration does will appear as done by %s.",
+					who, sa, short(a.ServiceAccountID, 80), who),
+				Hint: fmt.Sprintf("Find out who %s is. If it is the service account now, change the link's service account "+
+					"(applink then forgets the earlier account) and approve again; if not, revoke this token, logged in "+
+					"to Jira as that account: %s.", who, WhereToRevoke)}
 		}
 		return &Notice{Code: CodeWrongApprover, Severity: SeverityDanger,
 			Message: fmt.Sprintf("This token was approved by %s, not by the service account %s. "+

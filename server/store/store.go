@@ -90,10 +90,8 @@ type Link struct {
 	// Audit is the latest permission audit, run at AuditedAt.
 	Audit     *oauth.PermissionAudit `json:"audit,omitempty"`
 	AuditedAt time.Time              `json:"audited_at,omitzero"`
-	// ServiceAccountID pins the service account: the immutable id (user key
-	// or account id, oauth.Identity.ImmutableID) of the account whose
-	// approval matched, which later approvals are judged by first. Whatever
-	// changes ServiceAccount must clear it.
+	// ServiceAccountID pins the service account (oauth.Judge): the matched
+	// approver's ImmutableID. Whatever changes ServiceAccount must clear it.
 	ServiceAccountID string `json:"service_account_id,omitempty"`
 }
 
