@@ -34,9 +34,6 @@ const (
 	VerdictUnknown Verdict = "unknown"
 )
 
-// String returns the verdict as it is written in JSON.
-func (v Verdict) String() string { return string(v) }
-
 // Valid reports whether v is one of the verdicts.
 func (v Verdict) Valid() bool {
 	switch v {
