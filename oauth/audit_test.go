@@ -160,7 +160,7 @@ func TestBasicClientFailures(t *testing.T) {
 		t.Errorf("Cloud with the account password: %v", err)
 	}
 	id, err = oauth.Whoami(testCtx(t), basicCaller(t, cj, curl))
-	if err != nil || id.AccountID != svcAccount || oauth.Judge(id, svcAccount, nil, time.Time{}).Verdict != oauth.VerdictMatch {
+	if err != nil || id.AccountID != svcAccount || oauth.Judge(id, svcAccount, "", nil, time.Time{}).Verdict != oauth.VerdictMatch {
 		t.Errorf("Cloud with the API token: %v, %v", id, err)
 	}
 	for _, in := range [][2]string{{"", "x"}, {"a:b", "x"}, {svcName, ""}} {
@@ -175,7 +175,7 @@ func TestBasicClientFailures(t *testing.T) {
 func TestAuditWithToken(t *testing.T) {
 	e := newJiraEnv(t, jiratest.Options{})
 	rt, verifier := e.approve(t, "", svcName, svcPassword, true)
-	res, err := e.c.Complete(testCtx(t), rt, verifier, svcName)
+	res, err := e.c.Complete(testCtx(t), rt, verifier, svcName, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,9 +109,8 @@ func (b *BasicClient) Notice(a Approval) *Notice {
 			"Everything the integration does in Jira will appear as done by %s: every issue, comment and change it makes.", login, who, sa, who)
 		n.Hint = "Give " + give + "."
 	case VerdictUnverifiable:
-		missing, why := unverifiableReason(a.Approver, a.ServiceAccount)
 		n.Message = fmt.Sprintf("applink cannot confirm that the login %s, which acts as %s, is the service account %s: "+
-			"Jira does not show its %s. %s This does not mean it is another account.", login, who, sa, missing, why)
+			"%s This does not mean it is another account.", login, who, sa, strings.ReplaceAll(unverifiableReason(a.Approver, a.ServiceAccount), "approver", "login"))
 		n.Hint = fmt.Sprintf("Designate the service account by what Jira shows of it (on Jira Cloud its account id, on Jira Server/Data Center "+
 			"its username): this login acts as %s. If that is not the service account, give %s.", who, give)
 	}

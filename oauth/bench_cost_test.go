@@ -99,7 +99,7 @@ func BenchmarkHandshakeCost(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := c.Complete(b.Context(), rt, verifier, svcName)
+		res, err := c.Complete(b.Context(), rt, verifier, svcName, "")
 		if err != nil || res.Verdict != oauth.VerdictMatch {
 			b.Fatalf("complete: %v (match %v)", err, res != nil && res.Verdict == oauth.VerdictMatch)
 		}

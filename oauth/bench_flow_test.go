@@ -37,7 +37,7 @@ func BenchmarkHandshake(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := c.Complete(ctx, rt, verifier, svcName)
+		res, err := c.Complete(ctx, rt, verifier, svcName, "")
 		if err != nil || res.Verdict != oauth.VerdictMatch {
 			b.Fatalf("complete: %v (match %v)", err, res != nil && res.Verdict == oauth.VerdictMatch)
 		}

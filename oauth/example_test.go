@@ -47,7 +47,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.Complete(ctx, rt, verifier, "svc-jira")
+	res, err := c.Complete(ctx, rt, verifier, "svc-jira", "")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,18 +16,19 @@ type Result struct {
 
 // Complete finishes a handshake that the CLI and the web service share:
 // it exchanges the verifier for an access token, asks Jira who approved
-// (myself), and judges that identity against serviceAccount. Once Jira has
+// (myself), and judges that identity against serviceAccount and the id the
+// link pinned, if any (see Judge). Once Jira has
 // issued the token, Complete returns it with a nil error: when myself
 // fails the Verdict is VerdictUnknown and Approval.IdentityError says why.
 // An error means no token was issued.
-func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, serviceAccount string) (*Result, error) {
+func (c *Consumer) Complete(ctx context.Context, rt *RequestToken, verifier, serviceAccount, pinned string) (*Result, error) {
 	at, err := c.AccessToken(ctx, rt, verifier)
 	if err != nil {
 		return nil, err
 	}
 	approvedAt := c.now()
 	id, err := c.Myself(ctx, at.Token)
-	return &Result{AccessToken: at, Approval: Judge(id, serviceAccount, err, approvedAt)}, nil
+	return &Result{AccessToken: at, Approval: Judge(id, serviceAccount, pinned, err, approvedAt)}, nil
 }
 
 // WhereToRevoke is where a user sees and revokes the tokens they approved,

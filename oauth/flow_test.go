@@ -35,12 +35,12 @@ func TestCompleteMatch(t *testing.T) {
 	f := handshakeJira(t, serverMyself, http.StatusOK)
 	c := consumerFor(t, f, "")
 	rt := &oauth.RequestToken{Token: oauth.Token{Token: "rt", Secret: "rs"}, IssuedAt: testNow}
-	res, err := c.Complete(context.Background(), rt, "v", "svc-jira@example.com")
+	res, err := c.Complete(context.Background(), rt, "v", "SVC-Jira", "JIRAUSER10100")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Verdict != oauth.VerdictMatch || res.Notice() != nil || res.Approver.Name != "svc-jira" || res.AccessToken.Token.Token != "at1" ||
-		res.ServiceAccount != "svc-jira@example.com" || !res.ApprovedAt.Equal(testNow) {
+		res.ServiceAccount != "SVC-Jira" || res.ServiceAccountID != "JIRAUSER10100" || !res.ApprovedAt.Equal(testNow) {
 		t.Errorf("got %+v", res)
 	}
 }
@@ -48,7 +48,7 @@ func TestCompleteMatch(t *testing.T) {
 func TestCompleteMismatch(t *testing.T) {
 	f := handshakeJira(t, `{"name":"jadmin","key":"JIRAUSER10000","displayName":"Jane Admin"}`, http.StatusOK)
 	res, err := consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira")
+		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestCompleteMismatch(t *testing.T) {
 func TestCompleteMyselfFailsKeepsToken(t *testing.T) {
 	f := handshakeJira(t, "<html><title>Oops</title></html>", http.StatusServiceUnavailable)
 	res, err := consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira")
+		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira", "")
 	if err != nil {
 		t.Fatalf("a token was issued: want no error, got %v", err)
 	}
@@ -83,7 +83,7 @@ func TestCompleteMyselfFailsKeepsToken(t *testing.T) {
 func TestCompleteAccessTokenFails(t *testing.T) {
 	f := handshakeJira(t, serverMyself, http.StatusOK)
 	res, err := consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "denied", "svc-jira")
+		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "denied", "svc-jira", "")
 	if e := asError(t, err); e.Code != oauth.CodeDenied || res != nil {
 		t.Errorf("got %+v, %v", res, err)
 	}

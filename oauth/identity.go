@@ -1,9 +1,12 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Identity is who an access token acts as, from /rest/api/2/myself. Server
@@ -53,50 +56,71 @@ func ParseIdentity(body []byte) (*Identity, error) {
 	return id, nil
 }
 
-// Matches reports whether the designated service account, written as a
-// username, user key, account id or email address, is this identity.
-// Account ids and user keys match exactly; usernames and emails match
-// without regard to case. Surrounding white space is ignored; an empty
-// service account matches nobody.
-func (id *Identity) Matches(serviceAccount string) bool {
-	sa := strings.TrimSpace(serviceAccount)
-	if id == nil || sa == "" {
+// SameName is applink's one rule for usernames (and email addresses),
+// Jira's: equal after lower-casing (Java's toLowerCase), never Unicode case
+// folding, so "ſvc-jira" (U+017F) is not "svc-jira". Characters must
+// lower-case alike, an ASCII one only ever matches an ASCII one (the Kelvin
+// sign U+212A is not "k"), and sigmas match only as written (Java's final
+// ς): "SVC-Jira" is "svc-jira", "Müller" is "müller"; it errs only towards
+// no match. Empty names match nothing.
+func SameName(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) != len(rb) || a == "" {
 		return false
 	}
-	return sa == id.AccountID || sa == id.Key ||
-		strings.EqualFold(sa, id.Name) || strings.EqualFold(sa, id.Email)
+	for i, x := range ra {
+		y, lx := rb[i], unicode.ToLower(x)
+		if x != y && (lx != unicode.ToLower(y) || (x < utf8.RuneSelf) != (y < utf8.RuneSelf) || lx == 'σ') {
+			return false
+		}
+	}
+	return true
 }
 
-// Compare is Matches with a third answer: when the identity does not
-// match, it tells a real mismatch from an answer that simply lacks the
-// field the service account is written in. The service account's form
-// decides which field that is: an email address (it holds "@") is compared
-// with Email; a Cloud account id (see looksLikeAccountID) with AccountID;
-// anything else is a username or user key, compared with Name and Key.
-// When that field is empty the verdict is VerdictUnverifiable, otherwise
-// VerdictMismatch. An empty service account matches nobody: it is
-// VerdictMismatch. A nil identity (Jira did not say who approved) is
-// VerdictUnknown for any other service account.
+// ImmutableID is the id Jira never changes for the account: the account id
+// on Cloud, the user key on Server/Data Center (which keeps it across
+// renames); "" for a nil identity or one that shows neither.
+func (id *Identity) ImmutableID() string {
+	if id == nil {
+		return ""
+	}
+	return cmp.Or(id.AccountID, id.Key)
+}
+
+// Compare tells whether the designated service account (a username, user
+// key, account id or email address; surrounding space ignored) is this
+// identity. Account ids and user keys match exactly, usernames by SameName,
+// an email by SameName only next to an account id (Cloud, where an email is
+// one account's; on Server/Data Center emails are not unique, so it is
+// VerdictUnverifiable). Otherwise the service account's form (an email has
+// "@"; an account id, see looksLikeAccountID; else a username or key) picks
+// the field: VerdictUnverifiable when Jira's answer lacks it, else
+// VerdictMismatch. An empty service account is VerdictMismatch; a nil
+// identity (Jira did not say who approved) VerdictUnknown.
 func (id *Identity) Compare(serviceAccount string) Verdict {
 	sa := strings.TrimSpace(serviceAccount)
 	switch {
 	case sa == "":
 		return VerdictMismatch
-	case id.Matches(sa):
-		return VerdictMatch
 	case id == nil:
 		return VerdictUnknown
+	case sa == id.AccountID || sa == id.Key:
+		return VerdictMatch
 	}
-	var shown bool
+	var shown, same bool
 	switch designation(sa) {
 	case byEmail:
-		shown = id.Email != ""
+		e := SameName(sa, id.Email)
+		same, shown = e && id.AccountID != "", id.Email != "" && !e
 	case byAccountID:
 		shown = id.AccountID != ""
 	default:
-		shown = id.Name != "" || id.Key != ""
+		shown, same = id.Name != "" || id.Key != "", SameName(sa, id.Name)
 	}
-	if shown {
+	switch {
+	case same:
+		return VerdictMatch
+	case shown:
 		return VerdictMismatch
 	}
 	return VerdictUnverifiable
@@ -190,17 +214,12 @@ func (c *Consumer) Myself(ctx context.Context, token Token) (*Identity, error) {
 }
 
 // SameAccount reports whether id and other name the same Jira account:
-// the same account id when both have one (Cloud), else the same user key
-// (Server/Data Center, which keeps it across renames), else the same
-// username. A nil identity is nobody's.
+// the same ImmutableID when both have one, else the same username
+// (SameName). A nil identity is nobody's.
 func (id *Identity) SameAccount(other *Identity) bool {
-	switch {
-	case id == nil || other == nil:
-		return false
-	case id.AccountID != "" && other.AccountID != "":
-		return id.AccountID == other.AccountID
-	case id.Key != "" && other.Key != "":
-		return id.Key == other.Key
+	a, b := id.ImmutableID(), other.ImmutableID()
+	if a != "" && b != "" {
+		return a == b
 	}
-	return id.Name != "" && strings.EqualFold(id.Name, other.Name)
+	return id != nil && other != nil && SameName(id.Name, other.Name)
 }

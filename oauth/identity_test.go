@@ -65,20 +65,27 @@ func FuzzParseIdentity(f *testing.F) {
 		if s := id.String(); s == "" || strings.ContainsAny(s, "\r\n\x1b") {
 			t.Errorf("String() = %q", s)
 		}
-		for _, sa := range []string{id.Name, id.Email, "svc@example.com", "5b10ac8d82e05b22cc7d4ef5", "svc"} {
-			if v := id.Compare(sa); (v == oauth.VerdictMatch) != id.Matches(sa) {
-				t.Errorf("Compare(%q) = %v, Matches = %v", sa, v, id.Matches(sa))
+		// An email address alone never identifies a Server/DC user.
+		if e := strings.TrimSpace(id.Email); id.AccountID == "" && strings.Contains(e, "@") && e != id.Key &&
+			id.Compare(e) == oauth.VerdictMatch {
+			t.Errorf("Compare(%q) matches on Server by email: %+v", e, id)
+		}
+		lower := strings.ToLower // Jira's rule, not strings.EqualFold
+		for _, sa := range []string{id.Name, id.Email, "svc-jira", "\u212aate.sync"} {
+			if oauth.SameName(sa, id.Name) != oauth.SameName(id.Name, sa) ||
+				oauth.SameName(sa, id.Name) && lower(sa) != lower(id.Name) {
+				t.Errorf("SameName(%q, %q) is not symmetric or not a lower-case match", sa, id.Name)
 			}
 		}
 		for _, sa := range []string{"svc@example.com", "svc"} {
-			if n := oauth.Judge(id, sa, nil, time.Time{}).Notice(); n != nil && strings.ContainsAny(n.Message+n.Hint, "\r\n\x1b") {
+			if n := oauth.Judge(id, sa, "", nil, time.Time{}).Notice(); n != nil && strings.ContainsAny(n.Message+n.Hint, "\r\n\x1b") {
 				t.Errorf("notice holds control characters: %+v", n)
 			}
 		}
 	})
 }
 
-func TestMatches(t *testing.T) {
+func TestCompareMatches(t *testing.T) {
 	server, _ := oauth.ParseIdentity([]byte(serverMyself))
 	cloud, _ := oauth.ParseIdentity([]byte(cloudMyself))
 	tests := []struct {
@@ -90,9 +97,9 @@ func TestMatches(t *testing.T) {
 		{server, "SVC-Jira", true}, // usernames ignore case
 		{server, "  svc-jira\n", true},
 		{server, "JIRAUSER10100", true},
-		{server, "jirauser10100", false}, // keys are exact
-		{server, "svc-jira@example.com", true},
-		{server, "SVC-JIRA@EXAMPLE.COM", true},
+		{server, "jirauser10100", false},        // keys are exact
+		{server, "svc-jira@example.com", false}, // emails are not unique on Server/DC
+		{server, "SVC-JIRA@EXAMPLE.COM", false},
 		{server, "jadmin", false},
 		{server, "", false},
 		{server, "   ", false},
@@ -104,8 +111,40 @@ func TestMatches(t *testing.T) {
 		{nil, "svc-jira", false},
 	}
 	for _, tt := range tests {
-		if got := tt.id.Matches(tt.sa); got != tt.want {
-			t.Errorf("%v.Matches(%q) = %v, want %v", tt.id, tt.sa, got, tt.want)
+		if got := tt.id.Compare(tt.sa) == oauth.VerdictMatch; got != tt.want {
+			t.Errorf("%v.Compare(%q) is a match: %v, want %v", tt.id, tt.sa, got, tt.want)
+		}
+	}
+}
+
+// TestSameName is Jira's username rule: lower-case, never Unicode case
+// folding, and no look-alike passes for an ASCII letter.
+func TestSameName(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"svc-jira", "svc-jira", true},
+		{"SVC-Jira", "svc-jira", true},
+		{"Müller", "müller", true},
+		{"MÜLLER", "müller", true},
+		{"müller", "müller", true},
+		{"\u017fvc-jira", "svc-jira", false}, // long s (U+017F) folds to s but stays another user in Jira
+		{"\u017fvc-jira", "Svc-jira", false},
+		{"\u212aate.sync", "kate.sync", false}, // Kelvin sign
+		{"\u212aate.sync", "Kate.sync", false},
+		{"\u0130nfo", "info", false},    // capital I with a dot (U+0130)
+		{"ΟΔΥΣΣΕΥΣ", "οδυσσευς", false}, // Java lower-cases a final Σ to ς
+		{"ΟΔΥΣΣΕΥΣ", "ΟΔΥΣΣΕΥΣ", true},
+		{"müller", "müller", false}, // not normalised, as in Jira
+		{"svc-jira", "svc-jira2", false},
+		{"", "", false},
+	} {
+		if got := oauth.SameName(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameName(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := oauth.SameName(tt.b, tt.a); got != tt.want {
+			t.Errorf("SameName(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.want)
 		}
 	}
 }
@@ -133,7 +172,7 @@ func TestIdentityString(t *testing.T) {
 
 func TestMismatchNotice(t *testing.T) {
 	approver := &oauth.Identity{Name: "jadmin", DisplayName: "Jane Admin"}
-	n := oauth.Judge(approver, "svc-jira", nil, time.Time{}).Notice()
+	n := oauth.Judge(approver, "svc-jira", "", nil, time.Time{}).Notice()
 	if n == nil || n.Code != oauth.CodeWrongApprover || n.Severity != oauth.SeverityDanger {
 		t.Fatalf("notice %+v", n)
 	}
@@ -147,7 +186,7 @@ func TestMismatchNotice(t *testing.T) {
 			t.Errorf("hint lacks %q:\n%s", s, n.Hint)
 		}
 	}
-	if n := oauth.Judge(approver, "", nil, time.Time{}).Notice(); n == nil || n.Code != oauth.CodeWrongApprover || !strings.Contains(n.Message, "none was named") {
+	if n := oauth.Judge(approver, "", "", nil, time.Time{}).Notice(); n == nil || n.Code != oauth.CodeWrongApprover || !strings.Contains(n.Message, "none was named") {
 		t.Errorf("no service account: %+v", n)
 	}
 }

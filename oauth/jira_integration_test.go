@@ -127,7 +127,7 @@ func TestJiraHandshake(t *testing.T) {
 		t.Run(string(tt.flavor)+"/"+tt.account, func(t *testing.T) {
 			e := newJiraEnv(t, jiratest.Options{Flavor: tt.flavor, ContextPath: tt.context})
 			rt, verifier := e.approve(t, tt.callback, svcName, svcPassword, true)
-			res, err := e.c.Complete(testCtx(t), rt, verifier, tt.account)
+			res, err := e.c.Complete(testCtx(t), rt, verifier, tt.account, "")
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
@@ -283,7 +283,7 @@ func TestJiraDeny(t *testing.T) {
 		if verifier != "denied" {
 			t.Errorf("verifier after Deny = %q, want denied", verifier)
 		}
-		res, err := e.c.Complete(testCtx(t), rt, verifier, svcName)
+		res, err := e.c.Complete(testCtx(t), rt, verifier, svcName, "")
 		if fe := asError(t, err); fe.Code != oauth.CodeDenied || res != nil {
 			t.Errorf("got %+v, %v", res, err)
 		}
@@ -293,7 +293,7 @@ func TestJiraDeny(t *testing.T) {
 func TestJiraApprovedByWrongUser(t *testing.T) {
 	e := newJiraEnv(t, jiratest.Options{Flavor: jiratest.Server})
 	rt, verifier := e.approve(t, "http://127.0.0.1:1/callback", adminName, adminPass, true)
-	res, err := e.c.Complete(testCtx(t), rt, verifier, svcName)
+	res, err := e.c.Complete(testCtx(t), rt, verifier, svcName, "")
 	if err != nil {
 		t.Fatal(err)
 	}

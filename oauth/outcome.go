@@ -20,21 +20,19 @@ const (
 	VerdictMatch Verdict = "match"
 	// VerdictMismatch: Jira's answer holds the field the service account
 	// is written in (or no service account was named) and it names someone
-	// else.
+	// else, or the approver's immutable id is not the one the link pinned.
 	VerdictMismatch Verdict = "mismatch"
 	// VerdictUnverifiable: Jira's answer lacks the field the service
 	// account is written in (an email address hidden by Cloud's privacy
 	// settings, an account id on Server/Data Center, a username or user key
-	// on Cloud), so nobody can tell from it whether the approver is the
-	// service account.
+	// on Cloud), or it is the same email on Server/Data Center (not unique
+	// there), so nobody can tell from it whether the approver is the service
+	// account.
 	VerdictUnverifiable Verdict = "unverifiable"
 	// VerdictUnknown: Jira did not say who approved (the identity check
 	// failed), so the token may act as anyone.
 	VerdictUnknown Verdict = "unknown"
 )
-
-// String returns the verdict as it is written in JSON.
-func (v Verdict) String() string { return string(v) }
 
 // Valid reports whether v is one of the verdicts.
 func (v Verdict) Valid() bool {
@@ -67,6 +65,7 @@ type Notice struct {
 // Codes of the notices of an approval (Approval.Notice).
 const (
 	CodeWrongApprover        Code = "wrong_approver"         // VerdictMismatch
+	CodeAccountReplaced      Code = "account_replaced"       // VerdictMismatch: the service account's name, not its pinned id
 	CodeApproverUnverifiable Code = "approver_unverifiable"  // VerdictUnverifiable
 	CodeApproverUnknown      Code = "approver_unknown"       // VerdictUnknown
 	CodeApproverNotConfirmed Code = "approver_not_confirmed" // an export of a token whose verdict is not VerdictMatch, unacknowledged
@@ -80,7 +79,9 @@ type Approval struct {
 	Approver *Identity `json:"authorized_as"`
 	// ServiceAccount is the designated account it was compared with.
 	ServiceAccount string `json:"service_account"`
-	// Verdict is Approver.Compare(ServiceAccount), or VerdictUnknown.
+	// ServiceAccountID is the id the link pinned (see Judge), if any.
+	ServiceAccountID string `json:"service_account_id,omitempty"`
+	// Verdict is what Judge concluded.
 	Verdict Verdict `json:"verdict"`
 	// IdentityError is why Jira did not say who approved (VerdictUnknown).
 	IdentityError *Error `json:"identity_error,omitempty"`
@@ -88,11 +89,14 @@ type Approval struct {
 	ApprovedAt time.Time `json:"approved_at"`
 }
 
-// Judge compares approver with serviceAccount. A nil approver, or a
-// non-nil identityErr, gives VerdictUnknown, keeping identityErr (when it
-// is an *Error) to say why.
-func Judge(approver *Identity, serviceAccount string, identityErr error, at time.Time) Approval {
-	a := Approval{Approver: approver, ServiceAccount: strings.TrimSpace(serviceAccount), ApprovedAt: at}
+// Judge compares approver with serviceAccount (Identity.Compare), but by
+// pinned first, the ImmutableID of the link's earlier match, when both it
+// and the approver's are known: the same id is VerdictMatch (even renamed),
+// another is VerdictMismatch (even under the service account's name). A nil
+// approver, or a non-nil identityErr, gives VerdictUnknown, keeping
+// identityErr (when it is an *Error) to say why.
+func Judge(approver *Identity, serviceAccount, pinned string, identityErr error, at time.Time) Approval {
+	a := Approval{Approver: approver, ServiceAccount: strings.TrimSpace(serviceAccount), ServiceAccountID: pinned, ApprovedAt: at}
 	if identityErr != nil || approver == nil {
 		a.Approver, a.Verdict = nil, VerdictUnknown
 		if e, ok := fault.As(identityErr); ok {
@@ -101,6 +105,12 @@ func Judge(approver *Identity, serviceAccount string, identityErr error, at time
 		return a
 	}
 	a.Verdict = approver.Compare(serviceAccount)
+	if id := approver.ImmutableID(); pinned != "" && id != "" && a.ServiceAccount != "" {
+		a.Verdict = VerdictMismatch
+		if id == pinned {
+			a.Verdict = VerdictMatch
+		}
+	}
 	return a
 }
 
@@ -116,6 +126,16 @@ func (a Approval) Notice() *Notice {
 	case VerdictMatch:
 		return nil
 	case VerdictMismatch:
+		if a.ServiceAccountID != "" && a.Approver.Compare(a.ServiceAccount) != VerdictMismatch {
+			return &Notice{Code: CodeAccountReplaced, Severity: SeverityDanger,
+				Message: fmt.Sprintf("This token was approved by %s, named as the service account %s but not the account "+
+					"that approved this link before (Jira's id %s): the service account was renamed, or deleted and its name "+
+					"given to another account. Everything the integration does will appear as done by %s.",
+					who, sa, short(a.ServiceAccountID, 80), who),
+				Hint: fmt.Sprintf("Find out who %s is. If it is the service account now, change the link's service account "+
+					"(applink then forgets the earlier account) and approve again; if not, revoke this token, logged in "+
+					"to Jira as that account: %s.", who, WhereToRevoke)}
+		}
 		return &Notice{Code: CodeWrongApprover, Severity: SeverityDanger,
 			Message: fmt.Sprintf("This token was approved by %s, not by the service account %s. "+
 				"Everything the integration does in Jira will appear as done by %s: every issue, comment and change it makes.",
@@ -123,10 +143,9 @@ func (a Approval) Notice() *Notice {
 			Hint: fmt.Sprintf("Approve again in a private (incognito) browser window, logged in to Jira as %s (not as yourself), "+
 				"then revoke the token approved by %s, logged in to Jira as that account: %s.", sa, who, WhereToRevoke)}
 	case VerdictUnverifiable:
-		missing, why := unverifiableReason(a.Approver, a.ServiceAccount)
 		return &Notice{Code: CodeApproverUnverifiable, Severity: SeverityWarning,
-			Message: fmt.Sprintf("applink cannot confirm that %s is the service account %s: Jira does not show "+
-				"the approver's %s. %s This does not mean the wrong account approved.", who, sa, missing, why),
+			Message: fmt.Sprintf("applink cannot confirm that %s is the service account %s: %s "+
+				"This does not mean the wrong account approved.", who, sa, unverifiableReason(a.Approver, a.ServiceAccount)),
 			Hint: fmt.Sprintf("Designate the service account by what Jira shows (%s). If %s is not the service account, "+
 				"approve again in a private window logged in as %s, and revoke this token: %s.",
 				designateBy(a.Approver), who, sa, WhereToRevoke)}
@@ -150,18 +169,23 @@ func quoteAccount(sa string) string {
 	return fmt.Sprintf("%q", short(sa, 80))
 }
 
-// unverifiableReason says which field Jira did not show and why.
-func unverifiableReason(approver *Identity, serviceAccount string) (missing, why string) {
+// unverifiableReason says why the approver cannot be compared with the
+// service account: which field Jira did not show and why, or that emails
+// are not unique.
+func unverifiableReason(approver *Identity, serviceAccount string) string {
 	switch designation(strings.TrimSpace(serviceAccount)) {
 	case byEmail:
-		if approver != nil && approver.AccountID != "" {
-			return "email address", "Jira Cloud hides email addresses by each user's privacy settings, and it has no usernames: it names people by account id."
+		if approver != nil && approver.Email != "" {
+			return "Jira Server and Data Center let several users share an email address, so an email address does not say which user approved."
 		}
-		return "email address", "Jira can hide email addresses: Jira Cloud does so by each user's privacy settings."
+		if approver != nil && approver.AccountID != "" {
+			return "Jira does not show the approver's email address. Jira Cloud hides email addresses by each user's privacy settings, and it has no usernames: it names people by account id."
+		}
+		return "Jira does not show the approver's email address. Jira can hide email addresses: Jira Cloud does so by each user's privacy settings."
 	case byAccountID:
-		return "account id", "Account ids are Jira Cloud's; Jira Server and Data Center do not have them."
+		return "Jira does not show the approver's account id. Account ids are Jira Cloud's; Jira Server and Data Center do not have them."
 	}
-	return "username or user key", "Jira Cloud has no usernames or user keys; it names people by account id."
+	return "Jira does not show the approver's username or user key. Jira Cloud has no usernames or user keys; it names people by account id."
 }
 
 // designateBy says what to designate the service account by, from what
@@ -172,7 +196,7 @@ func designateBy(approver *Identity) string {
 		use = append(use, "on Jira Cloud, its account id; the approver's is "+short(approver.AccountID, 80))
 	}
 	if approver != nil && approver.Name != "" {
-		use = append(use, "on Jira Server/Data Center, its username; the approver's is "+short(approver.Name, 80))
+		use = append(use, "on Jira Server/Data Center, its username or user key; the approver's username is "+short(approver.Name, 80))
 	}
 	if len(use) == 0 {
 		return "on Jira Cloud its account id, on Jira Server/Data Center its username"

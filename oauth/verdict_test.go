@@ -34,7 +34,14 @@ func TestCompare(t *testing.T) {
 		// Server/DC: name, key and email are shown, account ids never.
 		{"server/username", server, "SVC-Jira", match},
 		{"server/key", server, "JIRAUSER10100", match},
-		{"server/email", server, " svc-jira@example.com ", match},
+		{"server/email", server, " svc-jira@example.com ", cannot}, // emails are not unique on Server/DC
+		{"server/long s", &oauth.Identity{Name: "\u017fvc-jira", Key: "JIRAUSER666"}, "svc-jira", wrong},
+		{"server/Kelvin sign", &oauth.Identity{Name: "\u212aate.sync", Key: "JIRAUSER666"}, "kate.sync", wrong},
+		{"server/Kelvin sign, capital", &oauth.Identity{Name: "\u212aate.sync", Key: "JIRAUSER666"}, "Kate.sync", wrong},
+		{"server/non-ASCII", &oauth.Identity{Name: "Müller", Key: "JIRAUSER7"}, "müller", match},
+		{"server/another user with the email", &oauth.Identity{Name: "mallory", Key: "JIRAUSER666",
+			Email: "SVC-SYNC@corp.example"}, "svc-sync@corp.example", cannot},
+		{"server/look-alike email", &oauth.Identity{Name: "mallory", Email: "\u017fvc-sync@corp.example"}, "svc-sync@corp.example", wrong},
 		{"server/other username", server, "jadmin", wrong},
 		{"server/other key", server, "JIRAUSER10000", wrong},
 		{"server/other email", server, "jane.admin@example.com", wrong},
@@ -50,7 +57,8 @@ func TestCompare(t *testing.T) {
 		{"key only/key", keyOnly, "JIRAUSER10100", match},
 		// Cloud with the email shown: account id and email, no name or key.
 		{"cloud email/account id", cloudEmail, "5b10ac8d82e05b22cc7d4ef5", match},
-		{"cloud email/email", cloudEmail, "SVC-JIRA@example.com", match},
+		{"cloud email/email", cloudEmail, "SVC-JIRA@example.com", match}, // next to the account id Jira returns
+		{"cloud no account id/email", &oauth.Identity{Email: "svc-jira@example.com"}, "svc-jira@example.com", cannot},
 		{"cloud email/other email", cloudEmail, "jane.admin@example.com", wrong},
 		{"cloud email/other account id", cloudEmail, "5b10ac8d82e05b22cc7d4eff", wrong},
 		{"cloud email/uuid account id", cloudEmail, cloudUUIDAccount, wrong},
@@ -77,9 +85,6 @@ func TestCompare(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: %v.Compare(%q) = %v, want %v", tt.name, tt.id, tt.sa, got, tt.want)
 		}
-		if (got == oauth.VerdictMatch) != tt.id.Matches(tt.sa) {
-			t.Errorf("%s: Compare(%q) = %v but Matches = %v", tt.name, tt.sa, got, tt.id.Matches(tt.sa))
-		}
 	}
 }
 
@@ -97,11 +102,13 @@ func TestUnverifiableNotice(t *testing.T) {
 			"email address", "privacy settings", "its account id; the approver's is 5b10ac8d82e05b22cc7d4ef5",
 		}},
 		{"cloud has no usernames", cloud, "svc-jira", []string{`"svc-jira"`, "username or user key", "the approver's is 5b10ac8d82e05b22cc7d4ef5"}},
-		{"server has no account ids", server, "5b10ac8d82e05b22cc7d4ef5", []string{"Jira Sync (svc-jira)", "account id", "its username; the approver's is svc-jira"}},
-		{"server hides the email", server, "svc-jira@example.com", []string{"email address", "the approver's is svc-jira"}},
+		{"server has no account ids", server, "5b10ac8d82e05b22cc7d4ef5", []string{"Jira Sync (svc-jira)", "account id", "its username or user key; the approver's username is svc-jira"}},
+		{"server hides the email", server, "svc-jira@example.com", []string{"email address", "the approver's username is svc-jira"}},
+		{"server emails are not unique", &oauth.Identity{Name: "mallory", Key: "JIRAUSER666", Email: "SVC-SYNC@corp.example"},
+			"svc-sync@corp.example", []string{"share an email address", "username or user key; the approver's username is mallory"}},
 	}
 	for _, tt := range tests {
-		a := oauth.Judge(tt.approver, tt.sa, nil, time.Time{})
+		a := oauth.Judge(tt.approver, tt.sa, "", nil, time.Time{})
 		n := a.Notice()
 		if a.Verdict != oauth.VerdictUnverifiable || n == nil || n.Code != oauth.CodeApproverUnverifiable || n.Severity != oauth.SeverityWarning {
 			t.Errorf("%s: verdict %v notice %+v", tt.name, a.Verdict, n)
@@ -114,7 +121,7 @@ func TestUnverifiableNotice(t *testing.T) {
 		}
 	}
 	evil := &oauth.Identity{AccountID: "5b10\x1b[2J\nac8d", Name: "e\r\x1b]0;x\x07", DisplayName: "Evil"}
-	if n := oauth.Judge(evil, "svc\x1b[31m@example.com", nil, time.Time{}).Notice(); strings.ContainsAny(n.Message+n.Hint, "\r\x1b\x07") {
+	if n := oauth.Judge(evil, "svc\x1b[31m@example.com", "", nil, time.Time{}).Notice(); strings.ContainsAny(n.Message+n.Hint, "\r\x1b\x07") {
 		t.Errorf("notice holds control characters: %+v", n)
 	}
 }
@@ -140,7 +147,7 @@ func TestJudge(t *testing.T) {
 		{"unknown without a cause", nil, nil, oauth.VerdictUnknown, oauth.CodeApproverUnknown, oauth.SeverityWarning},
 		{"an identity with an error is unknown", svc, myselfFailed, oauth.VerdictUnknown, oauth.CodeApproverUnknown, oauth.SeverityWarning},
 	} {
-		a := oauth.Judge(tt.id, "svc-jira", tt.err, time.Time{})
+		a := oauth.Judge(tt.id, "svc-jira", "", tt.err, time.Time{})
 		if a.Verdict != tt.verdict || !a.Verdict.Valid() {
 			t.Errorf("%s: verdict %v, want %v", tt.name, a.Verdict, tt.verdict)
 		}
@@ -160,7 +167,7 @@ func TestJudge(t *testing.T) {
 func TestCompleteUnverified(t *testing.T) {
 	f := handshakeJira(t, cloudMyself, http.StatusOK) // Cloud, email hidden
 	res, err := consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira@example.com")
+		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira@example.com", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +182,7 @@ func TestCompleteUnverified(t *testing.T) {
 	// a mismatch.
 	f = handshakeJira(t, `{"name":"jadmin","key":"JIRAUSER10000","displayName":"Jane Admin"}`, http.StatusOK)
 	res, err = consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira")
+		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "v", "svc-jira", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +215,7 @@ func TestJiraCompleteByEmail(t *testing.T) {
 			e.jira.AddUser(jiratest.User{Name: adminName, Key: "JIRAUSER10000", AccountID: "557058:f0e1d2c3",
 				Email: "jane.admin@example.com", DisplayName: "Jane Admin", Password: adminPass, HideEmail: tt.hideEmail})
 			rt, verifier := e.approve(t, "", tt.user, tt.password, true)
-			res, err := e.c.Complete(testCtx(t), rt, verifier, svcEmail)
+			res, err := e.c.Complete(testCtx(t), rt, verifier, svcEmail, "")
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
@@ -226,5 +233,45 @@ func TestJiraCompleteByEmail(t *testing.T) {
 				t.Errorf("no access token: %+v", res.AccessToken)
 			}
 		})
+	}
+}
+
+// TestJudgePinned judges approvals of a link that remembers its service
+// account's immutable id: the id decides, and an account that took the
+// service account's name gets its own notice.
+func TestJudgePinned(t *testing.T) {
+	const pin, cloudPin = "JIRAUSER10100", "5b10ac8d82e05b22cc7d4ef5"
+	for _, tt := range []struct {
+		name    string
+		id      *oauth.Identity
+		sa, pin string
+		verdict oauth.Verdict
+		code    oauth.Code
+	}{
+		{"the pinned account", &oauth.Identity{Name: "svc-jira", Key: pin}, "svc-jira", pin, oauth.VerdictMatch, ""},
+		{"the pinned account, renamed", &oauth.Identity{Name: "svc-sync", Key: pin}, "svc-jira", pin, oauth.VerdictMatch, ""},
+		{"another account with the name", &oauth.Identity{Name: "svc-jira", Key: "JIRAUSER666"}, "svc-jira", pin,
+			oauth.VerdictMismatch, oauth.CodeAccountReplaced},
+		{"another account", &oauth.Identity{Name: "jadmin", Key: "JIRAUSER10000"}, "svc-jira", pin,
+			oauth.VerdictMismatch, oauth.CodeWrongApprover},
+		{"no pin, another account with the name", &oauth.Identity{Name: "svc-jira", Key: "JIRAUSER666"}, "svc-jira", "",
+			oauth.VerdictMatch, ""},
+		{"cloud, another account with the email", &oauth.Identity{AccountID: "ffffffffffffffffffffffff", Email: "svc@example.com"},
+			"svc@example.com", cloudPin, oauth.VerdictMismatch, oauth.CodeAccountReplaced},
+		{"cloud, the pinned account", &oauth.Identity{AccountID: cloudPin, Email: "svc@example.com"}, "svc@example.com", cloudPin,
+			oauth.VerdictMatch, ""},
+		{"nobody", nil, "svc-jira", pin, oauth.VerdictUnknown, oauth.CodeApproverUnknown},
+	} {
+		a := oauth.Judge(tt.id, tt.sa, tt.pin, nil, time.Time{})
+		n := a.Notice()
+		if a.Verdict != tt.verdict || (n == nil) != (tt.code == "") || n != nil && n.Code != tt.code {
+			t.Errorf("%s: verdict %v notice %+v, want %v %s", tt.name, a.Verdict, n, tt.verdict, tt.code)
+		}
+		if n != nil && n.Code == oauth.CodeAccountReplaced && (n.Severity != oauth.SeverityDanger || !strings.Contains(n.Message, tt.pin)) {
+			t.Errorf("%s: notice %+v does not name the pinned id %s", tt.name, n, tt.pin)
+		}
+		if a.ServiceAccountID != tt.pin {
+			t.Errorf("%s: ServiceAccountID %q, want %q", tt.name, a.ServiceAccountID, tt.pin)
+		}
 	}
 }

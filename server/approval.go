@@ -190,14 +190,14 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 	if out.Approval != nil && out.Err == nil {
 		data.Notice = out.Approval.Notice()
 	}
-	data.Wrong = (out.Err != nil && out.Err.Code == oauth.CodeWrongApprover) ||
+	data.Wrong = (out.Err != nil && (out.Err.Code == oauth.CodeWrongApprover || out.Err.Code == oauth.CodeAccountReplaced)) ||
 		(out.Err == nil && out.Approval.Verdict == oauth.VerdictMismatch)
 	status := http.StatusOK
 	if out.Err != nil {
 		status = Status(out.Err.Code)
 	}
 	switch {
-	case out.Err != nil && out.Err.Code == oauth.CodeWrongApprover:
+	case out.Err != nil && (out.Err.Code == oauth.CodeWrongApprover || out.Err.Code == oauth.CodeAccountReplaced):
 		data.Title = "Approved by the wrong account: token thrown away"
 	case out.Err != nil && out.Err.Code == oauth.CodeDenied:
 		data.Title = "Access denied"

@@ -199,7 +199,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount)
+	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
 	switch {
 	case err != nil && asError(err).Code == oauth.CodeDenied:
@@ -259,6 +259,9 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	ev.Msg("token approved and kept")
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
 		l.State, l.LastError = store.StateAuthorized, nil
+		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {
+			l.ServiceAccountID = id // the pin
+		}
 		return nil
 	}); err != nil {
 		// The token and its verdict are saved: views derive the state.

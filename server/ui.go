@@ -298,7 +298,7 @@ func steps(v *LinkView) []step {
 
 	identity := step{Title: "Identity checked"}
 	switch {
-	case v.Verdict == nil && v.LastError != nil && v.LastError.Code == oauth.CodeWrongApprover:
+	case v.Verdict == nil && v.LastError != nil && (v.LastError.Code == oauth.CodeWrongApprover || v.LastError.Code == oauth.CodeAccountReplaced):
 		identity.Status = "fail"
 		identity.Detail = v.LastError.Message
 	case v.Verdict == nil:

@@ -231,7 +231,7 @@ func sharedNotices(f linkFacts) []oauth.Notice {
 	l, out := f.link, []oauth.Notice{}
 	for _, p := range f.peers {
 		if p.environment != "" && l.Environment != "" && !strings.EqualFold(p.environment, l.Environment) &&
-			strings.EqualFold(strings.TrimSpace(p.serviceAccount), strings.TrimSpace(l.ServiceAccount)) {
+			oauth.SameName(strings.TrimSpace(p.serviceAccount), strings.TrimSpace(l.ServiceAccount)) {
 			out = append(out, oauth.Notice{Code: CodeServiceAccountShared, Severity: oauth.SeverityWarning,
 				Message: "The service account " + l.ServiceAccount + " is also the service account of link " + p.name + " (" + p.environment + "), in another environment than this one (" + l.Environment + ").",
 				Hint:    "Give each environment its own service account, as Atlassian recommends, so that a sandbox never acts in production as the same user."})

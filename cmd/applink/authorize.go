@@ -158,7 +158,7 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	if err != nil {
 		return exitFailure
 	}
-	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount)
+	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount, "")
 	if err != nil {
 		printError(e.stderr, cmd, err)
 		return exitFailure

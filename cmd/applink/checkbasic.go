@@ -51,7 +51,7 @@ func checkAs(ctx context.Context, o checkOptions, cl oauth.Caller, base, subject
 		printError(e.stderr, "check", err)
 		return exitFailure
 	}
-	a := oauth.Judge(id, o.serviceAccount, nil, time.Now())
+	a := oauth.Judge(id, o.serviceAccount, "", nil, time.Now())
 	rep := checkReport{JiraURL: base, User: o.basicUser, AuthorizedAs: id, ServiceAccount: a.ServiceAccount, IdentityCheck: a.Verdict, Notice: notice(a)}
 	ok := fmt.Sprintf("%s acts as %s: the designated service account %q.", subject, id, a.ServiceAccount)
 	var code int

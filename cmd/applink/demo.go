@@ -291,7 +291,7 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jira *demoJira, key *rs
 			return err
 		}
 		fmt.Fprintf(out, "    approval           ok (verification code received)\n")
-		res, err := consumer.Complete(ctx, rt, verifier, jira.designated)
+		res, err := consumer.Complete(ctx, rt, verifier, jira.designated, "")
 		if err != nil {
 			return err
 		}

@@ -90,6 +90,9 @@ type Link struct {
 	// Audit is the latest permission audit, run at AuditedAt.
 	Audit     *oauth.PermissionAudit `json:"audit,omitempty"`
 	AuditedAt time.Time              `json:"audited_at,omitzero"`
+	// ServiceAccountID pins the service account (oauth.Judge): the matched
+	// approver's ImmutableID. Whatever changes ServiceAccount must clear it.
+	ServiceAccountID string `json:"service_account_id,omitempty"`
 }
 
 // Token is a link's access token (secret) with the outcome of its
