@@ -129,6 +129,7 @@ type Store struct {
 
 	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
 	dataKeys   []*datakey.Key                              // the first encrypts, all decrypt; none: plaintext (see Open)
+	plainOK    bool                                        // plaintext secrets are read as they are (see OpenToEncrypt)
 
 	mu         sync.Mutex
 	closed     bool
