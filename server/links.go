@@ -301,6 +301,18 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	return cfg, err
 }
 
+// viewConfig is appLinkConfig for a view: a link whose key pair cannot be
+// read (store.CodeCorrupt) is shown failed, with that error as its last
+// one and what its record says, so that its page (and Delete) still works.
+func (s *Server) viewConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
+	cfg, err := s.appLinkConfig(l)
+	if e, ok := fault.As(err); ok && e.Code == store.CodeCorrupt {
+		l.State, l.LastError = store.StateFailed, e
+		return &oauth.AppLinkConfig{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey, ConsumerName: l.ConsumerName}, nil
+	}
+	return cfg, err
+}
+
 // describe builds the Application Link configuration of a link with the
 // public key pub.
 func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConfig, error) {
@@ -321,7 +333,7 @@ func (s *Server) Link(name string) (*LinkView, error) {
 
 // linkView returns the view of a link.
 func (s *Server) linkView(l *store.Link) (*LinkView, error) {
-	cfg, err := s.appLinkConfig(l)
+	cfg, err := s.viewConfig(l)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +348,7 @@ func (s *Server) listViews() ([]*LinkView, error) {
 	}
 	views := make([]*LinkView, 0, len(links))
 	for _, l := range links {
-		cfg, err := s.appLinkConfig(l)
+		cfg, err := s.viewConfig(l)
 		if err != nil {
 			return nil, err
 		}

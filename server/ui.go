@@ -215,7 +215,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 		s.renderError(w, r, err)
 		return
 	}
-	cfg, err := s.appLinkConfig(l)
+	cfg, err := s.viewConfig(l)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
