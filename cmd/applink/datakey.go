@@ -109,18 +109,12 @@ func loadDataKey(file, dir string) (*datakey.Key, error) {
 	return datakey.Load(file)
 }
 
-// realPath is p absolute with its symbolic links resolved, as far as it
-// exists (a data folder not made yet is its parent's real path and name).
+// realPath is p absolute with its symbolic links resolved when it exists
+// (a folder not made yet holds no key).
 func realPath(p string) string {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
+	abs, _ := filepath.Abs(p)
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
 		return r
-	}
-	if parent := filepath.Dir(abs); parent != abs {
-		return filepath.Join(realPath(parent), filepath.Base(abs))
 	}
 	return abs
 }
