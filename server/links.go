@@ -302,11 +302,12 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 }
 
 // viewConfig is appLinkConfig for a view: a link whose key pair cannot be
-// read (store.CodeCorrupt) is shown failed, with that error as its last
-// one and what its record says, so that its page (and Delete) still works.
+// read or used (store.CodeCorrupt, a file that does not decrypt) is shown
+// failed, with that error as its last one and what its record says, so
+// that its page (and Delete) still works.
 func (s *Server) viewConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	cfg, err := s.appLinkConfig(l)
-	if e, ok := fault.As(err); ok && e.Code == store.CodeCorrupt {
+	if e, ok := fault.As(err); ok && e.Code != store.CodeIO {
 		l.State, l.LastError = store.StateFailed, e
 		return &oauth.AppLinkConfig{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey, ConsumerName: l.ConsumerName}, nil
 	}
