@@ -46,10 +46,8 @@ func Open(dir string, dataKeys ...*datakey.Key) (*Store, error) {
 	return open(dir, false, dataKeys)
 }
 
-// OpenToEncrypt is Open for EncryptSecrets of a folder that holds
-// plaintext secrets (used before it had a data key): they are read as
-// they are, where Open refuses them. It is for the command that encrypts
-// a folder while the service is stopped, never for serving.
+// OpenToEncrypt is Open reading plaintext secrets as they are, for
+// EncryptSecrets by the migration command (service stopped), never to serve.
 func OpenToEncrypt(dir string, dataKeys ...*datakey.Key) (*Store, error) {
 	return open(dir, true, dataKeys)
 }

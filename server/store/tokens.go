@@ -79,8 +79,7 @@ func (s *Store) Token(name string) (*Token, error) {
 }
 
 // tokenNames returns the names a link's token file rel may be sealed for
-// under a data key: rel with each tag of the link's tags file (rel itself,
-// which no token is sealed for, when it has none).
+// under a data key: rel@TAG for each tag of its tags file, else rel.
 func (s *Store) tokenNames(rel string) []string {
 	data, err := s.readFile(filepath.Join(filepath.Dir(rel), tagsFile))
 	tags := strings.Fields(string(data))
@@ -93,12 +92,10 @@ func (s *Store) tokenNames(rel string) []string {
 	return tags
 }
 
-// writeToken writes a link's token file rel. Under a data key it is
-// sealed for a new random tag (its name and the tag are authenticated
-// with it), kept in the link's tags file, itself sealed: the new tag is
-// added, the token written, then the older tags dropped, so that a token
-// file put back from before cannot be read, and a crash between the
-// writes leaves the old or the new token readable. The caller holds s.mu.
+// writeToken writes a link's token file rel; under a data key, sealed for
+// rel and a new random tag, added to the link's (sealed) tags file before
+// and left alone in it after, so that an older token file put back is
+// refused and a crash leaves the old or new token readable. s.mu held.
 func (s *Store) writeToken(rel string, data []byte) error {
 	if len(s.dataKeys) == 0 {
 		return s.writeFile(rel, data, false)
