@@ -11,15 +11,20 @@ import (
 	"github.com/applink/applink/server/store"
 )
 
-// TestDamagedPrivateKeyShownWithDelete: a link whose private.pem is cut
-// short is shown failed, naming the file, on the dashboard, in GET
-// /api/links and on its page, whose Delete removes it.
+// TestDamagedPrivateKeyShownWithDelete: a link whose private.pem (or
+// link.json) is cut short is shown failed, naming the file, on the
+// dashboard, in GET /api/links and on its page, whose Delete removes it.
 func TestDamagedPrivateKeyShownWithDelete(t *testing.T) {
+	for _, file := range []string{"private.pem", "link.json"} {
+		t.Run(file, func(t *testing.T) { testDamagedFileShownWithDelete(t, file) })
+	}
+}
+
+func testDamagedFileShownWithDelete(t *testing.T, file string) {
 	f := newFixture(t, options{})
 	f.createLink("prod")
 	f.createLink("ok")
-	file := filepath.Join(f.dir, "links", "prod", "private.pem")
-	if err := os.Truncate(file, 100); err != nil {
+	if err := os.Truncate(filepath.Join(f.dir, "links", "prod", file), 100); err != nil {
 		t.Fatal(err)
 	}
 	f.restart() // no configuration cached
@@ -40,7 +45,7 @@ func TestDamagedPrivateKeyShownWithDelete(t *testing.T) {
 	wantContains(t, page, "/links/prod")
 	resp, page = b.get("/links/prod")
 	wantStatus(t, resp, []byte(page), http.StatusOK)
-	wantContains(t, page, "private.pem", `action="/links/prod/delete#confirm"`)
+	wantContains(t, page, file, `action="/links/prod/delete#confirm"`)
 	if resp, page = b.post("/links/prod/delete", url.Values{"confirm": {"prod"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete: %d\n%s", resp.StatusCode, page)
 	}

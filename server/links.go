@@ -308,7 +308,9 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 func (s *Server) viewConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	cfg, err := s.appLinkConfig(l)
 	if e, ok := fault.As(err); ok && e.Code != store.CodeIO {
-		l.State, l.LastError = store.StateFailed, e
+		if l.State = store.StateFailed; l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
+			l.LastError = e // a damaged record's error says more
+		}
 		return &oauth.AppLinkConfig{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey, ConsumerName: l.ConsumerName}, nil
 	}
 	return cfg, err
