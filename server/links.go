@@ -301,6 +301,21 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	return cfg, err
 }
 
+// viewConfig is appLinkConfig for a view: a link whose key pair cannot be
+// read or used (store.CodeCorrupt, a file that does not decrypt) is shown
+// failed, with that error as its last one and what its record says, so
+// that its page (and Delete) still works.
+func (s *Server) viewConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
+	cfg, err := s.appLinkConfig(l)
+	if e, ok := fault.As(err); ok && e.Code != store.CodeIO {
+		if l.State = store.StateFailed; l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
+			l.LastError = e // a damaged record's error says more
+		}
+		return &oauth.AppLinkConfig{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey, ConsumerName: l.ConsumerName}, nil
+	}
+	return cfg, err
+}
+
 // describe builds the Application Link configuration of a link with the
 // public key pub.
 func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConfig, error) {
@@ -321,7 +336,7 @@ func (s *Server) Link(name string) (*LinkView, error) {
 
 // linkView returns the view of a link.
 func (s *Server) linkView(l *store.Link) (*LinkView, error) {
-	cfg, err := s.appLinkConfig(l)
+	cfg, err := s.viewConfig(l)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +351,7 @@ func (s *Server) listViews() ([]*LinkView, error) {
 	}
 	views := make([]*LinkView, 0, len(links))
 	for _, l := range links {
-		cfg, err := s.appLinkConfig(l)
+		cfg, err := s.viewConfig(l)
 		if err != nil {
 			return nil, err
 		}

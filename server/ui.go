@@ -211,11 +211,14 @@ func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
 // showLink renders a link's page; data may carry a form's error.
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, data linkPage) {
 	l, err := s.getLink(r.PathValue("name"))
+	if e := (*Error)(nil); errors.As(err, &e) && e.Code == store.CodeCorrupt { // its record: shown failed, to be deleted
+		l, err = &store.Link{Name: r.PathValue("name"), State: store.StateFailed, LastError: e}, nil
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	cfg, err := s.appLinkConfig(l)
+	cfg, err := s.viewConfig(l)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

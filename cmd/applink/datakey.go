@@ -49,7 +49,9 @@ func runDatakey(ctx context.Context, args []string, e env) int {
 }
 
 // rotateDataKey re-encrypts every secret file of the data folder dir under
-// the key of newFile (see store.EncryptSecrets).
+// the key of newFile (see store.EncryptSecrets): from the key of oldFile,
+// or, without one, from plaintext (the one way plaintext secrets become
+// encrypted: the service refuses them under a data key).
 func rotateDataKey(dir, oldFile, newFile string, e env) int {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		printError(e.stderr, "datakey", fault.New(store.CodeNotFound, dir+" is not a data folder", "give the folder applink serve --data uses"))
@@ -60,8 +62,9 @@ func rotateDataKey(dir, oldFile, newFile string, e env) int {
 		printError(e.stderr, "datakey", err)
 		return exitFailure
 	}
-	keys := []*datakey.Key{newKey}
+	keys, open := []*datakey.Key{newKey}, store.OpenToEncrypt
 	if oldFile != "" {
+		open = store.Open
 		oldKey, err := loadDataKey(oldFile, dir)
 		if err != nil {
 			printError(e.stderr, "datakey", err)
@@ -69,7 +72,7 @@ func rotateDataKey(dir, oldFile, newFile string, e env) int {
 		}
 		keys = append(keys, oldKey)
 	}
-	st, err := store.Open(dir, keys...)
+	st, err := open(dir, keys...)
 	if err != nil {
 		printError(e.stderr, "datakey", err)
 		if fault.Is(err, store.CodeLocked) {
@@ -96,25 +99,32 @@ func rotateDataKey(dir, oldFile, newFile string, e env) int {
 }
 
 // loadDataKey reads a data key file, refusing one inside the data folder
-// dir: a copy of the folder would carry the key that opens it (and the
-// key file would be taken for a secret of the folder).
+// dir, compared as real paths (symbolic links resolved): a copy of the
+// folder would carry the key that opens it.
 func loadDataKey(file, dir string) (*datakey.Key, error) {
-	absFile, err1 := filepath.Abs(file)
-	absDir, err2 := filepath.Abs(dir)
-	if err1 == nil && err2 == nil {
-		if rel, err := filepath.Rel(absDir, absFile); err == nil && filepath.IsLocal(rel) {
-			return nil, fault.New(datakey.CodeInvalidKey, "the data key "+file+" is inside the data folder "+dir,
-				"move it out of the data folder: a copy of the folder would carry the key that opens it")
-		}
+	if rel, err := filepath.Rel(realPath(dir), realPath(file)); err == nil && filepath.IsLocal(rel) {
+		return nil, fault.New(datakey.CodeInvalidKey, "the data key "+file+" is inside the data folder "+dir,
+			"move it out of the data folder: a copy of the folder would carry the key that opens it")
 	}
 	return datakey.Load(file)
 }
 
+// realPath is p absolute with its symbolic links resolved when it exists
+// (a folder not made yet holds no key).
+func realPath(p string) string {
+	abs, _ := filepath.Abs(p)
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
+}
+
 // openDataFolder opens the service's data folder dir with the data key of
-// keyFile (none when "") and encrypts under it every secret not yet under
-// it. say, called once the service is up, says how the secrets are kept:
-// with a key, a log line; without, a warning in the log and a line on
-// stderr that they are stored unencrypted and how to encrypt them.
+// keyFile (none when ""); plaintext secrets under a key are refused (see
+// store.Open), never encrypted here. say, called once the service is up,
+// says how the secrets are kept: with a key, a log line; without, a
+// warning in the log and a line on stderr that they are stored
+// unencrypted and how to encrypt them.
 func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (st *store.Store, say func(), err error) {
 	if keyFile == "" {
 		if st, err = store.Open(dir); err != nil {
@@ -133,12 +143,7 @@ func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (
 	if st, err = store.Open(dir, k); err != nil {
 		return nil, nil, err
 	}
-	n, err := st.EncryptSecrets()
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
 	return st, func() {
-		log.Info().Str("data_key_id", k.ID()).Int("encrypted_now", n).Msg("secrets are encrypted at rest with the data key")
+		log.Info().Str("data_key_id", k.ID()).Msg("secrets are encrypted at rest with the data key")
 	}, nil
 }

@@ -133,3 +133,69 @@ func filesHolding(t *testing.T, dir string, secrets ...string) []string {
 	}
 	return found
 }
+
+// TestServeRefusesPlaintextUnderKey: a folder used without a data key is
+// refused by serve with one (its plaintext secrets untouched) until the
+// migration command, run while the service is stopped, encrypts it.
+func TestServeRefusesPlaintextUnderKey(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(t.TempDir(), "data.key")
+	if res := runCmd(t, "", "datakey", "--out", key); res.code != exitOK {
+		t.Fatal(res.stderr)
+	}
+	if code, stderr := serveOnce(t, dir, false, noEnv); code != exitOK {
+		t.Fatalf("serve without a key: %d %s", code, stderr)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "admin-token"))
+	if code, stderr := serveOnce(t, dir, false, noEnv, "--data-key-file", key); code != exitFailure || !strings.Contains(stderr, "[data_key_plaintext]") {
+		t.Errorf("serve with a key on a plaintext folder: exit %d, stderr:\n%s", code, stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "admin-token")); string(after) != string(before) {
+		t.Error("the refused start changed the admin token's file")
+	}
+	if res := runCmd(t, "", "datakey", "--rotate", "--data", dir, "--new", key); res.code != exitOK {
+		t.Fatalf("migration: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if code, stderr := serveOnce(t, dir, false, noEnv, "--data-key-file", key); code != exitOK {
+		t.Errorf("serve after the migration: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestDataKeyInsideDataFolderThroughLink: a key inside the data folder is
+// refused whether the folder is named directly or through a symbolic
+// link, and the key file is left as it is.
+func TestDataKeyInsideDataFolderThroughLink(t *testing.T) {
+	tmp := t.TempDir()
+	real, data := filepath.Join(tmp, "real"), filepath.Join(tmp, "data")
+	key := filepath.Join(real, "data.key")
+	if res := runCmd(t, "", "datakey", "--out", key); res.code != exitOK {
+		t.Fatal(res.stderr)
+	}
+	if err := os.Symlink(real, data); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	want, _ := os.ReadFile(key)
+	for _, dir := range []string{real, data} {
+		if code, stderr := serveOnce(t, dir, false, noEnv, "--data-key-file", key); code != exitFailure || !strings.Contains(stderr, "inside the data folder") {
+			t.Errorf("--data %s: exit %d, stderr:\n%s", dir, code, stderr)
+		}
+	}
+	if got, _ := os.ReadFile(key); string(got) != string(want) {
+		t.Error("the key file was changed")
+	}
+}
+
+// TestServeEncryptedAdminTokenHowToSignIn: with a data key and no
+// terminal, serve does not offer to read the (encrypted) admin-token
+// file: it says how to sign in with a token of one's own.
+func TestServeEncryptedAdminTokenHowToSignIn(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(t.TempDir(), "data.key")
+	if res := runCmd(t, "", "datakey", "--out", key); res.code != exitOK {
+		t.Fatal(res.stderr)
+	}
+	code, stderr := serveOnce(t, dir, false, noEnv, "--data-key-file", key)
+	if code != exitOK || strings.Contains(stderr, "cat ") || !strings.Contains(stderr, "APPLINK_ADMIN_TOKEN") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}

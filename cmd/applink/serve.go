@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/server"
+	"github.com/applink/applink/server/store"
 )
 
 type serveOptions struct {
@@ -111,7 +112,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stderr, "applink is serving %s (data in %s)\n", o.publicURL, o.data)
 	sayDataKey()
 	if created {
-		printNewAdminToken(e, token, filepath.Join(o.data, "admin-token"))
+		printNewAdminToken(e, token, filepath.Join(o.data, "admin-token"), o.dataKeyFile != "")
 	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(e.stderr, "applink serve: %v\n", err)
@@ -152,13 +153,18 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 // printNewAdminToken tells the admin about the token made at the first
 // start, outside the JSON log. The token itself is printed only to a
 // terminal: standard error that is not one goes to a log collector, which
-// gets where the file is instead.
-func printNewAdminToken(e env, token, file string) {
-	if e.terminal {
+// gets how to read the file instead, or, when it is encrypted, how to
+// choose a token of one's own.
+func printNewAdminToken(e env, token, file string, encrypted bool) {
+	switch {
+	case e.terminal:
 		fmt.Fprintf(e.stderr, "Admin token (shown once; kept in %s): %s\n", file, token)
-		return
+	case encrypted:
+		fmt.Fprintf(e.stderr, "applink made an admin token and keeps it in %s, encrypted with the data key: to sign in, restart applink with %s set to a token of your own (%s)\n",
+			file, server.AdminTokenEnv, store.AdminTokenHint)
+	default:
+		fmt.Fprintf(e.stderr, "applink made an admin token and keeps it in %s (read it with: cat %s)\n", file, file)
 	}
-	fmt.Fprintf(e.stderr, "applink made an admin token and keeps it in %s (read it with: cat %s)\n", file, file)
 }
 
 // isTerminal reports whether w is an interactive terminal.

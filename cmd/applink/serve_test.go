@@ -11,12 +11,12 @@ import (
 
 // serveOnce runs applink serve until it is ready, then stops it (the
 // context is already done), and returns its exit code and standard error.
-func serveOnce(t *testing.T, dir string, terminal bool, getenv func(string) string) (int, string) {
+func serveOnce(t *testing.T, dir string, terminal bool, getenv func(string) string, flags ...string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	var stderr bytes.Buffer
-	code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir},
+	code := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, flags...),
 		env{getenv: getenv, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr, terminal: terminal})
 	return code, stderr.String()
 }

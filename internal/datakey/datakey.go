@@ -50,8 +50,11 @@ const (
 	CodeRequired fault.Code = "data_key_required"
 	// CodeMismatch: an encrypted file under a key that was not given.
 	CodeMismatch fault.Code = "data_key_mismatch"
+	// CodePlaintext: a plaintext file where a data key was given: written
+	// before the folder had a key, or planted.
+	CodePlaintext fault.Code = "data_key_plaintext"
 	// CodeDamaged: an encrypted file that does not decrypt: changed,
-	// damaged, cut short, or moved from another path.
+	// damaged, cut short, moved from another path, or an older copy.
 	CodeDamaged fault.Code = "encrypted_file_damaged"
 )
 
@@ -231,15 +234,20 @@ func KeyID(data []byte) (id string, encrypted bool, err error) {
 }
 
 // Decrypt returns the content of the file at path (relative to the data
-// folder, '/' separators): data itself when it is not encrypted, else
-// data decrypted with the one of keys it names. CodeRequired when it is
-// encrypted and no key is given, CodeMismatch when none of keys is its,
-// CodeDamaged when it does not decrypt. Messages name key ids, never
-// content.
+// folder, '/' separators): data itself when it is not encrypted and no key
+// is given, else data decrypted with the one of keys it names.
+// CodePlaintext when it is not encrypted and keys are given, CodeRequired
+// when it is encrypted and no key is given, CodeMismatch when none of keys
+// is its, CodeDamaged when it does not decrypt. Messages name key ids,
+// never content.
 func Decrypt(path string, data []byte, keys ...*Key) ([]byte, error) {
 	id, encrypted, err := KeyID(data)
 	if err != nil {
 		return nil, err
+	}
+	if !encrypted && len(keys) > 0 {
+		return nil, fault.New(CodePlaintext, "it is not encrypted, though the folder has a data key: it was written before the folder had one, or put there by someone else",
+			"if you wrote it, stop applink and encrypt it: applink datakey --rotate --data DIR --new KEYFILE; otherwise delete it")
 	}
 	if !encrypted {
 		return data, nil
@@ -251,7 +259,7 @@ func Decrypt(path string, data []byte, keys ...*Key) ([]byte, error) {
 		hdr := header(id)
 		plain, err := k.aead.Open(nil, nil, data[len(hdr):], ad(hdr, path))
 		if err != nil {
-			return nil, fault.New(CodeDamaged, "it does not decrypt with data key "+id+": it was changed, cut short or moved from another file", "")
+			return nil, fault.New(CodeDamaged, "it does not decrypt with data key "+id+": it was changed, cut short, moved from another file or replaced by an older copy", "")
 		}
 		return plain, nil
 	}

@@ -29,9 +29,12 @@ func TestSealDecryptRoundTrip(t *testing.T) {
 	if again := k.Seal("links/prod/private.pem", plain); bytes.Equal(again, sealed) {
 		t.Error("two seals of the same content are equal: the nonce is not fresh")
 	}
-	// Plaintext passes through, with or without keys.
+	// Plaintext passes through without keys, and is refused with one.
 	if got, err := Decrypt("admin-token", []byte("tok\n")); err != nil || string(got) != "tok\n" {
 		t.Errorf("plaintext: %q, %v", got, err)
+	}
+	if got, err := Decrypt("admin-token", []byte("tok\n"), k); got != nil || !fault.Is(err, CodePlaintext) {
+		t.Errorf("plaintext with a key: %q, %v; want %s", got, err, CodePlaintext)
 	}
 }
 

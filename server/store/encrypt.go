@@ -1,8 +1,8 @@
 package store
 
 import (
-	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/fault"
@@ -23,47 +23,68 @@ func isSecret(rel string) bool {
 }
 
 // decrypt returns the content of the secret file rel read as data: see
-// datakey.Decrypt. A file that cannot be decrypted gives a *fault.Error
-// with datakey's code that names the file.
+// datakey.Decrypt. A token is tried for each tag of its link (see
+// writeToken). A plaintext file is taken as it is by a Store opened with
+// OpenToEncrypt. A file that cannot be decrypted gives a *fault.Error
+// with datakey's code that names the file (a handshake's by a hash).
 func (s *Store) decrypt(rel string, data []byte) ([]byte, error) {
-	plain, err := datakey.Decrypt(filepath.ToSlash(rel), data, s.dataKeys...)
+	if _, enc, _ := datakey.KeyID(data); !enc && s.plainOK {
+		return data, nil
+	}
+	as := []string{rel}
+	if filepath.Base(rel) == tokenFile && len(s.dataKeys) > 0 {
+		as = s.tokenNames(rel)
+	}
+	var plain []byte
+	var err error
+	for _, a := range as {
+		if plain, err = datakey.Decrypt(filepath.ToSlash(a), data, s.dataKeys...); !fault.Is(err, datakey.CodeDamaged) {
+			break
+		}
+	}
 	if e, ok := fault.As(err); ok {
 		hint := e.Hint
 		if hint == "" {
 			hint = "restore it from a backup of the data folder, or delete it (a link's file: delete the link and create it again)"
 		}
-		return nil, fault.Wrap(err, e.Code, s.abs(rel)+": "+e.Message, hint)
+		return nil, fault.Wrap(err, e.Code, s.shown(rel)+": "+e.Message, hint)
 	}
 	return plain, nil
 }
 
-// secretFiles returns every secret file of the data folder, relative to
-// it: regular files, outside names starting with '.' (the lock, leftovers
-// of interrupted writes), not followed through symbolic links.
+// secretFiles returns the store's own secret files that are in the data
+// folder, relative to it: regular files only (not symbolic links), and
+// only names the store writes, so that a file put there by someone else
+// is never read as a secret nor encrypted.
 func (s *Store) secretFiles() ([]string, error) {
-	var files []string
-	err := fs.WalkDir(s.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case p != "." && strings.HasPrefix(d.Name(), "."):
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-		case d.Type().IsRegular() && isSecret(p):
-			files = append(files, filepath.FromSlash(p))
-		}
-		return nil
-	})
+	files := []string{adminTokenFile, sessionKeysFile, sessionsFile}
+	names, err := s.readDirNames(handshakesDir)
 	if err != nil {
-		return nil, ioError(err, "cannot read the data folder %s: %v", s.dir)
+		return nil, err
 	}
-	return files, nil
+	for _, n := range names {
+		if id, ok := strings.CutSuffix(n, handshakeFileExt); ok && validID(id) {
+			files = append(files, hsPath(id))
+		}
+	}
+	if names, err = s.readDirNames(linksDir); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if CheckName(n) == nil { // the tags before the token: see EncryptSecrets
+			files = append(files, linkPath(n, keys.PrivateKeyFile), linkPath(n, tagsFile), linkPath(n, tokenFile))
+		}
+	}
+	return slices.DeleteFunc(files, func(f string) bool {
+		fi, err := s.root.Lstat(f)
+		return err != nil || !fi.Mode().IsRegular()
+	}), nil
 }
 
 // checkSecrets reads every secret file, so that Open refuses a folder
 // whose encrypted files it has no key for (datakey.CodeRequired,
-// datakey.CodeMismatch). Other files that cannot be read are Problems.
+// datakey.CodeMismatch) or that holds a plaintext secret under a data key
+// (datakey.CodePlaintext). Other files that cannot be read are Problems.
 func (s *Store) checkSecrets() error {
 	files, err := s.secretFiles()
 	if err != nil {
@@ -71,26 +92,27 @@ func (s *Store) checkSecrets() error {
 	}
 	for _, rel := range files {
 		_, err := s.readFile(rel)
-		if fault.Is(err, datakey.CodeRequired, datakey.CodeMismatch) {
+		if fault.Is(err, datakey.CodeRequired, datakey.CodeMismatch, datakey.CodePlaintext) {
 			return err
 		}
 		if err != nil {
-			s.problems = append(s.problems, ioError(err, "cannot read %s: %v", s.abs(rel)).Error())
+			s.problems = append(s.problems, ioError(err, "cannot read %s: %v", s.shown(rel)).Error())
 		}
 	}
 	return nil
 }
 
 // EncryptSecrets brings every secret file of the folder under the
-// current data key (the first given to Open): a plaintext file (a folder
-// used before it had a data key) and a file under another key given to
-// Open (a rotation) are rewritten, one atomic write per file, so that at
-// any moment each file is whole and readable, either as it was or under
-// the current key. A file already under the current key is skipped, so a
-// run stopped half-way (a crash, a failed write) is finished by running it
-// again. It returns how many files it wrote, and stops at the first file
-// it cannot read or write (CodeIO, or datakey.CodeDamaged naming the
-// file). Without a data key it does nothing.
+// current data key (the first given to Open): a file under another key
+// given to Open (a rotation), and a plaintext file when the Store was
+// opened with OpenToEncrypt (a folder used before it had a data key), are
+// rewritten, one atomic write per file, so that at any moment each file
+// is whole and readable, either as it was or under the current key. A
+// file already under the current key is skipped, so a run stopped
+// half-way (a crash, a failed write) is finished by running it again. It
+// returns how many files it wrote, and stops at the first file it cannot
+// read or write (CodeIO, or datakey's code naming the file). Without a
+// data key it does nothing.
 func (s *Store) EncryptSecrets() (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,7 +130,7 @@ func (s *Store) EncryptSecrets() (int, error) {
 	for _, rel := range files {
 		raw, err := s.root.ReadFile(rel)
 		if err != nil {
-			return n, ioError(err, "cannot read %s: %v", s.abs(rel))
+			return n, ioError(err, "cannot read %s: %v", s.shown(rel))
 		}
 		if id, _, _ := datakey.KeyID(raw); id == s.dataKeys[0].ID() {
 			continue
@@ -118,10 +140,15 @@ func (s *Store) EncryptSecrets() (int, error) {
 			return n, err
 		}
 		if err := s.checkDir(filepath.Dir(rel)); err != nil {
-			return n, ioError(err, "cannot encrypt %s: %v", s.abs(rel))
+			return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
 		}
-		if err := s.writeFile(rel, plain, false); err != nil {
-			return n, ioError(err, "cannot encrypt %s: %v", s.abs(rel))
+		if filepath.Base(rel) == tokenFile {
+			err = s.writeToken(rel, plain)
+		} else {
+			err = s.writeFile(rel, plain, false)
+		}
+		if err != nil {
+			return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
 		}
 		n++
 	}

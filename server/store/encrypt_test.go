@@ -237,7 +237,10 @@ func TestMigrationFromPlaintext(t *testing.T) {
 	k := datakey.New()
 	// Interrupted after 2 files: every file stays readable, as plaintext
 	// or under the key.
-	s = openKeyed(t, dir, k)
+	s, err := OpenToEncrypt(dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
 	writes := 0
 	s.FailWrites(func(op, _ string) error {
 		if op == "write" {
@@ -250,7 +253,15 @@ func TestMigrationFromPlaintext(t *testing.T) {
 	if n, err := s.EncryptSecrets(); n != 2 || codeOf(err) != CodeIO {
 		t.Fatalf("interrupted EncryptSecrets = %d, %v; want 2, %s", n, err, CodeIO)
 	}
-	s = reopenKeyed(t, s, k)
+	s.Close()
+	if s, err = Open(dir, k); err == nil {
+		s.Close()
+	}
+	wantCode(t, "half-migrated, Open (the rest is still plaintext)", err, datakey.CodePlaintext)
+	if s, err = OpenToEncrypt(dir, k); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	if got := snapshot(t, s); got != want {
 		t.Errorf("half-migrated folder reads:\n got %s\nwant %s", got, want)
 	}
@@ -383,5 +394,158 @@ func BenchmarkOpen1000Links(b *testing.B) {
 				s.Close()
 			}
 		})
+	}
+}
+
+// TestPlaintextRefusedUnderKey: under a data key, a plaintext secret file
+// (planted, or left from before the key) is refused at Open, naming the
+// file, and left as it is: never used, never encrypted.
+func TestPlaintextRefusedUnderKey(t *testing.T) {
+	pemKey, err := keys.MarshalPrivateKey(testKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, content string }{
+		{"links/link0/token.json", `{"access_token":"planted","token_secret":"s","verdict":"match"}`},
+		{"links/link0/private.pem", string(pemKey)},
+		{"admin-token", "planted-admin-token-0123456789abcdef0123456789"},
+		{"session-keys", `{"hash_key":"","encryption_key":""}`},
+	} {
+		k := datakey.New()
+		dir := t.TempDir()
+		s := openKeyed(t, dir, k)
+		fill(t, s, 1)
+		s.Close()
+		if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir, k)
+		if err == nil {
+			s.Close()
+		}
+		wantCode(t, tc.file, err, datakey.CodePlaintext)
+		if err != nil && !strings.Contains(err.Error(), filepath.Join(dir, tc.file)) {
+			t.Errorf("%s: %v does not name the file", tc.file, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, tc.file)); string(got) != tc.content {
+			t.Errorf("%s was changed by the refused Open", tc.file)
+		}
+	}
+}
+
+// TestOlderTokenRefused: under a data key, an older ciphertext of a
+// link's token.json put back while the rest is newer is refused, not
+// read as the token.
+func TestOlderTokenRefused(t *testing.T) {
+	k := datakey.New()
+	s := openKeyed(t, t.TempDir(), k)
+	createLink(t, s, "prod")
+	file := s.abs("links/prod/token.json")
+	if err := s.SaveToken("prod", &Token{AccessToken: "old", TokenSecret: "s", Approval: okApproval}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveToken("prod", &Token{AccessToken: "new", TokenSecret: "s", Approval: okApproval}); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := s.Token("prod"); err != nil || tok.AccessToken != "new" {
+		t.Fatalf("Token = %+v, %v; want the new one", tok, err)
+	}
+	if err := os.WriteFile(file, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Token("prod")
+	wantCode(t, "an older token.json put back", err, datakey.CodeDamaged)
+	if tok != nil {
+		t.Errorf("the older token was read: %+v", tok)
+	}
+	// A save cut short between its writes leaves the old or the new token
+	// readable: never neither.
+	if err := s.SaveToken("prod", &Token{AccessToken: "new", TokenSecret: "s", Approval: okApproval}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		failAt int // the write that fails: 1 adds the tag, 2 writes the token, 3 drops the older tags
+		want   string
+	}{{1, "new"}, {2, "new"}, {3, "newer"}} {
+		writes := 0
+		s.FailWrites(func(op, _ string) error {
+			if writes++; writes == tc.failAt {
+				return syscall.ENOSPC
+			}
+			return nil
+		})
+		err := s.SaveToken("prod", &Token{AccessToken: "newer", TokenSecret: "s", Approval: okApproval})
+		s.FailWrites(nil)
+		if tok, rerr := s.Token("prod"); rerr != nil || tok.AccessToken != tc.want {
+			t.Errorf("write %d failing (SaveToken: %v): Token = %+v, %v; want %q", tc.failAt, err, tok, rerr, tc.want)
+		}
+		if err := s.SaveToken("prod", &Token{AccessToken: "new", TokenSecret: "s", Approval: okApproval}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOnlyTheStoresFilesAreEncrypted: encrypting a folder touches only
+// the files the store writes: a file put there by someone else (a key
+// file reached through a symbolic link, notes) is left as it is.
+func TestOnlyTheStoresFilesAreEncrypted(t *testing.T) {
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	fill(t, s, 1)
+	s.Close()
+	others := map[string]string{"data.key": "not ours\n", "links/link0/notes.txt": "mine\n", "handshakes/README": "mine\n"}
+	for f, c := range others {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := datakey.New()
+	s, err := OpenToEncrypt(dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.EncryptSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	for f, c := range others {
+		if got, _ := os.ReadFile(filepath.Join(dir, f)); string(got) != c {
+			t.Errorf("%s was changed: %q", f, got)
+		}
+	}
+}
+
+// TestHandshakeIDsNeverShown: an approval's id is a secret: neither a
+// refused Open nor a damaged handshake's problem names its file by it.
+func TestHandshakeIDsNeverShown(t *testing.T) {
+	k := datakey.New()
+	dir := t.TempDir()
+	s := openKeyed(t, dir, k)
+	createLink(t, s, "prod")
+	h := newHandshake("prod", t0.Add(time.Hour))
+	if err := s.SaveHandshake(h); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Only the handshake is encrypted: the refusal names its file.
+	for _, f := range []string{"admin-token", "session-keys", "links/prod/private.pem"} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	_, err := Open(dir)
+	wantCode(t, "no key", err, datakey.CodeRequired)
+	if err != nil && (strings.Contains(err.Error(), h.ID) || !strings.Contains(err.Error(), "handshakes")) {
+		t.Errorf("refused Open: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "handshakes", h.ID+".json"), []byte("{damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, dir)
+	problems := strings.Join(s.Problems(), "\n")
+	if strings.Contains(problems, h.ID) || !strings.Contains(problems, "handshakes") {
+		t.Errorf("problems: %s", problems)
 	}
 }

@@ -1,12 +1,15 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/applink/applink/fault"
@@ -45,6 +48,9 @@ func Why(err error) (why, hint string) {
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return "permission denied", "let the user applink runs as read and write the data folder (owner of it, mode 0700)"
 	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error(), "" // the path may hold a handshake's id: the message names the file
+	}
 	return err.Error(), ""
 }
 
@@ -56,6 +62,18 @@ func (s *Store) errClosed() *fault.Error {
 // abs returns the absolute path of a name inside the data folder.
 func (s *Store) abs(rel ...string) string {
 	return filepath.Join(append([]string{s.dir}, rel...)...)
+}
+
+// shown is s.abs(rel) for messages and logs, except that a file of the
+// handshakes folder is named by the first 8 hex digits of the SHA-256 of
+// its name without ".json": a pending approval's id is a secret.
+func (s *Store) shown(rel string) string {
+	dir, name := filepath.Split(rel)
+	if filepath.Clean(dir) != handshakesDir {
+		return s.abs(rel)
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSuffix(name, handshakeFileExt)))
+	return s.abs(handshakesDir, "[approval id sha256 "+hex.EncodeToString(sum[:4])+"]"+handshakeFileExt)
 }
 
 // readFile reads a file inside the data folder, decrypting a secret file

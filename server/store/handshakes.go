@@ -61,12 +61,12 @@ func (s *Store) loadHandshakes() error {
 		file := filepath.Join(handshakesDir, name)
 		id, ok := strings.CutSuffix(name, handshakeFileExt)
 		if !ok || !validID(id) {
-			s.problems = append(s.problems, s.abs(file)+" is not a pending handshake: move it out of the data folder")
+			s.problems = append(s.problems, s.shown(file)+" is not a pending handshake: move it out of the data folder")
 			continue
 		}
 		data, err := s.readFile(file)
 		if err != nil {
-			s.problems = append(s.problems, "cannot read the pending handshake "+s.abs(file)+": "+err.Error())
+			s.problems = append(s.problems, ioError(err, "cannot read the pending handshake %s: %v", s.shown(file)).Error())
 			continue
 		}
 		h, err := decodeHandshake(data)
@@ -74,14 +74,14 @@ func (s *Store) loadHandshakes() error {
 			err = errors.New("its ID is not its file name")
 		}
 		if err != nil {
-			s.problems = append(s.problems, "the pending handshake "+s.abs(file)+" is damaged ("+err.Error()+
-				"): delete it; its approval link no longer works, start a new handshake")
+			s.problems = append(s.problems, "the pending handshake "+s.shown(file)+" is damaged ("+err.Error()+
+				"): delete it (with applink stopped, the file of "+handshakesDir+" whose name without .json has that SHA-256); its approval link no longer works, start a new handshake")
 			continue
 		}
 		if err := s.checkDir(linkPath(h.Link)); errors.Is(err, fs.ErrNotExist) {
 			// Its link was deleted by a DeleteLink that did not finish.
 			if err := s.change("remove", file, s.root.Remove); err != nil {
-				return ioError(err, "cannot remove %s, a handshake of a deleted link: %v", s.abs(file))
+				return ioError(err, "cannot remove %s, a handshake of a deleted link: %v", s.shown(file))
 			}
 			continue
 		}

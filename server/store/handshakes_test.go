@@ -286,8 +286,8 @@ func TestOpenHandshakeProblemsAndOrphans(t *testing.T) {
 	}
 	all := strings.Join(problems, "\n")
 	for _, name := range []string{damagedID + ".json", "notes.txt"} {
-		if !strings.Contains(all, filepath.Join(hsDir, name)) {
-			t.Errorf("Problems do not name %s: %q", name, all)
+		if !strings.Contains(all, s.shown(filepath.Join(handshakesDir, name))) || strings.Contains(all, name) {
+			t.Errorf("Problems do not name %s by a hash of its name: %q", name, all)
 		}
 	}
 	if strings.Contains(all, "TOPSECRET") {

@@ -21,6 +21,7 @@ const (
 	handshakesDir     = "handshakes"
 	linkFile          = "link.json"
 	tokenFile         = "token.json"
+	tagsFile          = "token.tags" // the tags a link's token file is sealed for (writeToken)
 	handshakeFileExt  = ".json"
 	tmpLinkPrefix     = ".tmp-" // CreateLink's folder before its rename
 	deletedLinkPrefix = ".del-" // DeleteLink's folder before its removal
@@ -38,8 +39,21 @@ const (
 // decrypts the files encrypted under it. Without one, secret files are
 // written in the clear. Open refuses a folder holding a secret file that
 // none of them decrypts: datakey.CodeRequired when none is given,
-// datakey.CodeMismatch when the file names another key.
+// datakey.CodeMismatch when the file names another key; and, given one, a
+// folder holding a plaintext secret (datakey.CodePlaintext: see
+// OpenToEncrypt).
 func Open(dir string, dataKeys ...*datakey.Key) (*Store, error) {
+	return open(dir, false, dataKeys)
+}
+
+// OpenToEncrypt is Open reading plaintext secrets as they are, for
+// EncryptSecrets by the migration command (service stopped), never to serve.
+func OpenToEncrypt(dir string, dataKeys ...*datakey.Key) (*Store, error) {
+	return open(dir, true, dataKeys)
+}
+
+// open is Open, taking plaintext secrets as they are when plainOK.
+func open(dir string, plainOK bool, dataKeys []*datakey.Key) (*Store, error) {
 	if dir == "" {
 		return nil, newError(CodeInvalid, nil, "no data folder given")
 	}
@@ -59,7 +73,7 @@ func Open(dir string, dataKeys ...*datakey.Key) (*Store, error) {
 		root.Close()
 		return nil, err
 	}
-	s := &Store{dir: abs, root: root, lock: lock, handshakes: map[string]Handshake{}, dataKeys: dataKeys}
+	s := &Store{dir: abs, root: root, lock: lock, handshakes: map[string]Handshake{}, dataKeys: dataKeys, plainOK: plainOK}
 	if err := s.prepare(); err != nil {
 		s.Close()
 		return nil, err
@@ -158,7 +172,7 @@ func (s *Store) removeLeftovers(dir string) error {
 			continue
 		}
 		if err := s.change("remove", filepath.Join(dir, name), s.root.RemoveAll); err != nil {
-			return ioError(err, "cannot remove %s, left by an interrupted write: %v", s.abs(dir, name))
+			return ioError(err, "cannot remove %s, left by an interrupted write: %v", s.shown(filepath.Join(dir, name)))
 		}
 	}
 	return nil

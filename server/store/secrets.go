@@ -70,21 +70,13 @@ func parseAdminToken(data []byte) (string, error) {
 func (s *Store) AdminToken() (token string, created bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return "", false, s.errClosed()
-	}
-	data, err := s.readFile(adminTokenFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, created, err := s.loadOrMake(adminTokenFile, "the admin token", func() []byte {
 		b := make([]byte, adminTokenBytes)
 		rand.Read(b) // never returns an error (crypto/rand, Go 1.24+)
-		tok := base64.RawURLEncoding.EncodeToString(b)
-		if err := s.writeFile(adminTokenFile, []byte(tok+"\n"), true); err != nil {
-			return "", false, ioError(err, "cannot save the admin token in %s: %v", s.abs(adminTokenFile))
-		}
-		return tok, true, nil
-	}
+		return []byte(base64.RawURLEncoding.EncodeToString(b) + "\n")
+	})
 	if err != nil {
-		return "", false, ioError(err, "cannot read the admin token in %s: %v", s.abs(adminTokenFile))
+		return "", false, err
 	}
 	tok, err := parseAdminToken(data)
 	if err != nil {
@@ -92,10 +84,32 @@ func (s *Store) AdminToken() (token string, created bool, err error) {
 			"%s does not hold a usable admin token (%v): delete it to have applink make a new one, or write a good one into it (%s)",
 			s.abs(adminTokenFile), err, AdminTokenHint)
 	}
-	if err := s.tighten(adminTokenFile); err != nil {
-		return "", false, err
+	return tok, created, nil
+}
+
+// loadOrMake reads the secret file rel (removing group and other
+// permissions set by hand), or, when it is missing, writes the content mk
+// makes and returns it with created true. what names it in errors. The
+// caller holds s.mu.
+func (s *Store) loadOrMake(rel, what string, mk func() []byte) (data []byte, created bool, err error) {
+	if s.closed {
+		return nil, false, s.errClosed()
 	}
-	return tok, false, nil
+	data, err = s.readFile(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		data = mk()
+		if err := s.writeFile(rel, data, true); err != nil {
+			return nil, false, ioError(err, "cannot save "+what+" in %s: %v", s.abs(rel))
+		}
+		return data, true, nil
+	}
+	if err == nil {
+		err = s.tighten(rel)
+	}
+	if err != nil {
+		return nil, false, ioError(err, "cannot read "+what+" in %s: %v", s.abs(rel))
+	}
+	return data, false, nil
 }
 
 // sessionKeys is the JSON form of the session-keys file.
@@ -123,34 +137,20 @@ func parseSessionKeys(data []byte) (hashKey, encryptionKey []byte, err error) {
 func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return nil, nil, s.errClosed()
-	}
-	data, err := s.readFile(sessionKeysFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, _, err := s.loadOrMake(sessionKeysFile, "the session keys", func() []byte {
 		k := sessionKeys{HashKey: make([]byte, HashKeyLen), EncryptionKey: make([]byte, EncryptionKeyLen)}
 		rand.Read(k.HashKey)
 		rand.Read(k.EncryptionKey)
-		data, err := marshal(&k)
-		if err == nil {
-			err = s.writeFile(sessionKeysFile, data, true)
-		}
-		if err != nil {
-			return nil, nil, ioError(err, "cannot save the session keys in %s: %v", s.abs(sessionKeysFile))
-		}
-		return k.HashKey, k.EncryptionKey, nil
-	}
+		data, _ := marshal(&k) // []byte fields: never fails
+		return data
+	})
 	if err != nil {
-		return nil, nil, ioError(err, "cannot read the session keys in %s: %v", s.abs(sessionKeysFile))
+		return nil, nil, err
 	}
-	hashKey, encryptionKey, err = parseSessionKeys(data)
-	if err != nil {
+	if hashKey, encryptionKey, err = parseSessionKeys(data); err != nil {
 		return nil, nil, newError(CodeCorrupt, nil,
 			"%s does not hold usable session keys (%v): delete it to have applink make new ones (everyone signed in is signed out)",
 			s.abs(sessionKeysFile), err)
-	}
-	if err := s.tighten(sessionKeysFile); err != nil {
-		return nil, nil, err
 	}
 	return hashKey, encryptionKey, nil
 }

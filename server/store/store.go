@@ -14,6 +14,7 @@
 //	links/NAME/private.pem       the link's RSA private key (PKCS#8)
 //	links/NAME/public.pem        its public key
 //	links/NAME/token.json        the access token and secret, when approved
+//	links/NAME/token.tags        with a data key, the tag token.json is sealed for
 //	handshakes/ID.json           a pending handshake (request token + secret)
 //	.lock                        held (flock) by the process that opened the folder
 //
@@ -32,8 +33,9 @@
 // Secret files (every file but link.json and public.pem) are encrypted
 // under a data key when Open is given one (package internal/datakey):
 // readFile and writeFile are the one place that decrypts and encrypts, and
-// EncryptSecrets brings a folder under the current key (from plaintext, or
-// from a previous key), one atomic write per file.
+// EncryptSecrets brings a folder under the current key (from a previous
+// key, or from plaintext when opened with OpenToEncrypt: Open refuses a
+// plaintext secret under a key), one atomic write per file.
 //
 // A crash never leaves a half-made link: CreateLink writes the new link
 // into links/.tmp-NAME-RANDOM and renames that folder into place, and
@@ -132,6 +134,7 @@ type Store struct {
 
 	failWrites atomic.Pointer[func(op, path string) error] // see FailWrites
 	dataKeys   []*datakey.Key                              // the first encrypts, all decrypt; none: plaintext (see Open)
+	plainOK    bool                                        // plaintext secrets are read as they are (see OpenToEncrypt)
 
 	mu         sync.Mutex
 	closed     bool

@@ -811,7 +811,7 @@ func TestIOErrorSaysWhy(t *testing.T) {
 		{syscall.EROFS, "cannot save x: the data folder is read-only", true},
 		{syscall.EACCES, "cannot save x: permission denied", true},
 		{syscall.EPERM, "cannot save x: permission denied", true},
-		{errors.New("boom"), "cannot save x: write /d/x: boom", false},
+		{errors.New("boom"), "cannot save x: write: boom", false}, // the path is in the message, never twice
 	} {
 		err := ioError(&fs.PathError{Op: "write", Path: "/d/x", Err: tc.cause}, "cannot save %s: %v", "x")
 		if err.Code != CodeIO || err.Message != tc.msg || (err.Hint != "") != tc.withHint || !errors.Is(err, tc.cause) {

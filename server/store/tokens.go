@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"path/filepath"
+	"strings"
 
 	"github.com/applink/applink/oauth"
 )
@@ -46,7 +48,7 @@ func (s *Store) SaveToken(name string, t *Token) error {
 	if err := s.requireLink(name); err != nil {
 		return err
 	}
-	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
+	if err := s.writeToken(linkPath(name, tokenFile), data); err != nil {
 		return ioError(err, "cannot save the access token of link %q: %v", name)
 	}
 	return nil
@@ -74,4 +76,40 @@ func (s *Store) Token(name string) (*Token, error) {
 			"the access token of link %q (%s) is damaged (%v): approve the link again to replace it", name, s.abs(file), err)
 	}
 	return t, nil
+}
+
+// tokenNames returns the names a link's token file rel may be sealed for
+// under a data key: rel@TAG for each tag of its tags file, else rel.
+func (s *Store) tokenNames(rel string) []string {
+	data, err := s.readFile(filepath.Join(filepath.Dir(rel), tagsFile))
+	tags := strings.Fields(string(data))
+	if err != nil || len(tags) == 0 {
+		return []string{rel}
+	}
+	for i, tag := range tags {
+		tags[i] = rel + "@" + tag
+	}
+	return tags
+}
+
+// writeToken writes a link's token file rel; under a data key, sealed for
+// rel and a new random tag, added to the link's (sealed) tags file before
+// and left alone in it after, so that an older token file put back is
+// refused and a crash leaves the old or new token readable. s.mu held.
+func (s *Store) writeToken(rel string, data []byte) error {
+	if len(s.dataKeys) == 0 {
+		return s.writeFile(rel, data, false)
+	}
+	tags := filepath.Join(filepath.Dir(rel), tagsFile)
+	old, _ := s.readFile(tags) // missing or damaged: no older tag is kept
+	tag := randomHex(16)
+	if err := s.writeFile(tags, append(old, tag+"\n"...), false); err != nil {
+		return err
+	}
+	if err := s.writeFileAs(rel, rel+"@"+tag, data, false); err != nil {
+		return err
+	}
+	// A failure leaves the older tag too, dropped by the next save.
+	_ = s.writeFile(tags, []byte(tag+"\n"), false)
+	return nil
 }
