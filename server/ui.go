@@ -54,7 +54,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	if err := s.startSession(w); err != nil {
+	sess, err := s.sessions.Get(r, sessionCookie)
+	if err == nil {
+		sess.ID = "" // a new id at each sign-in: an id known before is worth nothing
+		clear(sess.Values)
+		err = sess.Save(r, w)
+	}
+	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -75,8 +81,10 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 // postLogoutEverywhere is POST /logout/everywhere: every session ends,
 // this one included.
 func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	s.setSessionCookie(w, "", -1)
 	n, err := s.store.EndSessions(nil)
+	if e := s.endSession(w, r); err == nil {
+		err = e
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return
