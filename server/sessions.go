@@ -15,11 +15,7 @@ import (
 	"github.com/applink/applink/server/store"
 )
 
-// The admin's browser sessions are gorilla/sessions sessions whose records
-// live on the server (store.Session, in the data folder): the cookie
-// carries only a random session id, encrypted and signed with the data
-// folder's session keys. Signing out deletes the record, so a copied
-// cookie then opens nothing.
+// The admin's session cookie (see sessionStore) and its lifetime.
 const (
 	sessionCookie = "applink_session"
 	// DefaultSessionLifetime is how long a session lasts when
@@ -40,15 +36,18 @@ func CheckSessionLifetime(d time.Duration) error {
 	return nil
 }
 
-// sessionStore is the sessions.Store of the admin's sessions, over the
-// records of store.Store. A session is signed in when it is not IsNew;
-// its Values (string keys and values, such as "who") are kept in its
+// sessionStore is the sessions.Store of the admin's sessions: their
+// records live on the server (store.Session, in the data folder), the
+// cookie carries only a random session id, signed and encrypted with the
+// data folder's session keys. Ending a session deletes its record, so a
+// copied cookie then opens nothing. A session is signed in when it is not
+// IsNew; its Values (strings under strings, such as "who") are kept in its
 // record.
 type sessionStore struct {
 	st       *store.Store
 	codec    *securecookie.SecureCookie // the cookie's: signed, AES-256, refused once older than the lifetime
 	options  sessions.Options           // copied into each session
-	tokenTag string                     // of the admin token, kept with each session
+	tokenTag string                     // a one-way tag of the admin token kept with each session: another token ends it
 	now      func() time.Time
 }
 
@@ -56,19 +55,13 @@ type sessionStore struct {
 // (so that the cookie comes along when Jira sends the browser back),
 // Secure unless applink is served over plain http, lasting lifetime.
 func newSessionStore(st *store.Store, hashKey, encKey []byte, token secret, lifetime time.Duration, secure bool, now func() time.Time) *sessionStore {
-	age := int(lifetime / time.Second)
-	return &sessionStore{st: st, codec: securecookie.New(hashKey, encKey).MaxAge(age), tokenTag: tokenTag(token), now: now,
+	age, tag := int(lifetime/time.Second), sha256.Sum256([]byte("applink session\x00"+token.reveal()))
+	return &sessionStore{st: st, codec: securecookie.New(hashKey, encKey).MaxAge(age), tokenTag: hex.EncodeToString(tag[:16]), now: now,
 		options: sessions.Options{Path: "/", MaxAge: age, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}}
 }
 
-// tokenTag is a one-way tag of the admin token kept with each session, so
-// that changing the token ends every session.
-func tokenTag(token secret) string {
-	sum := sha256.Sum256([]byte("applink session\x00" + token.reveal()))
-	return hex.EncodeToString(sum[:16])
-}
-
-// Get returns the request's session, read once per request (see New).
+// Get returns the request's session, read once per request: see New. It
+// never fails (sessionCookie is a valid cookie name).
 func (ss *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(ss, name)
 }
@@ -141,18 +134,8 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 
 // signedIn reports whether the request carries a live session.
 func (s *Server) signedIn(r *http.Request) bool {
-	sess, err := s.sessions.Get(r, sessionCookie)
-	return err == nil && !sess.IsNew
-}
-
-// endSession ends the request's session, if any, and expires its cookie.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.sessions.Get(r, sessionCookie)
-	if err != nil {
-		return err
-	}
-	sess.Options.MaxAge = -1
-	return sess.Save(r, w)
+	sess, _ := s.sessions.Get(r, sessionCookie) // never an error: see New
+	return !sess.IsNew
 }
 
 // pruneSessions ends, at start, the sessions made with another admin

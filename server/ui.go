@@ -54,13 +54,9 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	sess, err := s.sessions.Get(r, sessionCookie)
-	if err == nil {
-		sess.ID = "" // a new id at each sign-in: an id known before is worth nothing
-		clear(sess.Values)
-		err = sess.Save(r, w)
-	}
-	if err != nil {
+	sess, _ := s.sessions.Get(r, sessionCookie)
+	sess.ID, sess.Values = "", map[any]any{} // a new session at each sign-in: an id known before is worth nothing
+	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -70,7 +66,9 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 
 // postLogout is POST /logout: the session ends for good.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.endSession(w, r); err != nil {
+	sess, _ := s.sessions.Get(r, sessionCookie)
+	sess.Options.MaxAge = -1 // the record is deleted, the cookie expired
+	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -81,8 +79,10 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 // postLogoutEverywhere is POST /logout/everywhere: every session ends,
 // this one included.
 func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	sess, _ := s.sessions.Get(r, sessionCookie)
 	n, err := s.store.EndSessions(nil)
-	if e := s.endSession(w, r); err == nil {
+	sess.Options.MaxAge = -1
+	if e := sess.Save(r, w); err == nil {
 		err = e
 	}
 	if err != nil {
