@@ -21,15 +21,13 @@ const (
 	// DefaultSessionLifetime is how long a session lasts when
 	// Config.SessionLifetime is zero.
 	DefaultSessionLifetime = 12 * time.Hour
-	// minSessionLifetime is the shortest lifetime Config accepts.
-	minSessionLifetime = time.Minute
 )
 
 // CheckSessionLifetime checks a session lifetime (Config.SessionLifetime,
 // --session-lifetime): at least a minute. A bad one is an *Error with
 // CodeInvalidInput.
 func CheckSessionLifetime(d time.Duration) error {
-	if d < minSessionLifetime {
+	if d < time.Minute {
 		return &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the session lifetime %v is shorter than a minute", d),
 			Hint: "give how long a sign-in lasts, such as 12h or 30m"}
 	}
@@ -60,8 +58,8 @@ func newSessionStore(st *store.Store, hashKey, encKey []byte, token secret, life
 		options: sessions.Options{Path: "/", MaxAge: age, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}}
 }
 
-// Get returns the request's session, read once per request: see New. It
-// never fails (sessionCookie is a valid cookie name).
+// Get returns the request's session, read once per request (see New); it
+// never fails, sessionCookie being a valid cookie name.
 func (ss *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(ss, name)
 }
