@@ -102,8 +102,9 @@ func (s *Store) Session(id string) (Session, bool) {
 }
 
 // AddSession saves a session under id (random, made by the caller),
-// replacing the record of that id if there is one. Sessions expired at x.CreatedAt are dropped in the same write, and the
-// oldest ones past MaxSessions. When the write fails nothing changes.
+// replacing the record of that id if there is one. Sessions expired at
+// x.CreatedAt are dropped in the same write, and the oldest ones past
+// MaxSessions. When the write fails nothing changes.
 func (s *Store) AddSession(id string, x Session) error {
 	if id == "" || x.ExpiresAt.IsZero() {
 		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")
