@@ -24,7 +24,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/keys"
@@ -106,11 +105,9 @@ type Server struct {
 	secureCookies bool
 	pages         map[string]*pageTemplate
 
-	cookies         *securecookie.SecureCookie // the session cookie's codec
-	tokenTag        string                     // of the admin token, kept with each session
-	sessionLifetime time.Duration
-	signInLimit     *limiter
-	trustedProxies  []netip.Prefix
+	sessions       *sessionStore
+	signInLimit    *limiter
+	trustedProxies []netip.Prefix
 	// sleep waits before answering a wrong admin token; tests replace it.
 	sleep func(context.Context, time.Duration)
 
@@ -202,6 +199,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	secure := !strings.HasPrefix(public, "http:")
 	s := &Server{
 		store:         cfg.Store,
 		publicURL:     public,
@@ -216,16 +214,14 @@ func New(cfg Config) (*Server, error) {
 		starting:      map[string]int{},
 		now:           now,
 		healthEvery:   cfg.HealthInterval,
-		secureCookies: !strings.HasPrefix(public, "http:"),
+		secureCookies: secure,
 		pages:         pages,
 		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
 
-		tokenTag:        tokenTag(secret(token)),
-		sessionLifetime: lifetime,
-		cookies:         newCookieCodec(hashKey, encKey, lifetime),
-		signInLimit:     newLimiter(now),
-		trustedProxies:  slices.Clone(cfg.TrustedProxies),
-		sleep:           sleep,
+		sessions:       newSessionStore(cfg.Store, hashKey, encKey, secret(token), lifetime, secure, now),
+		signInLimit:    newLimiter(now),
+		trustedProxies: slices.Clone(cfg.TrustedProxies),
+		sleep:          sleep,
 	}
 	if err := s.pruneSessions(); err != nil {
 		return nil, err

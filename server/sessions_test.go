@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
 	"github.com/rs/zerolog"
 
 	"github.com/applink/applink/server/store"
@@ -135,7 +137,7 @@ func TestSessionLifetime(t *testing.T) {
 
 	// Pruned when another session starts.
 	var id string
-	if err := f.srv.cookies.Decode(sessionCookie, cookie, &id); err != nil {
+	if err := f.srv.sessions.codec.Decode(sessionCookie, cookie, &id); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := f.store.Session(id); !ok {
@@ -167,15 +169,75 @@ func BenchmarkSignedIn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rec := httptest.NewRecorder()
-	if err := s.startSession(rec); err != nil {
+	rec, login := httptest.NewRecorder(), httptest.NewRequest("POST", "/login", nil)
+	sess, _ := s.sessions.Get(login, sessionCookie)
+	if err := sess.Save(login, rec); err != nil {
 		b.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Cookie", rec.Header().Get("Set-Cookie"))
 	for b.Loop() {
-		if !s.signedIn(req) {
+		if !s.signedIn(req.WithContext(context.Background())) { // a new request: no session read yet
 			b.Fatal("not signed in")
 		}
 	}
+}
+
+// sessionOf returns the session the cookie value names, read as a new
+// request would read it.
+func sessionOf(t *testing.T, f *fixture, cookie string) *sessions.Session {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+	sess, err := f.srv.sessions.Get(req, sessionCookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+// TestSessionValuesKept: a session's values (such as who signed in) are
+// kept on the server with its record, the cookie holding only its id: later requests
+// and a restart read them, sign-out ends them, and a session saved after
+// its record ended gets a new id rather than the old one back.
+func TestSessionValuesKept(t *testing.T) {
+	f := newFixture(t, options{})
+	b := f.newBrowser()
+	b.signIn()
+	cookie := b.cookie()
+	sess := sessionOf(t, f, cookie)
+	id := sess.ID
+	sess.Values["who"] = "alice@example.com"
+	rec := httptest.NewRecorder()
+	if err := sess.Save(httptest.NewRequest("GET", "/", nil), rec); err != nil {
+		t.Fatal(err)
+	}
+	var inCookie string // the cookie carries the id only
+	if err := f.srv.sessions.codec.Decode(sessionCookie, rec.Result().Cookies()[0].Value, &inCookie); err != nil || inCookie != id || sess.ID != id {
+		t.Errorf("saving a live session: id changed %v, cookie's id matches %v (%v)", sess.ID != id, inCookie == id, err)
+	}
+	f.restart()
+	if got := sessionOf(t, f, cookie); got.IsNew || got.ID != id || got.Values["who"] != "alice@example.com" {
+		t.Errorf("after a restart: new %v, id matches %v, who %q", got.IsNew, got.ID == id, got.Values["who"])
+	}
+
+	// A value that is not a string is refused, and nothing changes.
+	stale := sessionOf(t, f, cookie)
+	stale.Values["n"] = 1
+	if err := stale.Save(httptest.NewRequest("GET", "/", nil), httptest.NewRecorder()); err == nil {
+		t.Error("a value that is not a string was saved")
+	}
+	if _, ok := sessionOf(t, f, cookie).Values["n"]; ok {
+		t.Error("a refused value was kept")
+	}
+
+	b.post("/logout/everywhere", nil)
+	if got := sessionOf(t, f, cookie); !got.IsNew || len(got.Values) != 0 {
+		t.Errorf("after sign-out: new %v, values %v", got.IsNew, got.Values)
+	}
+	delete(stale.Values, "n")
+	if err := stale.Save(httptest.NewRequest("GET", "/", nil), httptest.NewRecorder()); err != nil || stale.ID == id {
+		t.Errorf("a session saved after its end: %v, same id %v", err, stale.ID == id)
+	}
+	wantSignedOut(t, f, cookie, "after a session ended was saved again")
 }

@@ -54,7 +54,9 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	if err := s.startSession(w); err != nil {
+	sess, _ := s.sessions.Get(r, sessionCookie)
+	sess.ID, sess.Values = "", map[any]any{} // a new session at each sign-in: an id known before is worth nothing
+	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -64,7 +66,9 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 
 // postLogout is POST /logout: the session ends for good.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.endSession(w, r); err != nil {
+	sess, _ := s.sessions.Get(r, sessionCookie)
+	sess.Options.MaxAge = -1 // the record is deleted, the cookie expired
+	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
@@ -75,8 +79,12 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 // postLogoutEverywhere is POST /logout/everywhere: every session ends,
 // this one included.
 func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	s.setSessionCookie(w, "", -1)
+	sess, _ := s.sessions.Get(r, sessionCookie)
 	n, err := s.store.EndSessions(nil)
+	sess.Options.MaxAge = -1
+	if e := sess.Save(r, w); err == nil {
+		err = e
+	}
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/securecookie"
 )
 
 // TestUIFlow is the whole flow in a browser: sign in, create a link, see
@@ -267,9 +269,9 @@ func TestUISessionOtherKeys(t *testing.T) {
 	f := newFixture(t, options{})
 	b := f.newBrowser()
 	b.signIn()
-	other := newCookieCodec(make([]byte, 64), make([]byte, 32), time.Hour)
+	other := securecookie.New(make([]byte, 64), make([]byte, 32))
 	var id string
-	if err := f.srv.cookies.Decode(sessionCookie, b.cookie(), &id); err != nil || id == "" {
+	if err := f.srv.sessions.codec.Decode(sessionCookie, b.cookie(), &id); err != nil || id == "" {
 		t.Fatalf("id %q: %v", id, err)
 	}
 	v, err := other.Encode(sessionCookie, id)

@@ -22,6 +22,8 @@ type Session struct {
 	TokenTag  string    `json:"token_tag"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Values are the session's values (such as who signed in).
+	Values map[string]string `json:"values,omitempty"`
 }
 
 // MaxSessions bounds the sessions kept: past it, the oldest ends.
@@ -99,9 +101,10 @@ func (s *Store) Session(id string) (Session, bool) {
 	return x, ok && !s.closed
 }
 
-// AddSession saves a new session under id (random, made by the caller).
-// Sessions expired at x.CreatedAt are dropped in the same write, and the
-// oldest ones past MaxSessions. When the write fails nothing changes.
+// AddSession saves a session under id (random, made by the caller),
+// replacing the record of that id if there is one. Sessions expired at
+// x.CreatedAt are dropped in the same write, and the oldest ones past
+// MaxSessions. When the write fails nothing changes.
 func (s *Store) AddSession(id string, x Session) error {
 	if id == "" || x.ExpiresAt.IsZero() {
 		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")

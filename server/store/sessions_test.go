@@ -118,3 +118,26 @@ func TestSessionsDamaged(t *testing.T) {
 		t.Errorf("AddSession after a damaged file: %v", err)
 	}
 }
+
+// TestSessionValues: a session's values are saved with it and read back
+// after a restart; saving it again replaces them.
+func TestSessionValues(t *testing.T) {
+	dir := t.TempDir()
+	s := openAt(t, dir)
+	t0 := time.Unix(1_000_000, 0).UTC()
+	x := Session{TokenTag: "t", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), Values: map[string]string{"who": "alice"}}
+	if err := s.AddSession("id", x); err != nil {
+		t.Fatal(err)
+	}
+	x.Values = map[string]string{"who": "bob"}
+	if err := s.AddSession("id", x); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, dir)
+	if got, ok := s.Session("id"); !ok || len(got.Values) != 1 || got.Values["who"] != "bob" {
+		t.Errorf("after a restart: %v %v, want who bob", got.Values, ok)
+	}
+}
