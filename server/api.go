@@ -47,7 +47,7 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
-			Hint: "Fields: name, jira_url, service_account, consumer_key, consumer_name, environment, ca_pem.", Err: err}
+			Hint: "Send only the fields the route takes; the README's JSON API section lists them.", Err: err}
 	case errors.As(err, &ute):
 		msg := "A field has the wrong type; every field is a string."
 		if ute.Field != "" {
@@ -73,6 +73,21 @@ func (s *Server) apiCreateLink(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/links/"+v.Name)
 	writeJSON(w, http.StatusCreated, v)
+}
+
+// apiEditLink is PATCH /api/links/{name}.
+func (s *Server) apiEditLink(w http.ResponseWriter, r *http.Request) {
+	var e LinkEdit
+	if err := decodeJSON(w, r, &e); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.EditLink(r.Context(), r.PathValue("name"), e)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // apiListLinks is GET /api/links.
@@ -193,7 +208,7 @@ func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
-		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
+		Hint: "Routes: GET/POST /api/links, GET/PATCH/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
 }
 
 // healthz is GET /healthz: 200 "ok" when the data folder answers and can
