@@ -59,6 +59,15 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 	}
 }
 
+// answer answers an API request with v as JSON and status, or with err.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
 // apiCreateLink is POST /api/links.
 func (s *Server) apiCreateLink(w http.ResponseWriter, r *http.Request) {
 	var in LinkInput
@@ -83,33 +92,21 @@ func (s *Server) apiEditLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.EditLink(r.Context(), r.PathValue("name"), e)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 // apiListLinks is GET /api/links.
 func (s *Server) apiListLinks(w http.ResponseWriter, r *http.Request) {
 	views, err := s.listViews()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
+	s.answer(w, r, http.StatusOK, struct {
 		Links []*LinkView `json:"links"`
-	}{views})
+	}{views}, err)
 }
 
 // apiGetLink is GET /api/links/{name}.
 func (s *Server) apiGetLink(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Link(r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 // apiDeleteLink is DELETE /api/links/{name}: 204 when deleted.
@@ -124,11 +121,7 @@ func (s *Server) apiDeleteLink(w http.ResponseWriter, r *http.Request) {
 // apiStartHandshake is POST /api/links/{name}/handshakes.
 func (s *Server) apiStartHandshake(w http.ResponseWriter, r *http.Request) {
 	h, err := s.StartHandshake(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, h)
+	s.answer(w, r, http.StatusCreated, h, err)
 }
 
 // credentials is what an integration needs to call Jira as the link's
@@ -198,11 +191,7 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 // apiCredentials is GET /api/links/{name}/credentials[?accept_approver=1].
 func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r.URL.Query().Get("accept_approver") == "1", r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	s.answer(w, r, http.StatusOK, c, err)
 }
 
 // apiNotFound answers any other /api/ request.

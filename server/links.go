@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"fmt"
@@ -109,10 +110,8 @@ func normalize(in LinkInput) (*store.Link, error) {
 			refuse(f.id, err.(*Error))
 		}
 	}
-	if l.CAPEM != "" {
-		if _, err := oauth.ParseCAs([]byte(l.CAPEM)); err != nil {
-			refuse("ca_pem", fromPackage(CodeInvalidInput, err))
-		}
+	if _, err := oauth.ParseCAs([]byte(l.CAPEM)); err != nil && l.CAPEM != "" {
+		refuse("ca_pem", fromPackage(CodeInvalidInput, err))
 	}
 	var err error
 	if l.Projects, err = oauth.ParseProjectKeys(in.Projects); err != nil {
@@ -184,8 +183,7 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	return s.view(linkFacts{link: l}, cfg), nil
 }
 
-// checkHost is the Jira host guard of a link's Jira URL (checkJiraHost,
-// resolving the name), its refusal tied to the jira_url field.
+// checkHost is checkJiraHost of a new Jira URL, its refusal tied to the field.
 func (s *Server) checkHost(ctx context.Context, jiraURL string) error {
 	err := s.checkJiraHost(ctx, jiraURL, true)
 	if e, ok := err.(*Error); ok {
@@ -207,15 +205,9 @@ type LinkEdit struct {
 
 // onto returns the input of link l with the edit's fields.
 func (e LinkEdit) onto(l *store.Link) LinkInput {
-	in := LinkInput{Name: l.Name, JiraURL: l.JiraURL, ServiceAccount: l.ServiceAccount, ConsumerKey: l.ConsumerKey,
-		ConsumerName: l.ConsumerName, Environment: l.Environment, CAPEM: l.CAPEM, Projects: l.Projects}
-	for _, f := range []struct{ to, from *string }{{&in.JiraURL, e.JiraURL}, {&in.ServiceAccount, e.ServiceAccount},
-		{&in.Environment, e.Environment}, {&in.ConsumerName, e.ConsumerName}, {&in.CAPEM, e.CAPEM}} {
-		if f.from != nil {
-			*f.to = *f.from
-		}
-	}
-	return in
+	return LinkInput{Name: l.Name, ConsumerKey: l.ConsumerKey, Projects: l.Projects,
+		JiraURL: *cmp.Or(e.JiraURL, &l.JiraURL), ServiceAccount: *cmp.Or(e.ServiceAccount, &l.ServiceAccount),
+		Environment: *cmp.Or(e.Environment, &l.Environment), ConsumerName: *cmp.Or(e.ConsumerName, &l.ConsumerName), CAPEM: *cmp.Or(e.CAPEM, &l.CAPEM)}
 }
 
 // EditLink changes a link's Jira URL, service account, environment,
@@ -237,28 +229,18 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.store.PrivateKey(name)
+	cfg, err := s.appLinkConfig(n) // the same key pair and consumer key
 	if err != nil {
 		return nil, err
 	}
 	var changed []string
-	var cfg *oauth.AppLinkConfig
 	var was, judged *store.Token
 	l, err = s.updateLink(name, func(l *store.Link) error {
-		n, err := normalize(e.onto(l)) // again, on the record read under the lock
-		if err == nil {
-			cfg, err = s.describe(n, &key.PublicKey)
-		}
-		if err != nil {
-			return err
-		}
-		for _, f := range []struct {
-			id       string
-			from, to *string
-		}{{"jira_url", &l.JiraURL, &n.JiraURL}, {"service_account", &l.ServiceAccount, &n.ServiceAccount},
-			{"environment", &l.Environment, &n.Environment}, {"consumer_name", &l.ConsumerName, &cfg.ConsumerName}, {"ca_pem", &l.CAPEM, &n.CAPEM}} {
-			if *f.from != *f.to {
-				changed, *f.from = append(changed, f.id), *f.to
+		ids := []string{"jira_url", "service_account", "environment", "consumer_name", "ca_pem"}
+		for i, f := range [][2]*string{{&l.JiraURL, &n.JiraURL}, {&l.ServiceAccount, &n.ServiceAccount},
+			{&l.Environment, &n.Environment}, {&l.ConsumerName, &cfg.ConsumerName}, {&l.CAPEM, &n.CAPEM}} {
+			if *f[0] != *f[1] {
+				changed, *f[0] = append(changed, ids[i]), *f[1]
 			}
 		}
 		if slices.Contains(changed, "jira_url") {
@@ -270,20 +252,19 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 			}
 			l.Audit, l.AuditedAt = nil, time.Time{}
 		}
-		if slices.Contains(changed, "service_account") {
-			was, judged, err = s.rejudge(name, l.ServiceAccount)
+		if !slices.Contains(changed, "service_account") {
+			return nil
 		}
+		var err error
+		was, judged, err = s.rejudge(name, l.ServiceAccount)
 		return err
 	})
 	if err != nil {
-		if was != nil { // the token was judged again, the record not saved
-			if rerr := s.store.SaveToken(name, was); rerr != nil {
-				s.logger(ctx).Error().Err(rerr).Str("link", name).Msg("an edit's record failed, and its token's verdict could not be restored")
-			}
+		if was != nil { // the token was judged again, but the record not saved: the token goes back
+			s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
 		}
 		return nil, err
 	}
-	s.configs.Store(name, cfg)
 	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
 	if was != nil {
 		ev = ev.Str("approver", was.Approver.String()).Str("verdict_was", string(was.Verdict)).Str("verdict", string(judged.Verdict))
@@ -303,11 +284,8 @@ func (s *Server) rejudge(name, sa string) (was, is *store.Token, err error) {
 		return nil, nil, err
 	}
 	t := *was
-	var idErr error
-	if was.IdentityError != nil { // an unknown approver stays unknown, for the same reason
-		idErr = was.IdentityError
-	}
-	t.Approval = oauth.Judge(was.Approver, sa, idErr, was.ApprovedAt)
+	t.Approval = oauth.Judge(was.Approver, sa, nil, was.ApprovedAt)
+	t.IdentityError = was.IdentityError // why an unknown approver is unknown (nil when known)
 	if err := s.store.SaveToken(name, &t); err != nil {
 		return nil, nil, err
 	}
@@ -423,7 +401,7 @@ func (s *Server) DeleteLink(ctx context.Context, name string) error {
 func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	if c, ok := s.configs.Load(l.Name); ok {
 		cfg := c.(*oauth.AppLinkConfig)
-		if cfg.ConsumerKey == l.ConsumerKey && cfg.JiraURL == l.JiraURL {
+		if cfg.ConsumerKey == l.ConsumerKey && cfg.JiraURL == l.JiraURL && cfg.ConsumerName == l.ConsumerName {
 			return cfg, nil
 		}
 	}

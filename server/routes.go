@@ -37,7 +37,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /links/{name}/preflight", ui(hf(s.postPreflight)))
 	mux.Handle("POST /links/{name}/credentials", ui(hf(s.postCredentials)))
 	mux.Handle("GET /links/{name}/edit", ui(hf(s.pageEdit)))
-	mux.Handle("POST /links/{name}/edit", ui(hf(s.postEdit)))
+	mux.Handle("POST /links/{name}/edit", ui(hf(s.postLink)))
 	mux.Handle("POST /links/{name}/delete", ui(hf(s.postDelete)))
 	mux.Handle("POST /links/{name}/permissions", ui(hf(s.postPermissions)))
 

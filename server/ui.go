@@ -103,24 +103,14 @@ func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkForm is the data of new.html and edit.html (the form in
-// linkform.html): the values typed, the refused fields' errors by field,
-// and Error, an error about no field, shown above the form.
+// linkform.html): the values typed and the errors by field ("": about no
+// field, shown above the form).
 type linkForm struct {
 	page
 	Input  LinkInput
 	Edit   bool
-	Error  *Error
 	Errors map[string]*Error
 }
-
-// formField is a field of linkform.html: its id and its error, if any.
-type formField struct {
-	ID  string
-	Err *Error
-}
-
-// Field returns the form's field id.
-func (f linkForm) Field(id string) formField { return formField{id, f.Errors[id]} }
 
 // renderLinkForm renders new.html or edit.html with in and err, an
 // error of the form (nil: none); a missing link or an internal failure
@@ -140,7 +130,6 @@ func (s *Server) renderLinkForm(w http.ResponseWriter, r *http.Request, name str
 		for _, fe := range e.Errors {
 			data.Errors[fe.Field] = fe
 		}
-		data.Error = data.Errors[""]
 	}
 	s.render(w, r, status, name, data)
 }
@@ -160,16 +149,25 @@ func (s *Server) pageNewLink(w http.ResponseWriter, r *http.Request) {
 	s.renderLinkForm(w, r, "new.html", LinkInput{}, nil)
 }
 
-// postLink is POST /links: the new-link form.
+// postLink is POST /links, the new-link form, and POST
+// /links/{name}/edit, the edit form, which sends every field it shows.
 func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	in := formInput(r)
-	v, err := s.CreateLink(r.Context(), in)
+	in, form := formInput(r), "new.html"
+	var v *LinkView
+	var err error
+	if name := r.PathValue("name"); name != "" {
+		in.Name, form = name, "edit.html"
+		v, err = s.EditLink(r.Context(), name, LinkEdit{JiraURL: &in.JiraURL, ServiceAccount: &in.ServiceAccount,
+			Environment: &in.Environment, ConsumerName: &in.ConsumerName, CAPEM: &in.CAPEM})
+	} else {
+		v, err = s.CreateLink(r.Context(), in)
+	}
 	if err != nil {
-		s.renderLinkForm(w, r, "new.html", in, err)
+		s.renderLinkForm(w, r, form, in, err)
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)
@@ -183,24 +181,6 @@ func (s *Server) pageEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderLinkForm(w, r, "edit.html", LinkEdit{}.onto(l), nil)
-}
-
-// postEdit is POST /links/{name}/edit: the edit form, which sends every
-// field it shows.
-func (s *Server) postEdit(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	in := formInput(r)
-	in.Name = r.PathValue("name")
-	_, err := s.EditLink(r.Context(), in.Name, LinkEdit{JiraURL: &in.JiraURL, ServiceAccount: &in.ServiceAccount,
-		Environment: &in.Environment, ConsumerName: &in.ConsumerName, CAPEM: &in.CAPEM})
-	if err != nil {
-		s.renderLinkForm(w, r, "edit.html", in, err)
-		return
-	}
-	http.Redirect(w, r, "/links/"+url.PathEscape(in.Name), http.StatusSeeOther)
 }
 
 // step is one step of a link's progress.
