@@ -237,10 +237,10 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	var was, judged *store.Token
 	l, err = s.updateLink(name, func(l *store.Link) error {
 		ids := []string{"jira_url", "service_account", "environment", "consumer_name", "ca_pem"}
-		for i, f := range [][2]*string{{&l.JiraURL, &n.JiraURL}, {&l.ServiceAccount, &n.ServiceAccount},
-			{&l.Environment, &n.Environment}, {&l.ConsumerName, &cfg.ConsumerName}, {&l.CAPEM, &n.CAPEM}} {
-			if *f[0] != *f[1] {
-				changed, *f[0] = append(changed, ids[i]), *f[1]
+		for i, f := range [][3]*string{{e.JiraURL, &l.JiraURL, &n.JiraURL}, {e.ServiceAccount, &l.ServiceAccount, &n.ServiceAccount},
+			{e.Environment, &l.Environment, &n.Environment}, {e.ConsumerName, &l.ConsumerName, &cfg.ConsumerName}, {e.CAPEM, &l.CAPEM, &n.CAPEM}} {
+			if f[0] != nil && *f[1] != *f[2] { // only the fields edited: a concurrent edit's others stay
+				changed, *f[1] = append(changed, ids[i]), *f[2]
 			}
 		}
 		if slices.Contains(changed, "jira_url") {
