@@ -296,3 +296,22 @@ func TestEditForm(t *testing.T) {
 		t.Errorf("environment %q", v.Environment)
 	}
 }
+
+// TestEditConsumerKeyTaken: a new Jira URL where another link already uses
+// the consumer key is refused (Jira holds one public key per consumer key);
+// the same URL written otherwise is no change.
+func TestEditConsumerKeyTaken(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("a")
+	other := strings.Replace(f.jiraSrv.URL, "127.0.0.1", "localhost", 1)
+	resp, body := f.api("POST", "/api/links", map[string]string{"name": "b", "jira_url": other, "service_account": svcName, "consumer_key": "applink-a"})
+	wantStatus(t, resp, body, http.StatusCreated)
+	resp, body = f.patch("b", map[string]string{"jira_url": f.jiraSrv.URL})
+	wantError(t, resp, body, http.StatusConflict, CodeConsumerKeyTaken)
+	if v := f.getLink("b"); v.JiraURL != other {
+		t.Errorf("a refused edit moved the link to %s", v.JiraURL)
+	}
+	resp, body = f.patch("a", map[string]string{"jira_url": f.jiraSrv.URL + "/", "environment": "production"})
+	wantStatus(t, resp, body, http.StatusOK)
+	wantContains(t, f.logs.String(), `"changed":["environment"]`)
+}

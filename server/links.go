@@ -302,7 +302,7 @@ func (s *Server) checkConsumerKeyFree(l *store.Link) error {
 		return err
 	}
 	for _, o := range links {
-		if o.JiraURL == l.JiraURL && o.ConsumerKey == l.ConsumerKey && o.Name != l.Name {
+		if o.JiraURL == l.JiraURL && o.ConsumerKey == l.ConsumerKey {
 			return &Error{Code: CodeConsumerKeyTaken, Field: "consumer_key",
 				Message: fmt.Sprintf("The link %q already uses consumer key %q on %s.", o.Name, l.ConsumerKey, l.JiraURL),
 				Hint:    "Give this link another consumer_key: Jira holds one public key per consumer key, so two links cannot share one."}
