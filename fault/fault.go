@@ -27,8 +27,9 @@ import (
 type Code string
 
 // Error is a failure with a code. Its JSON form is the API's
-// {"code", "message", "hint"}, with "step" when a remote call failed; the
-// other fields are never encoded.
+// {"code", "message", "hint"}, with "step" when a remote call failed and
+// "field" and "errors" for refused input; the other fields are never
+// encoded.
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
@@ -51,6 +52,11 @@ type Error struct {
 	ExpectedBaseString   string `json:"-"`
 	AcceptableTimestamps string `json:"-"`
 	ClockSkew            int64  `json:"-"`
+
+	// Field names the input field a refused input is about ("jira_url"),
+	// and Errors lists every refused field of one input, this one first.
+	Field  string   `json:"field,omitempty"`
+	Errors []*Error `json:"errors,omitempty"`
 
 	// Err is the cause, if any.
 	Err error `json:"-"`

@@ -47,7 +47,7 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
-			Hint: "Fields: name, jira_url, service_account, consumer_key, consumer_name, environment, ca_pem.", Err: err}
+			Hint: "Send only the fields the route takes; the README's JSON API section lists them.", Err: err}
 	case errors.As(err, &ute):
 		msg := "A field has the wrong type; every field is a string."
 		if ute.Field != "" {
@@ -57,6 +57,15 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 	default:
 		return &Error{Code: CodeBadRequest, Message: "The body is not valid JSON.", Err: err}
 	}
+}
+
+// answer answers an API request with v as JSON and status, or with err.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
 }
 
 // apiCreateLink is POST /api/links.
@@ -75,26 +84,29 @@ func (s *Server) apiCreateLink(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, v)
 }
 
-// apiListLinks is GET /api/links.
-func (s *Server) apiListLinks(w http.ResponseWriter, r *http.Request) {
-	views, err := s.listViews()
-	if err != nil {
+// apiEditLink is PATCH /api/links/{name}.
+func (s *Server) apiEditLink(w http.ResponseWriter, r *http.Request) {
+	var e LinkEdit
+	if err := decodeJSON(w, r, &e); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	v, err := s.EditLink(r.Context(), r.PathValue("name"), e)
+	s.answer(w, r, http.StatusOK, v, err)
+}
+
+// apiListLinks is GET /api/links.
+func (s *Server) apiListLinks(w http.ResponseWriter, r *http.Request) {
+	views, err := s.listViews()
+	s.answer(w, r, http.StatusOK, struct {
 		Links []*LinkView `json:"links"`
-	}{views})
+	}{views}, err)
 }
 
 // apiGetLink is GET /api/links/{name}.
 func (s *Server) apiGetLink(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Link(r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 // apiDeleteLink is DELETE /api/links/{name}: 204 when deleted.
@@ -109,11 +121,7 @@ func (s *Server) apiDeleteLink(w http.ResponseWriter, r *http.Request) {
 // apiStartHandshake is POST /api/links/{name}/handshakes.
 func (s *Server) apiStartHandshake(w http.ResponseWriter, r *http.Request) {
 	h, err := s.StartHandshake(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, h)
+	s.answer(w, r, http.StatusCreated, h, err)
 }
 
 // credentials is what an integration needs to call Jira as the link's
@@ -183,17 +191,13 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 // apiCredentials is GET /api/links/{name}/credentials[?accept_approver=1].
 func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r.URL.Query().Get("accept_approver") == "1", r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	s.answer(w, r, http.StatusOK, c, err)
 }
 
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
-		Hint: "Routes: GET/POST /api/links, GET/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
+		Hint: "Routes: GET/POST /api/links, GET/PATCH/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
 }
 
 // healthz is GET /healthz: 200 "ok" when the data folder answers and can

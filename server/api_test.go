@@ -162,7 +162,7 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestConsumerKeyChecks: a consumer key is checked by oauth.CheckConsumerKey,
-// whose message and hint the service keeps under its own code.
+// whose message and hint the service keeps, as sentences, under its own code.
 func TestConsumerKeyChecks(t *testing.T) {
 	for _, tt := range []struct{ key, want string }{
 		{"", ""}, // defaults to applink-prod
@@ -180,7 +180,7 @@ func TestConsumerKeyChecks(t *testing.T) {
 		}
 		e, _ := fault.As(err)
 		oe, _ := fault.As(oauth.CheckConsumerKey(tt.key))
-		if e == nil || e.Code != CodeInvalidInput || e.Message != oe.Message || e.Hint != oe.Hint || !strings.Contains(e.Message, tt.want) {
+		if e == nil || e.Code != CodeInvalidInput || e.Message != upperFirst(oe.Message)+"." || e.Hint != upperFirst(oe.Hint)+"." || !strings.Contains(e.Message, tt.want) {
 			t.Errorf("consumer key %.20q: got %+v, want code %s and oauth's message (%q) and hint", tt.key, e, CodeInvalidInput, tt.want)
 		}
 	}

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,9 +64,11 @@ func checkText(field, v string, max int) error {
 	return nil
 }
 
-// normalize checks a LinkInput and returns the link record it describes
-// (state new, no consumer name default yet). White space around each
-// field is trimmed; the Jira URL is normalised by oauth.ParseBaseURL.
+// normalize is the one check of a link's fields, for its creation and its
+// edits: it returns the link record they describe (state new, no consumer
+// name default yet), or an *Error whose Errors hold every refused field at
+// once, each with its Field, the first also at the top. White space around
+// each field is trimmed; the Jira URL is normalised by oauth.ParseBaseURL.
 func normalize(in LinkInput) (*store.Link, error) {
 	l := &store.Link{
 		Name:           strings.TrimSpace(in.Name),
@@ -72,58 +76,60 @@ func normalize(in LinkInput) (*store.Link, error) {
 		Environment:    strings.TrimSpace(in.Environment),
 		ConsumerKey:    strings.TrimSpace(in.ConsumerKey),
 		ConsumerName:   strings.TrimSpace(in.ConsumerName),
+		CAPEM:          strings.TrimSpace(in.CAPEM),
 		State:          store.StateNew,
 	}
+	var errs []*Error
+	refuse := func(field string, e *Error) { e.Field = field; errs = append(errs, e) }
+	// fromPackage words package oauth's refusal as a sentence.
+	fromPackage := func(code fault.Code, err error) *Error {
+		e, _ := fault.As(err)
+		return &Error{Code: code, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
+	}
 	if !validName(l.Name) {
-		return nil, &Error{Code: CodeInvalidName,
+		refuse("name", &Error{Code: CodeInvalidName,
 			Message: "The link name must be 1 to 64 letters, digits, '-' or '_'.",
-			Hint:    "Use a short slug such as prod or sandbox."}
+			Hint:    "Use a short slug such as prod or sandbox."})
 	}
 	jiraURL := strings.TrimSpace(in.JiraURL)
 	if err := checkText("Jira URL", jiraURL, 2048); err != nil {
-		return nil, &Error{Code: CodeInvalidJiraURL, Message: err.(*Error).Message}
+		refuse("jira_url", &Error{Code: CodeInvalidJiraURL, Message: err.(*Error).Message})
+	} else if base, err := oauth.ParseBaseURL(jiraURL); err != nil {
+		refuse("jira_url", fromPackage(CodeInvalidJiraURL, err))
+	} else {
+		l.JiraURL = oauth.EndpointsFor(base).Base
 	}
-	base, err := oauth.ParseBaseURL(jiraURL)
-	if err != nil {
-		e := &Error{Code: CodeInvalidJiraURL, Message: "The Jira URL must be an absolute http or https URL.",
-			Hint: "Give the address you open Jira at, such as https://jira.example.com or https://jira.example.com/jira.", Err: err}
-		var oe *oauth.Error
-		if errors.As(err, &oe) {
-			e.Message, e.Hint = oe.Message, oe.Hint
-		}
-		return nil, e
-	}
-	l.JiraURL = oauth.EndpointsFor(base).Base
 	if l.ServiceAccount == "" {
-		return nil, &Error{Code: CodeInvalidInput, Message: "The service account is missing.",
-			Hint: "Give the Jira account the integration must act as: its username, user key, account id or email address."}
+		refuse("service_account", &Error{Code: CodeInvalidInput, Message: "The service account is missing.",
+			Hint: "Give the Jira account the integration must act as: its username, user key, account id or email address."})
 	}
-	for _, f := range []struct{ name, v string }{
-		{"service account", l.ServiceAccount}, {"environment", l.Environment}, {"consumer name", l.ConsumerName},
+	for _, f := range []struct{ id, name, v string }{
+		{"service_account", "service account", l.ServiceAccount}, {"environment", "environment", l.Environment}, {"consumer_name", "consumer name", l.ConsumerName},
 	} {
 		if err := checkText(f.name, f.v, maxFieldLen); err != nil {
-			return nil, err
+			refuse(f.id, err.(*Error))
 		}
 	}
-	if l.CAPEM = strings.TrimSpace(in.CAPEM); l.CAPEM != "" {
-		if _, err := oauth.ParseCAs([]byte(l.CAPEM)); err != nil {
-			e, _ := fault.As(err)
-			return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
-		}
+	if _, err := oauth.ParseCAs([]byte(l.CAPEM)); err != nil && l.CAPEM != "" {
+		refuse("ca_pem", fromPackage(CodeInvalidInput, err))
 	}
+	var err error
 	if l.Projects, err = oauth.ParseProjectKeys(in.Projects); err != nil {
-		e, _ := fault.As(err)
-		return nil, &Error{Code: CodeInvalidInput, Message: upperFirst(e.Message) + ".", Hint: upperFirst(e.Hint) + ".", Err: err}
+		refuse("projects", fromPackage(CodeInvalidInput, err))
 	}
 	if len(l.Projects) == 0 {
 		l.Projects = nil
 	}
-	if l.ConsumerKey == "" {
+	if l.ConsumerKey == "" && validName(l.Name) {
 		l.ConsumerKey = "applink-" + l.Name
 	}
-	if err := oauth.CheckConsumerKey(l.ConsumerKey); err != nil {
-		e, _ := fault.As(err)
-		return nil, &Error{Code: CodeInvalidInput, Message: e.Message, Hint: e.Hint, Err: err}
+	if err := oauth.CheckConsumerKey(l.ConsumerKey); err != nil && l.ConsumerKey != "" {
+		refuse("consumer_key", fromPackage(CodeInvalidInput, err))
+	}
+	if len(errs) > 0 {
+		e := *errs[0]
+		e.Errors = errs
+		return nil, &e
 	}
 	return l, nil
 }
@@ -137,7 +143,7 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkJiraHost(ctx, l.JiraURL, true); err != nil {
+	if err := s.checkHost(ctx, l.JiraURL); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetLink(l.Name); err == nil {
@@ -177,6 +183,115 @@ func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error
 	return s.view(linkFacts{link: l}, cfg), nil
 }
 
+// checkHost is checkJiraHost of a new Jira URL, its refusal tied to the field.
+func (s *Server) checkHost(ctx context.Context, jiraURL string) error {
+	err := s.checkJiraHost(ctx, jiraURL, true)
+	if e, ok := err.(*Error); ok {
+		e.Field = "jira_url"
+	}
+	return err
+}
+
+// LinkEdit is the body of PATCH /api/links/{name} and the edit form: the
+// fields to change, nil for those that stay. The key pair, the name and
+// the consumer key never change.
+type LinkEdit struct {
+	JiraURL        *string `json:"jira_url"`
+	ServiceAccount *string `json:"service_account"`
+	Environment    *string `json:"environment"`
+	ConsumerName   *string `json:"consumer_name"`
+	CAPEM          *string `json:"ca_pem"`
+}
+
+// onto returns the input of link l with the edit's fields.
+func (e LinkEdit) onto(l *store.Link) LinkInput {
+	return LinkInput{Name: l.Name, ConsumerKey: l.ConsumerKey, Projects: l.Projects,
+		JiraURL: *cmp.Or(e.JiraURL, &l.JiraURL), ServiceAccount: *cmp.Or(e.ServiceAccount, &l.ServiceAccount),
+		Environment: *cmp.Or(e.Environment, &l.Environment), ConsumerName: *cmp.Or(e.ConsumerName, &l.ConsumerName), CAPEM: *cmp.Or(e.CAPEM, &l.CAPEM)}
+}
+
+// EditLink changes a link's Jira URL, service account, environment,
+// consumer name and CA, checked as on creation (every refused field at
+// once; nothing changes then), keeping its key pair and consumer key. A
+// new Jira URL forgets the token's last health result and the permission
+// audit, which described the old one, and runs nothing; a new service
+// account judges the kept token's approver again (rejudge). It is what
+// PATCH /api/links/{name} does.
+func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkView, error) {
+	l, err := s.getLink(name)
+	if err != nil {
+		return nil, err
+	}
+	n, err := normalize(e.onto(l))
+	if err == nil && n.JiraURL != l.JiraURL {
+		err = s.checkHost(ctx, n.JiraURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := s.appLinkConfig(n) // the same key pair and consumer key
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	var was, judged *store.Token
+	l, err = s.updateLink(name, func(l *store.Link) error {
+		ids := []string{"jira_url", "service_account", "environment", "consumer_name", "ca_pem"}
+		for i, f := range [][3]*string{{e.JiraURL, &l.JiraURL, &n.JiraURL}, {e.ServiceAccount, &l.ServiceAccount, &n.ServiceAccount},
+			{e.Environment, &l.Environment, &n.Environment}, {e.ConsumerName, &l.ConsumerName, &cfg.ConsumerName}, {e.CAPEM, &l.CAPEM, &n.CAPEM}} {
+			if f[0] != nil && *f[1] != *f[2] { // only the fields edited: a concurrent edit's others stay
+				changed, *f[1] = append(changed, ids[i]), *f[2]
+			}
+		}
+		if slices.Contains(changed, "jira_url") {
+			if err := s.checkConsumerKeyFree(l); err != nil {
+				return err
+			}
+			if l.LastError != nil && isHealthCode(l.LastError.Code) {
+				l.LastError = nil
+			}
+			l.Audit, l.AuditedAt = nil, time.Time{}
+		}
+		if !slices.Contains(changed, "service_account") {
+			return nil
+		}
+		var err error
+		was, judged, err = s.rejudge(name, l.ServiceAccount)
+		return err
+	})
+	if err != nil {
+		if was != nil { // the token was judged again, but the record not saved: the token goes back
+			s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
+		}
+		return nil, err
+	}
+	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
+	if was != nil {
+		ev = ev.Str("approver", was.Approver.String()).Str("verdict_was", string(was.Verdict)).Str("verdict", string(judged.Verdict))
+	}
+	ev.Msg("link edited")
+	return s.linkView(l)
+}
+
+// rejudge judges the approver of a link's kept token again against the
+// service account sa (oauth.Judge, the one rule) and saves the token with
+// its new verdict in one write. It returns the token before and after, nil
+// when the link has none.
+func (s *Server) rejudge(name, sa string) (was, is *store.Token, err error) {
+	if was, err = s.store.Token(name); isNotFound(err) {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	t := *was
+	t.Approval = oauth.Judge(was.Approver, sa, nil, was.ApprovedAt)
+	t.IdentityError = was.IdentityError // why an unknown approver is unknown (nil when known)
+	if err := s.store.SaveToken(name, &t); err != nil {
+		return nil, nil, err
+	}
+	return was, &t, nil
+}
+
 // checkConsumerKeyFree refuses a link whose consumer key another link
 // already uses on the same Jira: Jira keeps one public key per consumer key,
 // so registering the second would break the first (and editing the first's
@@ -188,7 +303,7 @@ func (s *Server) checkConsumerKeyFree(l *store.Link) error {
 	}
 	for _, o := range links {
 		if o.JiraURL == l.JiraURL && o.ConsumerKey == l.ConsumerKey {
-			return &Error{Code: CodeConsumerKeyTaken,
+			return &Error{Code: CodeConsumerKeyTaken, Field: "consumer_key",
 				Message: fmt.Sprintf("The link %q already uses consumer key %q on %s.", o.Name, l.ConsumerKey, l.JiraURL),
 				Hint:    "Give this link another consumer_key: Jira holds one public key per consumer key, so two links cannot share one."}
 		}
@@ -202,7 +317,7 @@ func errLinkExists(name string, cause error) *Error {
 	if cause == nil {
 		cause = fault.New(store.CodeExists, "link "+name+" exists", "")
 	}
-	return &Error{Code: CodeExists, Message: fmt.Sprintf("A link named %q exists already.", name),
+	return &Error{Code: CodeExists, Field: "name", Message: fmt.Sprintf("A link named %q exists already.", name),
 		Hint: "Pick another name, or delete the existing link first.", Err: cause}
 }
 
@@ -286,7 +401,7 @@ func (s *Server) DeleteLink(ctx context.Context, name string) error {
 func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	if c, ok := s.configs.Load(l.Name); ok {
 		cfg := c.(*oauth.AppLinkConfig)
-		if cfg.ConsumerKey == l.ConsumerKey && cfg.JiraURL == l.JiraURL {
+		if cfg.ConsumerKey == l.ConsumerKey && cfg.JiraURL == l.JiraURL && cfg.ConsumerName == l.ConsumerName {
 			return cfg, nil
 		}
 	}

@@ -2,7 +2,7 @@ package server
 
 import "net/http"
 
-// routes is every route of the app. Only POST and DELETE change state;
+// routes is every route of the app. Only POST, PATCH and DELETE change state;
 // cross-origin protection (middleware.go) covers them all. requireToken
 // guards the API, requireSession the admin pages; the approval page, the
 // callback, /healthz and static assets are open.
@@ -15,6 +15,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/links", api(hf(s.apiCreateLink)))
 	mux.Handle("GET /api/links", api(hf(s.apiListLinks)))
 	mux.Handle("GET /api/links/{name}", api(hf(s.apiGetLink)))
+	mux.Handle("PATCH /api/links/{name}", api(hf(s.apiEditLink)))
 	mux.Handle("DELETE /api/links/{name}", api(hf(s.apiDeleteLink)))
 	mux.Handle("POST /api/links/{name}/handshakes", api(hf(s.apiStartHandshake)))
 	mux.Handle("GET /api/links/{name}/credentials", api(hf(s.apiCredentials)))
@@ -35,6 +36,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /links/{name}/handshakes", ui(hf(s.postHandshake)))
 	mux.Handle("POST /links/{name}/preflight", ui(hf(s.postPreflight)))
 	mux.Handle("POST /links/{name}/credentials", ui(hf(s.postCredentials)))
+	mux.Handle("GET /links/{name}/edit", ui(hf(s.pageEdit)))
+	mux.Handle("POST /links/{name}/edit", ui(hf(s.postLink)))
 	mux.Handle("POST /links/{name}/delete", ui(hf(s.postDelete)))
 	mux.Handle("POST /links/{name}/permissions", ui(hf(s.postPermissions)))
 

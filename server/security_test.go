@@ -76,9 +76,11 @@ func TestCrossOriginRefused(t *testing.T) {
 		for _, r := range []struct{ method, path, body string }{
 			{"POST", "/api/links", `{"name":"evil","jira_url":"http://j.example","service_account":"x"}`},
 			{"DELETE", "/api/links/prod", ""},
+			{"PATCH", "/api/links/prod", `{"service_account":"evil"}`},
 			{"POST", "/api/links/prod/handshakes", ""},
 			{"POST", "/links", "name=evil&jira_url=http://j.example&service_account=x"},
 			{"POST", "/links/prod/delete", "confirm=prod"},
+			{"POST", "/links/prod/edit", "jira_url=http://j.example&service_account=evil"},
 			{"POST", "/links/prod/handshakes", ""},
 			{"POST", "/logout", ""},
 			{"POST", "/login", "token=" + adminToken},

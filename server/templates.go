@@ -24,13 +24,15 @@ type pageTemplate = template.Template
 
 // pageNames are the pages under templates/, each parsed with layout.html.
 var pageNames = []string{
-	"login.html", "dashboard.html", "new.html", "link.html",
+	"login.html", "dashboard.html", "new.html", "edit.html", "link.html",
 	"approve.html", "callback.html", "error.html",
 }
 
 // pagePartials are the templates parsed with a page besides the layout.
 var pagePartials = map[string][]string{
 	"link.html": {"templates/preflight.html", "templates/permissions.html"},
+	"new.html":  {"templates/linkform.html"},
+	"edit.html": {"templates/linkform.html"},
 }
 
 // templateFuncs are the helpers pages use.

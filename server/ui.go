@@ -110,57 +110,85 @@ func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "dashboard.html", dashboardPage{page: s.newPage(r, "Links"), Links: views})
 }
 
-// newLinkPage is the data of new.html.
-type newLinkPage struct {
+// linkForm is the data of new.html and edit.html (the form in
+// linkform.html): the values typed and the errors by field ("": about no
+// field, shown above the form).
+type linkForm struct {
 	page
-	Input LinkInput
-	Error *Error
-	// Field is the id of the field Error is about, "" when the code does
-	// not tell (the error itself then takes the focus).
-	Field string
+	Input  LinkInput
+	Edit   bool
+	Errors map[string]*Error
 }
 
-// fieldOf is the new-link form's field an error code is about, or "".
-func fieldOf(code oauth.Code) string {
-	switch code {
-	case CodeInvalidName, CodeExists:
-		return "name"
-	case CodeInvalidJiraURL:
-		return "jira_url"
-	case CodeConsumerKeyTaken:
-		return "consumer_key"
+// renderLinkForm renders new.html or edit.html with in and err, an
+// error of the form (nil: none); a missing link or an internal failure
+// gets the error page.
+func (s *Server) renderLinkForm(w http.ResponseWriter, r *http.Request, name string, in LinkInput, err error) {
+	data, status := linkForm{page: s.newPage(r, "New link"), Input: in, Edit: name == "edit.html"}, http.StatusOK
+	if data.Edit {
+		data.page = s.newPage(r, "Edit "+in.Name)
 	}
-	return ""
+	if err != nil {
+		e := asError(err)
+		if status = Status(e.Code); status == http.StatusInternalServerError || e.Code == CodeLinkNotFound {
+			s.renderError(w, r, e)
+			return
+		}
+		data.Errors = map[string]*Error{e.Field: e}
+		for _, fe := range e.Errors {
+			data.Errors[fe.Field] = fe
+		}
+	}
+	s.render(w, r, status, name, data)
+}
+
+// formInput reads the link's fields of the new-link and edit forms.
+func formInput(r *http.Request) LinkInput {
+	f := r.PostForm
+	return LinkInput{
+		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
+		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
+		CAPEM: f.Get("ca_pem"),
+	}
 }
 
 // pageNewLink is GET /links/new.
 func (s *Server) pageNewLink(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "new.html", newLinkPage{page: s.newPage(r, "New link")})
+	s.renderLinkForm(w, r, "new.html", LinkInput{}, nil)
 }
 
-// postLink is POST /links: the new-link form.
+// postLink is POST /links, the new-link form, and POST
+// /links/{name}/edit, the edit form, which sends every field it shows.
 func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	f := r.PostForm
-	in := LinkInput{
-		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
-		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
-		CAPEM: f.Get("ca_pem"),
+	in, form := formInput(r), "new.html"
+	var v *LinkView
+	var err error
+	if name := r.PathValue("name"); name != "" {
+		in.Name, form = name, "edit.html"
+		v, err = s.EditLink(r.Context(), name, LinkEdit{JiraURL: &in.JiraURL, ServiceAccount: &in.ServiceAccount,
+			Environment: &in.Environment, ConsumerName: &in.ConsumerName, CAPEM: &in.CAPEM})
+	} else {
+		v, err = s.CreateLink(r.Context(), in)
 	}
-	v, err := s.CreateLink(r.Context(), in)
 	if err != nil {
-		e := asError(err)
-		if e.Code == CodeInternal {
-			s.renderError(w, r, e)
-			return
-		}
-		s.render(w, r, Status(e.Code), "new.html", newLinkPage{page: s.newPage(r, "New link"), Input: in, Error: e, Field: fieldOf(e.Code)})
+		s.renderLinkForm(w, r, form, in, err)
 		return
 	}
 	http.Redirect(w, r, "/links/"+url.PathEscape(v.Name), http.StatusSeeOther)
+}
+
+// pageEdit is GET /links/{name}/edit: the link's fields, to change.
+func (s *Server) pageEdit(w http.ResponseWriter, r *http.Request) {
+	l, err := s.getLink(r.PathValue("name"))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderLinkForm(w, r, "edit.html", LinkEdit{}.onto(l), nil)
 }
 
 // step is one step of a link's progress.

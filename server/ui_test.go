@@ -168,24 +168,24 @@ func TestUIFormErrors(t *testing.T) {
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
 	// The error is tied to its field, which is marked invalid.
 	wantContains(t, page, "The link name must be", `value="bad name"`,
-		`aria-describedby="name-help form-error" aria-invalid="true"`)
+		`aria-describedby="name-help name-error" aria-invalid="true"`, `id="name-error"`)
 	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {"ftp://x"}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, `aria-describedby="jira_url-help form-error" aria-invalid="true"`)
+	wantContains(t, page, `aria-describedby="jira_url-help jira_url-error" aria-invalid="true"`)
 	if n := strings.Count(page, `aria-invalid="true"`); n != 1 {
 		t.Errorf("%d fields marked invalid, want 1", n)
 	}
-	// A code that names no field leaves the focus to the error itself.
-	resp, page = b.post("/links", url.Values{"name": {"ok"}, "jira_url": {f.jiraSrv.URL}})
+	// Every refused field at once, each at its field.
+	resp, page = b.post("/links", url.Values{"name": {"bad name"}, "jira_url": {"ftp://x"}})
 	wantStatus(t, resp, []byte(page), http.StatusBadRequest)
-	wantContains(t, page, `id="form-error" tabindex="-1"`)
-	if strings.Contains(page, `aria-invalid="true"`) {
-		t.Error("a field is marked invalid for an error about no field the code names")
+	wantContains(t, page, `id="name-error"`, `id="jira_url-error"`, `id="service_account-error"`)
+	if n := strings.Count(page, `aria-invalid="true"`); n != 3 {
+		t.Errorf("%d fields marked invalid, want 3", n)
 	}
 	f.createLink("taken")
 	resp, page = b.post("/links", url.Values{"name": {"taken"}, "jira_url": {f.jiraSrv.URL}, "service_account": {"svc"}})
 	wantStatus(t, resp, []byte(page), http.StatusConflict)
-	wantContains(t, page, "exists already")
+	wantContains(t, page, "exists already", `aria-describedby="name-help name-error" aria-invalid="true"`)
 
 	resp, page = b.get("/links/nope")
 	wantStatus(t, resp, []byte(page), http.StatusNotFound)

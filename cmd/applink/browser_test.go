@@ -1226,7 +1226,7 @@ func (b *browserRun) walk() {
 		b.expect(`status of 409`)
 		b.follow(admin, "submit the form", chromedp.Click(chromedp.CSS(selNewLinkSubmit)))
 		b.awaitExpected("the 409 of the refused form")
-		b.errorInView(admin, selNewLinkName, "#form-error", "the name taken")
+		b.errorInView(admin, selNewLinkName, "#name-error", "the name taken")
 		b.checkPage(admin, "new-link form, refused", "")
 
 		b.expect(`status of 404`)
