@@ -255,6 +255,7 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 		if !slices.Contains(changed, "service_account") {
 			return nil
 		}
+		l.ServiceAccountID = "" // a new service account is pinned at its first match
 		var err error
 		was, judged, err = s.rejudge(name, l.ServiceAccount)
 		return err
@@ -284,7 +285,7 @@ func (s *Server) rejudge(name, sa string) (was, is *store.Token, err error) {
 		return nil, nil, err
 	}
 	t := *was
-	t.Approval = oauth.Judge(was.Approver, sa, nil, was.ApprovedAt)
+	t.Approval = oauth.Judge(was.Approver, sa, "", nil, was.ApprovedAt)
 	t.IdentityError = was.IdentityError // why an unknown approver is unknown (nil when known)
 	if err := s.store.SaveToken(name, &t); err != nil {
 		return nil, nil, err
