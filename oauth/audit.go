@@ -27,6 +27,17 @@ const (
 	// Reporter field is not on the create screen of some of the project's
 	// issue types (createmeta does not list it).
 	CodeReporterNotOnScreen Code = "reporter_not_on_screen"
+	// CodeAuditTruncated: applink stopped reading the project's create
+	// metadata at one of its caps (pages per project, bytes per audit,
+	// issue types per project), so some issue types were not checked.
+	CodeAuditTruncated Code = "audit_truncated"
+)
+
+// Caps of what one gap names, so that a stored audit stays small: issue
+// type names, and bytes of each.
+const (
+	maxGapNames   = 20
+	maxGapNameLen = 100
 )
 
 // AuditRequest says what to audit: the permissions of Preset (when not
@@ -64,6 +75,9 @@ type Gap struct {
 	Code        Code   `json:"code"`
 	Consequence string `json:"consequence"`
 	Fix         string `json:"fix"`
+	// Omitted counts the names Consequence leaves out (at most
+	// maxGapNames are listed).
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // OK reports whether nothing is missing anywhere.
@@ -227,6 +241,7 @@ func RunAudit(ctx context.Context, cl Caller, req AuditRequest) (*PermissionAudi
 	if err != nil {
 		return nil, err
 	}
+	cl = &cappedCaller{Caller: cl, bytes: maxAuditBytes}
 	a := &PermissionAudit{Projects: map[string]*AuditScope{}}
 	for _, project := range p.projects {
 		scope, err := auditProject(ctx, cl, project, p.perProject)
@@ -272,14 +287,29 @@ func auditProject(ctx context.Context, cl Caller, project string, keys []string)
 	scope := scopeOf(rep, project)
 	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
 		off, err := ReporterOffScreen(ctx, cl, project)
-		if err != nil {
+		if err != nil && !fault.Is(err, CodeAuditTruncated) {
 			return nil, err
 		}
 		if len(off) > 0 {
-			scope.Missing = append(scope.Missing, Gap{Code: CodeReporterNotOnScreen,
-				Consequence: fmt.Sprintf("Field 'reporter' cannot be set on %s issues: the field is not on their create screen", strings.Join(off, ", ")),
+			names, omitted := off[:min(len(off), maxGapNames)], max(len(off)-maxGapNames, 0)
+			for i, n := range names {
+				names[i] = short(n, maxGapNameLen)
+			}
+			list := strings.Join(names, ", ")
+			if omitted > 0 {
+				list += fmt.Sprintf(" and %d more", omitted)
+			}
+			scope.Missing = append(scope.Missing, Gap{Code: CodeReporterNotOnScreen, Omitted: omitted,
+				Consequence: fmt.Sprintf("Field 'reporter' cannot be set on %s issues: the field is not on their create screen", list),
 				Fix: fmt.Sprintf("Add the Reporter field to the create screen of those issue types in project %s "+
 					"(Project settings > Screens, or Administration > Issues > Screens).", project)})
+		}
+		if err != nil {
+			scope.Missing = append(scope.Missing, Gap{Code: CodeAuditTruncated,
+				Consequence: fmt.Sprintf("applink stopped reading the create screens of project %s at its limits (%d pages a project, %d MB an audit, %d issue types): "+
+					"the Reporter field of the issue types past them is not checked", project, maxMetaPages, maxAuditBytes>>20, maxIssueTypes),
+				Fix: fmt.Sprintf("Check in Jira that the Reporter field is on the create screen of every issue type of project %s "+
+					"(Project settings > Screens), or audit fewer projects at a time.", project)})
 		}
 	}
 	return scope, nil

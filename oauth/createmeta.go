@@ -18,16 +18,57 @@ const (
 	CreateMetaProjectPath = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
-// maxMetaPages bounds the pages read of one paged createmeta answer.
-const maxMetaPages = 50
+// Caps of what one audit reads of createmeta, so that a hostile or broken
+// Jira cannot exhaust memory: pages per project, bytes per audit (every
+// call of the audit counts) and issue types checked per project. Each
+// call reads at most maxRESTBody.
+const (
+	maxMetaPages  = 100
+	maxAuditBytes = 64 << 20
+	maxIssueTypes = 200
+)
+
+// cappedCaller is a Caller within an audit's caps: it refuses a createmeta
+// call (CodeAuditTruncated) once the audit has read maxAuditBytes or the
+// project maxMetaPages pages.
+type cappedCaller struct {
+	Caller
+	bytes int64 // left for the audit
+	pages int   // left for the project
+}
+
+func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
+	if step == "createmeta" {
+		if c.bytes <= 0 || c.pages <= 0 {
+			return nil, errTruncated(c)
+		}
+		c.pages--
+	}
+	body, err := c.Caller.Get(ctx, path, step)
+	c.bytes -= int64(len(body))
+	return body, err
+}
+
+// errTruncated is the failure of a createmeta reading cut short by a cap.
+func errTruncated(cl Caller) error {
+	return &Error{Code: CodeAuditTruncated, Step: "createmeta", URL: cl.BaseURL() + CreateMetaProjectPath,
+		Message: "applink stopped reading createmeta at its limits", Hint: "check the remaining create screens in Jira"}
+}
 
 // ReporterOffScreen returns the names of project's issue types whose
 // create screen lacks the Reporter field, as cl's account sees them (Jira
 // lists Reporter only to an account with Modify Reporter). It asks the old
 // createmeta first and, when Jira answers 404 (Jira 9 removed it), the
 // per-project form. When Jira offers neither, or lists no issue type the
-// account may create, it returns none: nothing to check.
+// account may create, it returns none: nothing to check. When a cap
+// (maxMetaPages, maxAuditBytes, maxIssueTypes) cuts the reading short it
+// returns the names found so far with a CodeAuditTruncated *Error.
 func ReporterOffScreen(ctx context.Context, cl Caller, project string) ([]string, error) {
+	c, ok := cl.(*cappedCaller)
+	if !ok {
+		c = &cappedCaller{Caller: cl, bytes: maxAuditBytes}
+	}
+	c.pages, cl = maxMetaPages, c
 	off, err := reporterOffOld(ctx, cl, project)
 	if !fault.Is(err, CodeNotFound) {
 		return off, err
@@ -84,14 +125,14 @@ type metaItem struct {
 	FieldID string `json:"fieldId"`
 }
 
-// metaPages reads every page of a per-project createmeta list: Data
-// Center names it "values", Cloud "issueTypes" or "fields".
-func metaPages(ctx context.Context, cl Caller, path string) ([]metaItem, error) {
-	var all []metaItem
-	for range maxMetaPages {
-		body, err := cl.Get(ctx, fmt.Sprintf("%s?startAt=%d", path, len(all)), "createmeta")
+// metaPages reads the pages of a per-project createmeta list (Data Center
+// names it "values", Cloud "issueTypes" or "fields"), handing each item to
+// each, until the last page or until each returns false.
+func metaPages(ctx context.Context, cl Caller, path string, each func(metaItem) bool) error {
+	for n := 0; ; {
+		body, err := cl.Get(ctx, fmt.Sprintf("%s?startAt=%d", path, n), "createmeta")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var page struct {
 			Values     []metaItem `json:"values"`
@@ -101,33 +142,44 @@ func metaPages(ctx context.Context, cl Caller, path string) ([]metaItem, error) 
 			IsLast     *bool      `json:"isLast"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, badMeta(cl, err)
+			return badMeta(cl, err)
 		}
 		items := append(append(page.Values, page.IssueTypes...), page.Fields...)
-		all = append(all, items...)
-		if len(items) == 0 || (page.IsLast != nil && *page.IsLast) || (page.IsLast == nil && len(all) >= page.Total) {
-			break
+		for _, it := range items {
+			if !each(it) {
+				return nil
+			}
+		}
+		n += len(items)
+		if len(items) == 0 || (page.IsLast != nil && *page.IsLast) || (page.IsLast == nil && n >= page.Total) {
+			return nil
 		}
 	}
-	return all, nil
 }
 
 // reporterOffPerProject reads the per-project createmeta.
 func reporterOffPerProject(ctx context.Context, cl Caller, project string) ([]string, error) {
 	base := CreateMetaProjectPath + url.PathEscape(project) + "/issuetypes"
-	types, err := metaPages(ctx, cl, base)
+	var types []metaItem
+	err := metaPages(ctx, cl, base, func(it metaItem) bool {
+		types = append(types, it)
+		return len(types) <= maxIssueTypes
+	})
 	if err != nil {
 		return nil, err
 	}
 	var off []string
-	for _, it := range types {
-		fields, err := metaPages(ctx, cl, base+"/"+url.PathEscape(it.ID))
-		if err != nil {
-			return nil, err
+	for i, it := range types {
+		if i == maxIssueTypes {
+			return off, errTruncated(cl)
 		}
 		onScreen := false
-		for _, f := range fields {
-			onScreen = onScreen || f.FieldID == "reporter" || (f.FieldID == "" && f.ID == "reporter")
+		err := metaPages(ctx, cl, base+"/"+url.PathEscape(it.ID), func(f metaItem) bool {
+			onScreen = f.FieldID == "reporter" || (f.FieldID == "" && f.ID == "reporter")
+			return !onScreen
+		})
+		if err != nil {
+			return off, err
 		}
 		if !onScreen {
 			off = append(off, it.Name)
