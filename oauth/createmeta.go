@@ -18,19 +18,17 @@ const (
 	CreateMetaProjectPath = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
-// Caps of what one audit reads of createmeta, so that a hostile or broken
-// Jira cannot exhaust memory: pages per project, bytes per audit (every
-// call of the audit counts) and issue types checked per project. Each
-// call reads at most maxRESTBody.
+// Caps of one audit's createmeta reading, against a Jira that answers
+// without end: pages per project, bytes per audit (of every call), issue
+// types per project.
 const (
 	maxMetaPages  = 100
 	maxAuditBytes = 64 << 20
 	maxIssueTypes = 200
 )
 
-// cappedCaller is a Caller within an audit's caps: it refuses a createmeta
-// call (CodeAuditTruncated) once the audit has read maxAuditBytes or the
-// project maxMetaPages pages.
+// cappedCaller refuses a createmeta call (errTruncated) once the audit has
+// read maxAuditBytes or the project maxMetaPages pages.
 type cappedCaller struct {
 	Caller
 	bytes int64 // left for the audit
@@ -40,7 +38,7 @@ type cappedCaller struct {
 func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
 	if step == "createmeta" {
 		if c.bytes <= 0 || c.pages <= 0 {
-			return nil, errTruncated(c)
+			return nil, errTruncated
 		}
 		c.pages--
 	}
@@ -50,25 +48,17 @@ func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, erro
 }
 
 // errTruncated is the failure of a createmeta reading cut short by a cap.
-func errTruncated(cl Caller) error {
-	return &Error{Code: CodeAuditTruncated, Step: "createmeta", URL: cl.BaseURL() + CreateMetaProjectPath,
-		Message: "applink stopped reading createmeta at its limits", Hint: "check the remaining create screens in Jira"}
-}
+var errTruncated = fault.New(CodeAuditTruncated, "applink stopped reading createmeta at its limits", "check the remaining create screens in Jira")
 
-// ReporterOffScreen returns the names of project's issue types whose
+// reporterOffScreen returns the names of project's issue types whose
 // create screen lacks the Reporter field, as cl's account sees them (Jira
 // lists Reporter only to an account with Modify Reporter). It asks the old
 // createmeta first and, when Jira answers 404 (Jira 9 removed it), the
 // per-project form. When Jira offers neither, or lists no issue type the
-// account may create, it returns none: nothing to check. When a cap
-// (maxMetaPages, maxAuditBytes, maxIssueTypes) cuts the reading short it
-// returns the names found so far with a CodeAuditTruncated *Error.
-func ReporterOffScreen(ctx context.Context, cl Caller, project string) ([]string, error) {
-	c, ok := cl.(*cappedCaller)
-	if !ok {
-		c = &cappedCaller{Caller: cl, bytes: maxAuditBytes}
-	}
-	c.pages, cl = maxMetaPages, c
+// account may create, it returns none: nothing to check. A cap cutting it
+// short returns the names found so far and errTruncated.
+func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([]string, error) {
+	cl.pages = maxMetaPages
 	off, err := reporterOffOld(ctx, cl, project)
 	if !fault.Is(err, CodeNotFound) {
 		return off, err
@@ -125,9 +115,9 @@ type metaItem struct {
 	FieldID string `json:"fieldId"`
 }
 
-// metaPages reads the pages of a per-project createmeta list (Data Center
-// names it "values", Cloud "issueTypes" or "fields"), handing each item to
-// each, until the last page or until each returns false.
+// metaPages hands each item of a per-project createmeta list (Data Center
+// names it "values", Cloud "issueTypes" or "fields") to each, page by
+// page, until the last or until each returns false.
 func metaPages(ctx context.Context, cl Caller, path string, each func(metaItem) bool) error {
 	for n := 0; ; {
 		body, err := cl.Get(ctx, fmt.Sprintf("%s?startAt=%d", path, n), "createmeta")
@@ -171,7 +161,7 @@ func reporterOffPerProject(ctx context.Context, cl Caller, project string) ([]st
 	var off []string
 	for i, it := range types {
 		if i == maxIssueTypes {
-			return off, errTruncated(cl)
+			return off, errTruncated
 		}
 		onScreen := false
 		err := metaPages(ctx, cl, base+"/"+url.PathEscape(it.ID), func(f metaItem) bool {

@@ -151,7 +151,6 @@ func TestJiraURLAddressForms(t *testing.T) {
 		{"http://[::ffff:a9fe:a9fe]/", false},
 		{"http://169.254.169.254.nip.invalid/", false},
 		{"http://app-169-254-169-254.sslip.invalid/", false},
-		{"http://a9fea9fe.nip.invalid/", false},
 		{"http://jira-203-0-113-5.nip.invalid/", true},
 		{"http://[64:ff9b::cb00:7105]/", true},
 		{"http://203.0.113.5/", true},
