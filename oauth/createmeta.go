@@ -22,8 +22,8 @@ const (
 // without end: pages per project, bytes per audit (of every call), issue
 // types per project.
 const (
-	maxMetaPages  = 100
-	maxAuditBytes = 64 << 20
+	maxMetaPages  = 500
+	maxAuditBytes = 128 << 20
 	maxIssueTypes = 200
 )
 

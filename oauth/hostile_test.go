@@ -41,10 +41,10 @@ func hostileJira(t *testing.T, page []byte, maxPages int64) (url string, pages, 
 }
 
 // metaPage is a per-project createmeta page of n items with names of
-// nameLen bytes, none of them Reporter, isLast false.
-func metaPage(n, nameLen int) []byte {
+// nameLen bytes, none of them Reporter.
+func metaPage(n, nameLen int, isLast bool) []byte {
 	var b strings.Builder
-	b.WriteString(`{"isLast":false,"total":999999999,"values":[`)
+	fmt.Fprintf(&b, `{"isLast":%t,"total":999999999,"values":[`, isLast)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
@@ -61,7 +61,7 @@ func metaPage(n, nameLen int) []byte {
 // audit_truncated, instead of reading without end; the peak resident
 // memory of the process is logged (BENCHMARKS.md).
 func TestRunAuditHostileCreateMeta(t *testing.T) {
-	page := metaPage(7600, 1024) // just under 8 MiB, the cap of one answer
+	page := metaPage(7600, 1024, false) // just under 8 MiB, the cap of one answer
 	url, pages, bytes := hostileJira(t, page, 60)
 	cl, err := oauth.NewBasicClient(url, svcName, svcPassword)
 	if err != nil {
@@ -77,8 +77,45 @@ func TestRunAuditHostileCreateMeta(t *testing.T) {
 	if got := gapCodesOf(t, a.Projects["ABC"]); !strings.Contains(strings.Join(got, ","), "audit_truncated") {
 		t.Errorf("ABC's gaps = %v, want audit_truncated", got)
 	}
-	if got, limit := bytes.Load(), int64(64<<20+len(page)); got > limit {
+	if got, limit := bytes.Load(), int64(128<<20+len(page)); got > limit {
 		t.Errorf("the audit read %d bytes of createmeta, want at most %d", got, limit)
+	}
+}
+
+// TestRunAuditCreateMetaCaps: small pages without end stop at 500 pages a
+// project; 250 issue types (each a page of fields without Reporter) stop
+// at 200 checked. Either way the project gets audit_truncated.
+func TestRunAuditCreateMetaCaps(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		page      []byte
+		maxPages  int64
+		wantGaps  string
+		wantNamed int
+	}{
+		{"pages", metaPage(1, 10, false), 500, "audit_truncated", 0},
+		{"issue types", metaPage(250, 10, true), 201, "reporter_not_on_screen,audit_truncated", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			url, pages, _ := hostileJira(t, tt.page, 5000)
+			cl, err := oauth.NewBasicClient(url, svcName, svcPassword)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := oauth.RunAudit(testCtx(t), cl, oauth.AuditRequest{Projects: []string{"ABC"}, Permissions: []string{"MODIFY_REPORTER"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(gapCodesOf(t, a.Projects["ABC"]), ","); got != tt.wantGaps {
+				t.Errorf("gaps %s, want %s", got, tt.wantGaps)
+			}
+			if n := pages.Load(); n > tt.maxPages {
+				t.Errorf("%d createmeta pages read, want at most %d", n, tt.maxPages)
+			}
+			if m := a.Projects["ABC"].Missing; tt.wantNamed > 0 && (m[0].Omitted != tt.wantNamed-20) {
+				t.Errorf("omitted %d names, want %d", m[0].Omitted, tt.wantNamed-20)
+			}
+		})
 	}
 }
 
