@@ -27,6 +27,15 @@ const (
 	// Reporter field is not on the create screen of some of the project's
 	// issue types (createmeta does not list it).
 	CodeReporterNotOnScreen Code = "reporter_not_on_screen"
+	// CodeAuditTruncated: createmeta reading stopped at a cap, so some
+	// issue types were not checked.
+	CodeAuditTruncated Code = "audit_truncated"
+)
+
+// Caps of the issue type names one gap lists, and of each name's length.
+const (
+	maxGapNames   = 20
+	maxGapNameLen = 100
 )
 
 // AuditRequest says what to audit: the permissions of Preset (when not
@@ -64,6 +73,8 @@ type Gap struct {
 	Code        Code   `json:"code"`
 	Consequence string `json:"consequence"`
 	Fix         string `json:"fix"`
+	// Omitted counts the names Consequence leaves out (maxGapNames).
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // OK reports whether nothing is missing anywhere.
@@ -134,15 +145,11 @@ func planAudit(req AuditRequest) (*plan, error) {
 		return &Error{Code: CodeBadInput, Step: "audit", Message: msg, Hint: hint}
 	}
 	var keys []string
-	switch strings.TrimSpace(req.Preset) {
-	case "":
-		if len(req.Permissions) == 0 {
-			keys = append(keys, SyncPermissions...)
-			keys = append(keys, GlobalSyncPermissions...)
+	switch preset := strings.TrimSpace(req.Preset); preset {
+	case "", PresetJiraAlign:
+		if preset != "" || len(req.Permissions) == 0 {
+			keys = append(slices.Clone(SyncPermissions), GlobalSyncPermissions...)
 		}
-	case PresetJiraAlign:
-		keys = append(keys, SyncPermissions...)
-		keys = append(keys, GlobalSyncPermissions...)
 	default:
 		return nil, bad(fmt.Sprintf("there is no permission preset %q", short(req.Preset, 40)), "use the preset "+PresetJiraAlign+", or list the permissions")
 	}
@@ -217,7 +224,7 @@ func isPermissionKey(k string) bool {
 // RunAudit checks what cl's account may do of what req asks, project by
 // project and globally: the permissions (mypermissions), and, when Modify
 // Reporter is asked and granted in a project, that the Reporter field is
-// on the create screen of each of its issue types (ReporterOffScreen),
+// on the create screen of each of its issue types (reporterOffScreen),
 // since a missing screen field fails the sync as a missing permission
 // does. A project Jira does not show is the gap CodeProjectNotVisible.
 // Any other failure at Jira (a refused token, no answer) ends the audit
@@ -227,22 +234,15 @@ func RunAudit(ctx context.Context, cl Caller, req AuditRequest) (*PermissionAudi
 	if err != nil {
 		return nil, err
 	}
+	capped := &cappedCaller{Caller: cl, bytes: maxAuditBytes}
 	a := &PermissionAudit{Projects: map[string]*AuditScope{}}
 	for _, project := range p.projects {
-		scope, err := auditProject(ctx, cl, project, p.perProject)
-		if err != nil {
+		if a.Projects[project], err = auditProject(ctx, capped, project, p.perProject); err != nil {
 			return nil, err
 		}
-		a.Projects[project] = scope
 	}
-	if len(p.global) > 0 {
-		rep, err := checkPermissions(ctx, cl, "", p.global)
-		if err != nil {
-			return nil, err
-		}
-		a.Global = scopeOf(rep, "")
-	} else {
-		a.Global = &AuditScope{Missing: []Gap{}, Granted: []string{}}
+	if a.Global, err = auditProject(ctx, capped, "", p.global); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -256,13 +256,13 @@ func scopeOf(rep *PermissionReport, project string) *AuditScope {
 	return s
 }
 
-// auditProject audits one project.
-func auditProject(ctx context.Context, cl Caller, project string, keys []string) (*AuditScope, error) {
+// auditProject audits one project, or the global permissions ("").
+func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []string) (*AuditScope, error) {
 	if len(keys) == 0 {
 		return &AuditScope{Missing: []Gap{}, Granted: []string{}}, nil
 	}
 	rep, err := checkPermissions(ctx, cl, project, keys)
-	if fault.Is(err, CodeNotFound) {
+	if fault.Is(err, CodeNotFound) && project != "" {
 		return &AuditScope{Granted: []string{}, Missing: []Gap{{Code: CodeProjectNotVisible,
 			Consequence: fmt.Sprintf("The sync cannot see project %s: Jira knows no such project, or the account cannot browse it", project),
 			Fix:         "Check the project key (as in issue keys, e.g. ABC for ABC-123), and grant BROWSE_PROJECTS to the service account in that project's permission scheme."}}}, nil
@@ -271,15 +271,27 @@ func auditProject(ctx context.Context, cl Caller, project string, keys []string)
 	}
 	scope := scopeOf(rep, project)
 	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
-		off, err := ReporterOffScreen(ctx, cl, project)
-		if err != nil {
+		off, err := reporterOffScreen(ctx, cl, project)
+		if err != nil && !fault.Is(err, CodeAuditTruncated) {
 			return nil, err
 		}
 		if len(off) > 0 {
-			scope.Missing = append(scope.Missing, Gap{Code: CodeReporterNotOnScreen,
-				Consequence: fmt.Sprintf("Field 'reporter' cannot be set on %s issues: the field is not on their create screen", strings.Join(off, ", ")),
+			names, omitted := off[:min(len(off), maxGapNames)], max(len(off)-maxGapNames, 0)
+			for i, n := range names {
+				names[i] = short(n, maxGapNameLen)
+			}
+			list := strings.Join(names, ", ")
+			if omitted > 0 {
+				list += fmt.Sprintf(" and %d more", omitted)
+			}
+			scope.Missing = append(scope.Missing, Gap{Code: CodeReporterNotOnScreen, Omitted: omitted,
+				Consequence: fmt.Sprintf("Field 'reporter' cannot be set on %s issues: the field is not on their create screen", list),
 				Fix: fmt.Sprintf("Add the Reporter field to the create screen of those issue types in project %s "+
 					"(Project settings > Screens, or Administration > Issues > Screens).", project)})
+		}
+		if err != nil {
+			scope.Missing = append(scope.Missing, Gap{Code: CodeAuditTruncated, Consequence: fmt.Sprintf("applink stopped reading the create screens of project %s at its limits (%d pages a project, %d MB an audit, %d issue types): the Reporter field of the issue types past them is not checked", project, maxMetaPages, maxAuditBytes>>20, maxIssueTypes),
+				Fix: fmt.Sprintf("Check in Jira that the Reporter field is on the create screen of every issue type of project %s (Project settings > Screens), or audit fewer projects at a time.", project)})
 		}
 	}
 	return scope, nil

@@ -18,16 +18,47 @@ const (
 	CreateMetaProjectPath = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
-// maxMetaPages bounds the pages read of one paged createmeta answer.
-const maxMetaPages = 50
+// Caps of one audit's createmeta reading, against a Jira that answers
+// without end: pages per project, bytes per audit (of every call), issue
+// types per project.
+const (
+	maxMetaPages  = 500
+	maxAuditBytes = 128 << 20
+	maxIssueTypes = 200
+)
 
-// ReporterOffScreen returns the names of project's issue types whose
+// cappedCaller refuses a createmeta call (errTruncated) once the audit has
+// read maxAuditBytes or the project maxMetaPages pages.
+type cappedCaller struct {
+	Caller
+	bytes int64 // left for the audit
+	pages int   // left for the project
+}
+
+func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
+	if step == "createmeta" {
+		if c.bytes <= 0 || c.pages <= 0 {
+			return nil, errTruncated
+		}
+		c.pages--
+	}
+	body, err := c.Caller.Get(ctx, path, step)
+	c.bytes -= int64(len(body))
+	return body, err
+}
+
+// errTruncated is the failure of a createmeta reading cut short by a cap.
+var errTruncated = fault.New(CodeAuditTruncated, "applink stopped reading createmeta at its limits", "check the remaining create screens in Jira")
+
+// reporterOffScreen returns the names of project's issue types whose
 // create screen lacks the Reporter field, as cl's account sees them (Jira
 // lists Reporter only to an account with Modify Reporter). It asks the old
 // createmeta first and, when Jira answers 404 (Jira 9 removed it), the
 // per-project form. When Jira offers neither, or lists no issue type the
-// account may create, it returns none: nothing to check.
-func ReporterOffScreen(ctx context.Context, cl Caller, project string) ([]string, error) {
+// account may create, it returns none: nothing to check. A cap cutting it
+// short returns the names found so far and errTruncated.
+func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([]string, error) {
+	cl.pages = maxMetaPages
 	off, err := reporterOffOld(ctx, cl, project)
 	if !fault.Is(err, CodeNotFound) {
 		return off, err
@@ -84,14 +115,14 @@ type metaItem struct {
 	FieldID string `json:"fieldId"`
 }
 
-// metaPages reads every page of a per-project createmeta list: Data
-// Center names it "values", Cloud "issueTypes" or "fields".
-func metaPages(ctx context.Context, cl Caller, path string) ([]metaItem, error) {
-	var all []metaItem
-	for range maxMetaPages {
-		body, err := cl.Get(ctx, fmt.Sprintf("%s?startAt=%d", path, len(all)), "createmeta")
+// metaPages hands each item of a per-project createmeta list (Data Center
+// names it "values", Cloud "issueTypes" or "fields") to each, page by
+// page, until the last or until each returns false.
+func metaPages(ctx context.Context, cl Caller, path string, each func(metaItem) bool) error {
+	for n := 0; ; {
+		body, err := cl.Get(ctx, fmt.Sprintf("%s?startAt=%d", path, n), "createmeta")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var page struct {
 			Values     []metaItem `json:"values"`
@@ -101,33 +132,44 @@ func metaPages(ctx context.Context, cl Caller, path string) ([]metaItem, error) 
 			IsLast     *bool      `json:"isLast"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, badMeta(cl, err)
+			return badMeta(cl, err)
 		}
 		items := append(append(page.Values, page.IssueTypes...), page.Fields...)
-		all = append(all, items...)
-		if len(items) == 0 || (page.IsLast != nil && *page.IsLast) || (page.IsLast == nil && len(all) >= page.Total) {
-			break
+		for _, it := range items {
+			if !each(it) {
+				return nil
+			}
+		}
+		n += len(items)
+		if len(items) == 0 || (page.IsLast != nil && *page.IsLast) || (page.IsLast == nil && n >= page.Total) {
+			return nil
 		}
 	}
-	return all, nil
 }
 
 // reporterOffPerProject reads the per-project createmeta.
 func reporterOffPerProject(ctx context.Context, cl Caller, project string) ([]string, error) {
 	base := CreateMetaProjectPath + url.PathEscape(project) + "/issuetypes"
-	types, err := metaPages(ctx, cl, base)
+	var types []metaItem
+	err := metaPages(ctx, cl, base, func(it metaItem) bool {
+		types = append(types, it)
+		return len(types) <= maxIssueTypes
+	})
 	if err != nil {
 		return nil, err
 	}
 	var off []string
-	for _, it := range types {
-		fields, err := metaPages(ctx, cl, base+"/"+url.PathEscape(it.ID))
-		if err != nil {
-			return nil, err
+	for i, it := range types {
+		if i == maxIssueTypes {
+			return off, errTruncated
 		}
 		onScreen := false
-		for _, f := range fields {
-			onScreen = onScreen || f.FieldID == "reporter" || (f.FieldID == "" && f.ID == "reporter")
+		err := metaPages(ctx, cl, base+"/"+url.PathEscape(it.ID), func(f metaItem) bool {
+			onScreen = f.FieldID == "reporter" || (f.FieldID == "" && f.ID == "reporter")
+			return !onScreen
+		})
+		if err != nil {
+			return off, err
 		}
 		if !onScreen {
 			off = append(off, it.Name)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -80,10 +81,8 @@ func checkPermissions(ctx context.Context, cl Caller, project string, keys []str
 	const step = "mypermissions"
 	project = strings.TrimSpace(project)
 	var asked []string
-	seen := map[string]bool{}
 	for _, k := range keys {
-		if k = strings.TrimSpace(k); k != "" && !seen[k] {
-			seen[k] = true
+		if k = strings.TrimSpace(k); k != "" && !slices.Contains(asked, k) {
 			asked = append(asked, k)
 		}
 	}

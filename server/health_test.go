@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,4 +57,31 @@ func TestHealthzWriteProbe(t *testing.T) {
 		t.Errorf("the probe file is left behind: %v", err)
 	}
 	wantContains(t, f.logs.String(), "the data folder cannot be written")
+}
+
+// TestHealthzCostIndependentOfLinks: /healthz does not read the links, so
+// a link record of megabytes (a hostile Jira's audit, a planted file)
+// costs an unauthenticated caller nothing.
+func TestHealthzCostIndependentOfLinks(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("big")
+	big := []byte(`{"name":"big","projects":["` + strings.Repeat("A", 4<<20) + `"]}`)
+	if err := os.WriteFile(filepath.Join(f.dir, "links", "big", "link.json"), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range 5 {
+		rec := httptest.NewRecorder()
+		f.srv.healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+	runtime.ReadMemStats(&m1)
+	perCall := (m1.TotalAlloc - m0.TotalAlloc) / 5
+	t.Logf("/healthz allocates %d bytes a call", perCall)
+	if perCall > 64<<10 {
+		t.Errorf("/healthz allocates %d bytes a call with a 4 MB link record, want at most 64 KiB", perCall)
+	}
 }

@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 // fakeDNS is the tests' resolver: nothing leaves the machine. Names under
 // rebind.test resolve to the AWS metadata address, other names to a
-// documentation address (TEST-NET-3).
+// documentation address (TEST-NET-3); localhost and names under loop. to
+// 127.0.0.1; names under .invalid do not resolve.
 func fakeDNS(_ context.Context, host string) ([]netip.Addr, error) {
 	switch {
-	case host == "localhost":
+	case host == "localhost" || strings.HasPrefix(host, "loop."):
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	case strings.HasSuffix(host, "rebind.test"):
 		return []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("169.254.169.254")}, nil
@@ -124,6 +127,98 @@ func TestJiraHosts(t *testing.T) {
 	wantError(t, resp, body, http.StatusBadRequest, CodeInvalidJiraURL)
 	if f.jiraHits.Load() != hits {
 		t.Error("Jira was called")
+	}
+}
+
+// TestJiraURLAddressForms: numeric hosts that are not canonical addresses
+// (which resolvers read as addresses) are refused when a link is made;
+// NAT64 and IPv4-mapped forms count as the IPv4 address they carry; a name
+// whose labels spell an address is checked as that address even when DNS
+// does not answer.
+func TestJiraURLAddressForms(t *testing.T) {
+	f := newFixture(t, options{})
+	for i, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://2852039166/", false},
+		{"http://0251.0376.0251.0376/", false},
+		{"http://0xa9.0xfe.0xa9.0xfe/", false},
+		{"http://0x7f.1/", false},
+		{"http://127.1/", false},
+		{"http://[64:ff9b::a9fe:a9fe]/", false},
+		{"http://[64:ff9b::169.254.169.254]/", false},
+		{"http://[::ffff:a9fe:a9fe]/", false},
+		{"http://169.254.169.254.nip.invalid/", false},
+		{"http://app-169-254-169-254.sslip.invalid/", false},
+		{"http://jira-203-0-113-5.nip.invalid/", true},
+		{"http://[64:ff9b::cb00:7105]/", true},
+		{"http://203.0.113.5/", true},
+	} {
+		resp, body := f.api("POST", "/api/links", map[string]string{"name": "f" + string(rune('a'+i)), "jira_url": tt.url, "service_account": "svc"})
+		if tt.ok {
+			wantStatus(t, resp, body, http.StatusCreated)
+			continue
+		}
+		wantError(t, resp, body, http.StatusBadRequest, CodeInvalidJiraURL)
+	}
+}
+
+// TestJiraHostsWildcardLoopback: a wildcard allows names, not the loopback
+// address one resolves to or spells, unless that address is listed too.
+func TestJiraHostsWildcardLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		hosts []string
+		ok    bool
+	}{
+		{[]string{"*.example.com", "*.nip.invalid"}, false},
+		{[]string{"*.example.com", "*.nip.invalid", "127.0.0.1"}, true},
+	} {
+		f := newFixture(t, options{jiraHosts: tt.hosts})
+		for i, u := range []string{"https://loop.example.com", "http://127.0.0.1.nip.invalid"} {
+			resp, body := f.api("POST", "/api/links", map[string]string{"name": "w" + string(rune('a'+i)), "jira_url": u, "service_account": "svc"})
+			if tt.ok {
+				wantStatus(t, resp, body, http.StatusCreated)
+				continue
+			}
+			wantError(t, resp, body, http.StatusBadRequest, CodeInvalidJiraURL)
+			wantContains(t, string(body), "loopback")
+		}
+	}
+}
+
+// TestJiraClientThroughProxy: with a proxy, which connects to Jira itself,
+// the client resolves and checks the host before handing the request over:
+// a name rebound to a metadata address, a NAT64 form of one, and a name
+// that does not resolve here never reach the proxy; other hosts do.
+func TestJiraClientThroughProxy(t *testing.T) {
+	f := newFixture(t, options{})
+	var hits atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(proxy.Close)
+	proxyURL, _ := url.Parse(proxy.URL)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = f.srv.checkedProxy(http.ProxyURL(proxyURL))
+	cl := &http.Client{Transport: tr}
+	for _, u := range []string{"http://jira.rebind.test/", "http://[64:ff9b::a9fe:a9fe]/", "http://jira.invalid/"} {
+		resp, err := cl.Get(u)
+		if err == nil {
+			resp.Body.Close()
+		}
+		if e := (*Error)(nil); !errors.As(err, &e) || e.Code != CodeInvalidJiraURL {
+			t.Errorf("GET %s: %v, want %s", u, err, CodeInvalidJiraURL)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the proxy got %d requests for refused hosts", n)
+	}
+	resp, err := cl.Get("http://jira.example.com/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if hits.Load() != 1 {
+		t.Error("the proxy did not get the request for an allowed host")
 	}
 }
 

@@ -178,9 +178,6 @@ func New(cfg Config) (*Server, error) {
 		now = time.Now
 	}
 	client := cfg.HTTPClient
-	if client == nil {
-		client = newJiraClient(oauth.DefaultTimeout)
-	}
 	jiraHosts, err := ParseJiraHosts(strings.Join(cfg.JiraHosts, ","))
 	if err != nil {
 		return nil, err
@@ -222,6 +219,9 @@ func New(cfg Config) (*Server, error) {
 		signInLimit:    newLimiter(now),
 		trustedProxies: slices.Clone(cfg.TrustedProxies),
 		sleep:          sleep,
+	}
+	if s.client == nil {
+		s.client = s.newJiraClient(oauth.DefaultTimeout)
 	}
 	if err := s.pruneSessions(); err != nil {
 		return nil, err

@@ -192,7 +192,7 @@ func TestREADMEListsCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []fault.Code{oauth.CodeProjectNotVisible, oauth.CodeReporterNotOnScreen, CodeTokenNotWorking,
+	for _, c := range []fault.Code{oauth.CodeProjectNotVisible, oauth.CodeReporterNotOnScreen, oauth.CodeAuditTruncated, CodeTokenNotWorking,
 		CodeTokenAccountChanged, CodeTokenExpiring, CodeServiceAccountShared, CodeKeyPairShared,
 		oauth.CodeBasicAuthFailed, oauth.CodeCaptchaRequired} {
 		if !strings.Contains(string(readme), "`"+string(c)+"`") {
