@@ -199,6 +199,8 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 	switch {
 	case out.Err != nil && out.Err.Code == oauth.CodeWrongApprover:
 		data.Title = "Approved by the wrong account: token thrown away"
+	case out.Err != nil && out.Err.Code == CodeVerifiedTokenKept:
+		data.Title = "Not used: the service account's token was kept"
 	case out.Err != nil && out.Err.Code == oauth.CodeDenied:
 		data.Title = "Access denied"
 	case out.Err != nil:

@@ -59,7 +59,7 @@ func Status(code fault.Code) int {
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeApproverUnknown, oauth.CodeDenied:
+	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
 		return http.StatusForbidden
 	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound

@@ -219,6 +219,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
+	case res.Verdict != oauth.VerdictMatch && s.hasMatchToken(l.Name):
+		out.Approval = &res.Approval
+		out.Err = s.keepVerified(ctx, l, res)
 	default:
 		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
@@ -265,6 +268,40 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("the token is saved, but the link's record could not be updated")
 	}
 	return nil
+}
+
+// hasMatchToken reports whether a link keeps a token that acts as its
+// service account: only a match approval may replace it.
+func (s *Server) hasMatchToken(name string) bool {
+	t, err := s.store.Token(name)
+	return err == nil && t.Verdict == oauth.VerdictMatch
+}
+
+// keepVerified records an approval that may not replace the link's token
+// (which acts as the service account, while the new one does not) beside
+// that token, which stays; the new token is dropped unused. The link's
+// notice (verifiedKeptNotice) and the returned *Error say whom to ask to
+// revoke it in Jira.
+func (s *Server) keepVerified(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
+	tok, err := s.store.Token(l.Name)
+	if err == nil {
+		tok.Refused = &res.Approval
+		err = s.store.SaveToken(l.Name, tok)
+	}
+	if err != nil {
+		return s.failedSave(ctx, l.Name, err)
+	}
+	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
+		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
+		Msg("the service account's token was kept; the new token, approved by another account, was not")
+	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+		l.State, l.LastError = store.StateAuthorized, nil
+		return nil
+	}); err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")
+	}
+	n := verifiedKeptNotice(tok.Refused, l.ServiceAccount)
+	return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}
 }
 
 // failedSave records that the outcome of a callback could not be saved:

@@ -55,7 +55,20 @@ type LinkView struct {
 const (
 	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
 	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
+	// CodeVerifiedTokenKept (danger): another account approved later; the
+	// service account's token was kept and the new one not used.
+	CodeVerifiedTokenKept oauth.Code = "verified_token_kept"
 )
+
+// verifiedKeptNotice is the notice of a link that kept its service
+// account's token over r, a later approval by another account.
+func verifiedKeptNotice(r *oauth.Approval, serviceAccount string) oauth.Notice {
+	return oauth.Notice{Code: CodeVerifiedTokenKept, Severity: oauth.SeverityDanger,
+		Message: r.Approver.String() + " approved a new approval on " + r.ApprovedAt.UTC().Format(timeLayout) +
+			", but is not the service account " + serviceAccount + ": applink kept the service account's token and does not use the new one.",
+		Hint: "Have " + r.Approver.String() + " revoke the token they approved, logged in to Jira as that account (" + oauth.WhereToRevoke +
+			"). This notice stays until the service account approves again or the link is deleted."}
+}
 
 // linkFacts is what a view is made of.
 type linkFacts struct {
@@ -193,6 +206,9 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	out := []oauth.Notice{}
 	if t := f.token; t != nil {
+		if t.Refused != nil {
+			out = append(out, verifiedKeptNotice(t.Refused, f.link.ServiceAccount))
+		}
 		if n := t.Notice(); n != nil {
 			out = append(out, *n)
 		}

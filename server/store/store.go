@@ -102,6 +102,10 @@ type Token struct {
 	ExpiresAt              time.Time `json:"expires_at,omitzero"`
 	AuthorizationExpiresAt time.Time `json:"authorization_expires_at,omitzero"`
 	oauth.Approval
+	// Refused is a later approval that did not replace this token (this
+	// one acts as the service account, that one does not), kept beside it
+	// until a person acts; its token was not kept.
+	Refused *oauth.Approval `json:"refused,omitempty"`
 }
 
 // Handshake is a pending handshake: started by applink, waiting for Jira's
