@@ -155,7 +155,7 @@ var failures = []Failure{
 		Jira: "any other oauth_problem (the message names it)",
 		Fix:  "look up this oauth_problem in Jira's documentation and in Jira's log (atlassian-jira.log) for the request"},
 	{Code: CodeDenied, Means: "someone clicked Deny on Jira's approval page",
-		Jira: "the callback carries oauth_verifier=denied",
+		Jira: "the callback carries oauth_verifier=denied and Jira's exchange confirms it (permission_denied)",
 		Fix:  "if that was a mistake, approve again and click Allow, logged in to Jira as the service account",
 		CLI:  "if that was a mistake, run applink authorize again and click Allow, logged in to Jira as the service account",
 		Web:  "if that was a mistake, click Start approval again and have the service account click Allow"},

@@ -29,7 +29,7 @@ func errApprovalGone(expired bool) *Error {
 			Hint:    "Ask the applink admin for a new approval link, and open it right away."}
 	}
 	return &Error{Code: CodeHandshakeUnknown,
-		Message: "This approval link is unknown or has been used already.",
+		Message: "This approval is over: it was approved or denied in Jira already, or applink never made it.",
 		Hint:    "Ask the applink admin for a new approval link."}
 }
 

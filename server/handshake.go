@@ -189,7 +189,9 @@ type outcome struct {
 // complete finishes a handshake taken from the store: it exchanges the
 // verifier, asks who approved, and saves the outcome: the token with its
 // approval in one write (keep), or the failure (attemptFailed). A
-// verifier Jira refuses, or a denial, puts the handshake back (refused).
+// callback for a request token Jira has not decided yet (a made-up
+// verifier, a forged Deny) puts the handshake back (refused); any other
+// answer ends it.
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
 	l, err := s.getLink(h.Link)
 	if err != nil {
@@ -202,15 +204,12 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount)
 	out := &outcome{Link: l}
 	switch {
-	case err != nil && asError(err).Code == oauth.CodeDenied:
-		// A denial is the browser's word, not Jira's: anyone holding the
-		// approval link can send one. The link says it was denied, and
-		// the approval stays pending (a try spent) for the real approver.
-		s.attemptFailed(ctx, l.Name, "denied", err, nil)
-		fallthrough
-	case err != nil && verifierRefused(err):
+	case err != nil && undecided(err):
 		out.Err = s.refused(ctx, h, err)
 		out.Pending = out.Err.Code != CodeApprovalDropped && out.Err.Code != CodeSaveFailed
+	case err != nil && asError(err).Code == oauth.CodeDenied:
+		// Jira confirmed the denial: the request token is spent.
+		out.Err = s.attemptFailed(ctx, l.Name, "denied", err, nil)
 	case err != nil:
 		out.Err = s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
 	case s.rejects(res.Verdict):

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/applink/applink/oauth"
@@ -74,4 +76,90 @@ func TestUnverifiedTokenReplaced(t *testing.T) {
 	if got := f.credentials("prod", true); got.AccessToken == first.AccessToken {
 		t.Error("a mismatch token was not replaced by a later approval")
 	}
+}
+
+// TestDenyEndsApproval (issue 12, case 2): after Deny, applink asks Jira,
+// which says the request token is spent: the approval ends, no page sends
+// anyone back to it, and no pending notice outlives it, even after a later
+// approval succeeds.
+func TestDenyEndsApproval(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	f.approveLink("prod", svcName)
+	h := f.startHandshake("prod")
+	cb := f.approve(h.AuthorizeURL, svcName, false)
+	hits := f.jiraHits.Load()
+	resp, body := f.get(cb, nil)
+	wantStatus(t, resp, body, http.StatusForbidden)
+	wantContains(t, string(body), `data-error="denied"`)
+	for _, bad := range []string{"still pending", "tries left", "open the approval link again"} {
+		if strings.Contains(string(body), bad) {
+			t.Errorf("the denial's page says %q", bad)
+		}
+	}
+	if got := f.jiraHits.Load() - hits; got != 1 {
+		t.Errorf("Jira was asked %d times about the denial, want 1", got)
+	}
+	resp, body = f.get(h.ApprovalURL, nil)
+	if resp.StatusCode == http.StatusOK || strings.Contains(string(body), h.AuthorizeURL) {
+		t.Errorf("the approval link of a denied approval still leads to Jira: %d", resp.StatusCode)
+	}
+	v := f.getLink("prod")
+	if v.LastError == nil || v.LastError.Code != oauth.CodeDenied || hasNotice(v, CodeApprovalPending) {
+		t.Errorf("after the denial: state %s, last_error %+v, notices %+v", v.State, v.LastError, v.Notices)
+	}
+	// A later approval, then nothing is pending.
+	f.approveLink("prod", svcName)
+	if v := f.getLink("prod"); v.State != "authorized" || hasNotice(v, CodeApprovalPending) || v.LastError != nil {
+		t.Errorf("after a later approval: state %s, last_error %+v, notices %+v", v.State, v.LastError, v.Notices)
+	}
+}
+
+// TestDenyWithoutTokenEnds: a link without a token is denied, and its one
+// next step is a new approval.
+func TestDenyWithoutTokenEnds(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
+	if v := f.getLink("prod"); v.State != "denied" || v.Badge().Label != "Denied" {
+		t.Errorf("state %s, badge %+v", v.State, v.Badge())
+	}
+	if n := f.srv.store.PendingHandshakes("prod", f.clock.Now()); n != 0 {
+		t.Errorf("%d approvals pending after a denial", n)
+	}
+}
+
+// TestForgedDenyStaysPending: a Deny Jira has not seen (the request token
+// is still undecided) changes nothing: the approval stays pending and the
+// service account can still approve it.
+func TestForgedDenyStaysPending(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	au, _ := url.Parse(h.AuthorizeURL)
+	forged := f.app.URL + CallbackPath + "?oauth_token=" + url.QueryEscape(au.Query().Get("oauth_token")) + "&oauth_verifier=denied"
+	resp, body := f.get(forged, nil)
+	wantStatus(t, resp, body, http.StatusBadGateway)
+	wantContains(t, string(body), `data-error="permission_unknown"`, "still pending")
+	if v := f.getLink("prod"); v.State != "awaiting_approval" || v.LastError != nil {
+		t.Errorf("after a forged denial: state %s, last_error %+v", v.State, v.LastError)
+	}
+	resp, body = f.get(h.ApprovalURL, nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	resp, body = f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if v := f.getLink("prod"); v.State != "authorized" || v.Verdict == nil || *v.Verdict != oauth.VerdictMatch {
+		t.Errorf("after the real approval: state %s, verdict %v", v.State, v.Verdict)
+	}
+}
+
+// hasNotice reports whether a link view has a notice of code c.
+func hasNotice(v *LinkView, c oauth.Code) bool {
+	for _, n := range v.Notices {
+		if n.Code == c {
+			return true
+		}
+	}
+	return false
 }

@@ -163,8 +163,7 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 }
 
 // derivedState is a link's state and last error: the record's, except
-// that a live pending approval means awaiting_approval (unless it was
-// denied: it stays pending in case the denial was not the approver's); a record still
+// that a live pending approval means awaiting_approval; a record still
 // awaiting approval when none is pending means either that the callback
 // saved a token newer than the record (authorized: the record's write
 // failed after the token's) or that nobody approved in time (expired); and
@@ -173,10 +172,12 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 	l := f.link
 	state, lastErr := l.State, l.LastError
 	switch {
-	case f.pending != nil && l.State != store.StateDenied:
+	case f.pending != nil:
 		state = store.StateAwaitingApproval
-	case l.State == store.StateAwaitingApproval && f.token != nil && f.token.ApprovedAt.After(l.UpdatedAt):
-		// The callback saved the token, then could not save the record.
+	case l.State == store.StateAwaitingApproval && f.token != nil && (f.token.ApprovedAt.After(l.UpdatedAt) ||
+		f.token.Refused != nil && f.token.Refused.ApprovedAt.After(l.UpdatedAt)):
+		// The callback saved the token (or the approval refused beside
+		// it), then could not save the record.
 		state, lastErr = store.StateAuthorized, nil
 	case l.State == store.StateAwaitingApproval:
 		// A handshake nobody completed ends when its request token
