@@ -294,7 +294,9 @@ func (s *Server) keepVerified(ctx context.Context, l *store.Link, res *oauth.Res
 		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
 		Msg("the service account's token was kept; the new token, approved by another account, was not")
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
-		l.State, l.LastError = store.StateAuthorized, nil
+		if l.State = store.StateAuthorized; l.LastError != nil && !isHealthCode(l.LastError.Code) {
+			l.LastError = nil // a health problem is the kept token's, and stays
+		}
 		return nil
 	}); err != nil {
 		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/applink/applink/oauth"
 )
@@ -162,4 +163,37 @@ func hasNotice(v *LinkView, c oauth.Code) bool {
 		}
 	}
 	return false
+}
+
+// TestStaleAudit (issue 12, case 3): the permission audit belongs to the
+// token it was run with; once another token is kept, the API marks it
+// stale and the page says so and offers to run it again.
+func TestStaleAudit(t *testing.T) {
+	f := newFixture(t, options{})
+	f.grant()
+	f.createLink("prod")
+	f.approveLink("prod", adminName)
+	resp, body := f.api("POST", "/api/links/prod/permissions", map[string]any{"projects": []string{"ABC"}})
+	wantStatus(t, resp, body, http.StatusOK)
+	if p := decode[*PermissionsView](t, body); p.Stale {
+		t.Error("a fresh audit is stale")
+	}
+	if v := f.getLink("prod"); v.Permissions == nil || v.Permissions.Stale {
+		t.Errorf("before the new token: %+v", v.Permissions)
+	}
+	f.clock.Advance(time.Minute)
+	f.approveLink("prod", svcName)
+	v := f.getLink("prod")
+	if v.Permissions == nil || !v.Permissions.Stale {
+		t.Fatalf("after a new token: permissions %+v, want stale", v.Permissions)
+	}
+	b := f.newBrowser()
+	b.signIn()
+	_, page := b.get("/links/prod")
+	wantContains(t, page, `data-stale="true"`, "previous token", "Check again")
+	resp, body = f.api("POST", "/api/links/prod/permissions", map[string]any{"projects": []string{"ABC"}})
+	wantStatus(t, resp, body, http.StatusOK)
+	if v := f.getLink("prod"); v.Permissions == nil || v.Permissions.Stale {
+		t.Errorf("after running it again: %+v", v.Permissions)
+	}
 }

@@ -140,8 +140,8 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		Notices:        []oauth.Notice{},
 		Warnings:       []string{},
 		Projects:       append([]string{}, l.Projects...),
-		Permissions:    permissionsView(l),
 	}
+	v.Permissions = permissionsView(l, f.token)
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
 		verdict := t.Verdict

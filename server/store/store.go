@@ -87,9 +87,11 @@ type Link struct {
 	// Projects are the Jira project keys the integration works in, which
 	// the permission audit checks.
 	Projects []string `json:"projects,omitempty"`
-	// Audit is the latest permission audit, run at AuditedAt.
-	Audit     *oauth.PermissionAudit `json:"audit,omitempty"`
-	AuditedAt time.Time              `json:"audited_at,omitzero"`
+	// Audit is the latest permission audit, run at AuditedAt with the
+	// token approved at AuditToken.
+	Audit      *oauth.PermissionAudit `json:"audit,omitempty"`
+	AuditedAt  time.Time              `json:"audited_at,omitzero"`
+	AuditToken time.Time              `json:"audit_token,omitzero"`
 }
 
 // Token is a link's access token (secret) with the outcome of its
