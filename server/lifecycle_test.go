@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/oauth/jiratest"
 )
 
 // approveLink starts an approval of a link and has user click Allow,
@@ -196,4 +198,48 @@ func TestStaleAudit(t *testing.T) {
 	if v := f.getLink("prod"); v.Permissions == nil || v.Permissions.Stale {
 		t.Errorf("after running it again: %+v", v.Permissions)
 	}
+}
+
+// TestExportAckNamesApproval (issue 13, item 7): the acknowledgement of an
+// approver names the approval it accepts. The page showed "acts as
+// Alice"; Mallory completes a pending approval; the stale form's
+// acknowledgement is refused with 409 approval_changed, on the page and in
+// the API, and the new approval's value exports.
+func TestExportAckNamesApproval(t *testing.T) {
+	f := newFixture(t, options{})
+	f.jira.AddUser(jiratest.User{Name: "mallory", DisplayName: "Mallory", Password: "mallory-pass"})
+	f.createLink("prod")
+	f.approveLink("prod", adminName)
+	b := f.newBrowser()
+	b.signIn()
+	_, page := b.get("/links/prod")
+	wantContains(t, page, "Alice Admin (alice)")
+	ack := find(t, `name="accept_approver" value="([^"]+)"`, page)
+
+	f.clock.Advance(time.Second)
+	h := f.startHandshake("prod")
+	cb, _, err := (&jiratest.Browser{}).Approve(context.Background(), h.AuthorizeURL, "mallory", "mallory-pass", true)
+	if err != nil || cb == nil {
+		t.Fatalf("mallory's approval: %v", err)
+	}
+	f.addSecret(cb.Query().Get("oauth_verifier"))
+	f.get(cb.String(), nil)
+	if v := f.getLink("prod"); v.AuthorizedAs == nil || v.AuthorizedAs.Name != "mallory" {
+		t.Fatalf("the token acts as %v, want mallory", v.AuthorizedAs)
+	}
+	resp, page := b.post("/links/prod/credentials", url.Values{"accept_approver": {ack}})
+	if resp.StatusCode != http.StatusConflict || strings.Contains(page, "token_secret") {
+		t.Errorf("stale form: status %d", resp.StatusCode)
+	}
+	wantContains(t, page, `data-code="`+string(CodeApprovalChanged)+`"`, "Mallory")
+	for _, q := range []string{"1", url.QueryEscape(ack)} {
+		resp, body := f.api("GET", "/api/links/prod/credentials?accept_approver="+q, nil)
+		wantError(t, resp, body, http.StatusConflict, CodeApprovalChanged)
+	}
+	v := f.getLink("prod")
+	resp, body := f.api("GET", "/api/links/prod/credentials?accept_approver="+url.QueryEscape(v.AuthorizedAt.Format(time.RFC3339Nano)), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	c := decode[credentials](t, body)
+	f.addSecret(c.TokenSecret)
+	f.addSecret(pemBody(c.PrivateKeyPEM))
 }

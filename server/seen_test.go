@@ -66,7 +66,7 @@ func TestExportNeedsAcknowledgement(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="export-error"`) || !strings.Contains(page, "Alice Admin (alice)") {
 		t.Errorf("UI export without confirmation: %d", resp.StatusCode)
 	}
-	resp, page = b.post("/links/prod/credentials", url.Values{"accept_approver": {"1"}})
+	resp, page = b.post("/links/prod/credentials", url.Values{"accept_approver": {find(t, `name="accept_approver" value="([^"]+)"`, page)}})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(page, "token_secret") {
 		t.Errorf("UI export with confirmation: %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}

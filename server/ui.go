@@ -336,16 +336,17 @@ func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 
 // postCredentials is POST /links/{name}/credentials: download the
 // credentials as a JSON file. A token not confirmed to act as the service
-// account needs the form's accept_approver confirmation; without it the
-// link page asks for it.
+// account needs the form's accept_approver confirmation, naming the
+// approval the page showed; without it, or for another approval, the link
+// page asks again.
 func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	name := r.PathValue("name")
-	c, err := s.exportCredentials(r.Context(), name, "ui", r.PostForm.Get("accept_approver") == "1", r)
-	if e := asError(err); err != nil && e.Code == oauth.CodeApproverNotConfirmed {
+	c, err := s.exportCredentials(r.Context(), name, "ui", r.PostForm.Get("accept_approver"), r)
+	if e := asError(err); err != nil && (e.Code == oauth.CodeApproverNotConfirmed || e.Code == CodeApprovalChanged) {
 		s.showLink(w, r, Status(e.Code), linkPage{ExportError: e})
 		return
 	}
