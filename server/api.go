@@ -161,7 +161,7 @@ func (s *Server) exportCredentials(ctx context.Context, name, via, accept string
 	if at, perr := time.Parse(time.RFC3339Nano, accept); tok.Verdict != oauth.VerdictMatch && (perr != nil || !at.Equal(tok.ApprovedAt)) {
 		e := &Error{Code: oauth.CodeApproverNotConfirmed,
 			Message: "The token of link " + name + " acts as " + tok.Approver.String() + ", not confirmed to be the service account " + l.ServiceAccount + " (verdict " + string(tok.Verdict) + ").",
-			Hint:    "Approve again as the service account, or confirm that the integration may act as " + tok.Approver.String() + " (accept_approver=" + tok.ApprovedAt.UTC().Format(time.RFC3339Nano) + ", the link's authorized_at)."}
+			Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, or confirm that the integration may act as " + tok.Approver.String() + " (accept_approver=" + tok.ApprovedAt.UTC().Format(time.RFC3339Nano) + ", the link's authorized_at)."}
 		if accept != "" {
 			e.Code, e.Message = CodeApprovalChanged, "The confirmation names another approval than the one link "+name+" keeps now: its token acts as "+tok.Approver.String()+", approved "+tok.ApprovedAt.UTC().Format(timeLayout)+"."
 		}

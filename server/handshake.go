@@ -317,7 +317,7 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 	}
 	e := &Error{Code: CodeSaveFailed, Err: cause,
 		Message: "applink could not save the approval: " + why + ". Nothing was changed: the link keeps its previous token, if any.",
-		Hint:    "Ask the applink admin to " + hint + ", then start a new approval."}
+		Hint:    "Ask the applink admin to " + hint + ", then click " + oauth.StartApproval + "."}
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
 	if _, err := s.updateLink(name, func(l *store.Link) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +243,65 @@ func TestExportAckNamesApproval(t *testing.T) {
 	c := decode[credentials](t, body)
 	f.addSecret(c.TokenSecret)
 	f.addSecret(pemBody(c.PrivateKeyPEM))
+}
+
+// TestOneNamePerAction (issue 12, case 5): the action that starts an
+// approval has one name, oauth.StartApproval, on its button in every state
+// of a link; every notice that tells the admin to click a button names one
+// that the link's page shows; on an authorized link the primary action is
+// not a new approval.
+func TestOneNamePerAction(t *testing.T) {
+	f := newFixture(t, options{})
+	b := f.newBrowser()
+	b.signIn()
+	labels := []string{oauth.StartApproval, "Approve again", "Start a new approval", "Check link", "Download credentials", "Check again", "Check permissions"}
+	buttonRE := regexp.MustCompile(`<button[^>]*>([^<]+)</button>`)
+	primaryRE := regexp.MustCompile(`class="button primary[^"]*"[^>]*>([^<]+)<`)
+	check := func(state, name string, authorized bool) {
+		t.Helper()
+		_, page := b.get("/links/" + name)
+		buttons := map[string]bool{}
+		for _, m := range buttonRE.FindAllStringSubmatch(page, -1) {
+			buttons[strings.TrimSpace(m[1])] = true
+		}
+		if !buttons[oauth.StartApproval] {
+			t.Errorf("%s: no %q button; buttons %v", state, oauth.StartApproval, buttons)
+		}
+		v := f.getLink(name)
+		for _, n := range v.Notices {
+			for _, old := range []string{"click Approve again", "Start a new approval", "start a new approval"} {
+				if strings.Contains(n.Message+" "+n.Hint, old) {
+					t.Errorf("%s: notice %s names another action than %q: %s %s", state, n.Code, oauth.StartApproval, n.Message, n.Hint)
+				}
+			}
+			for _, l := range labels {
+				if (strings.Contains(n.Hint, "click "+l) || strings.Contains(n.Hint, "Click "+l)) && !buttons[l] {
+					t.Errorf("%s: notice %s says to click %q, which the page does not show (buttons %v)", state, n.Code, l, buttons)
+				}
+			}
+		}
+		for _, m := range primaryRE.FindAllStringSubmatch(page, -1) {
+			if authorized && strings.TrimSpace(m[1]) == oauth.StartApproval {
+				t.Errorf("%s: the primary action of an authorized link is %q", state, m[1])
+			}
+		}
+	}
+	f.createLink("fresh")
+	check("new", "fresh", false)
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	check("pending", "prod", false)
+	f.get(f.approve(h.AuthorizeURL, svcName, false), nil)
+	check("denied", "prod", false)
+	f.approveLink("prod", svcName)
+	check("authorized", "prod", true)
+	f.startHandshake("prod")
+	check("authorized, approval pending", "prod", true)
+	f.clock.Advance(11 * time.Minute)
+	check("authorized, approval expired", "prod", true)
+	f.jira.RevokeAccessTokens(svcName)
+	f.api("POST", "/api/links/prod/health", nil)
+	check("token not working", "prod", true)
+	f.approveLink("prod", adminName)
+	check("wrong account kept beside", "prod", true)
 }

@@ -35,7 +35,7 @@ func (s *Server) refused(ctx context.Context, h *store.Handshake, cause error) *
 	if h.Tries >= maxCallbackTries {
 		return s.attemptFailed(ctx, h.Link, "approval_dropped", &Error{Code: CodeApprovalDropped, Err: cause,
 			Message: fmt.Sprintf("Jira refused %d callbacks of this approval (a wrong or made-up verification code), so applink dropped it: its approval link no longer works.", h.Tries),
-			Hint:    "Start a new approval, and send its link only to the service account's owner."}, nil)
+			Hint:    "Click " + oauth.StartApproval + ", and send the new approval link only to the service account's owner."}, nil)
 	}
 	if err := s.store.SaveHandshake(h); err != nil {
 		return s.failedSave(ctx, h.Link, err)

@@ -67,7 +67,7 @@ func verifiedKeptNotice(r *oauth.Approval, serviceAccount string) oauth.Notice {
 		Message: r.Approver.String() + " approved a new approval on " + r.ApprovedAt.UTC().Format(timeLayout) +
 			", but is not the service account " + serviceAccount + ": applink kept the service account's token and does not use the new one.",
 		Hint: "Have " + r.Approver.String() + " revoke the token they approved, logged in to Jira as that account (" + oauth.WhereToRevoke +
-			"). This notice stays until the service account approves again or the link is deleted."}
+			"). This notice stays until the service account approves again (" + oauth.StartApproval + ") or the link is deleted."}
 }
 
 // linkFacts is what a view is made of.
@@ -185,7 +185,7 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 		state = stateAfterFailure(f.token != nil, store.StateFailed)
 		lastErr = &Error{Code: oauth.CodeRequestExpired,
 			Message: "Nobody approved within 10 minutes, so the approval request expired.",
-			Hint:    "Start a new approval and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
+			Hint:    "Click " + oauth.StartApproval + " and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
 	}
 	if f.saveErr != nil {
 		lastErr = f.saveErr
@@ -216,11 +216,11 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 		if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
 			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
 				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
-				Hint:    "Start a new approval, approved by the service account, to get a new one."})
+				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, to get a new one."})
 		} else if !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(s.now()) < ExpiryWarning {
 			out = append(out, oauth.Notice{Code: CodeTokenExpiring, Severity: oauth.SeverityWarning,
 				Message: "The access token expires on " + t.ExpiresAt.UTC().Format(timeLayout) + ", in less than 30 days.",
-				Hint:    "Start a new approval, approved by the service account, before then, and give the integration the new token."})
+				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it before then, and give the integration the new token."})
 		}
 	}
 	if lastErr != nil {
@@ -234,7 +234,7 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	if f.pending != nil && f.token != nil {
 		out = append(out, oauth.Notice{Code: CodeApprovalPending, Severity: oauth.SeverityInfo,
 			Message: "A new approval is pending until " + f.pending.ExpiresAt.UTC().Format(timeLayout) + ".",
-			Hint:    "The token approved earlier stays until the new approval is completed."})
+			Hint:    "The token approved earlier stays until the service account completes the new approval."})
 	}
 	return append(out, sharedNotices(f)...)
 }
