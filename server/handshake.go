@@ -67,7 +67,8 @@ func (s *Server) pending(name string) *store.Handshake {
 
 // StartHandshake asks the link's Jira for a request token with applink's
 // callback, records the pending handshake (so that a restart loses
-// nothing) and marks the link awaiting_approval. It is what POST
+// nothing), and as the link's last error what becomes true if nobody
+// completes it in time (errNobodyApproved; a token health problem stays). It is what POST
 // /api/links/{name}/handshakes does. A failure at Jira marks the link
 // failed with the diagnosis as last_error and returns it, with its oauth
 // code (a 502 or 504); a token approved earlier stays. A link with
@@ -105,7 +106,9 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		return nil, err
 	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = store.StateAwaitingApproval, nil
+		if l.LastError == nil || !isHealthCode(l.LastError.Code) {
+			l.LastError = errNobodyApproved(l.ServiceAccount)
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -119,15 +122,13 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}, nil
 }
 
-// stateAfterFailure is the state of a link whose latest handshake failed,
-// was denied or was rejected: a link that keeps a token approved earlier
-// stays authorized (that token still works; last_error tells what became
-// of the new attempt), any other link takes state.
-func stateAfterFailure(hasToken bool, state string) string {
-	if hasToken {
-		return store.StateAuthorized
-	}
-	return state
+// errNobodyApproved is a link's last error once an approval expires
+// uncompleted. StartHandshake records it as the approval starts; views do
+// not show it while an approval is pending.
+func errNobodyApproved(serviceAccount string) *Error {
+	return &Error{Code: oauth.CodeRequestExpired,
+		Message: "Nobody approved within 10 minutes, so the approval request expired.",
+		Hint:    "Click " + oauth.StartApproval + " and have " + serviceAccount + " click Allow in Jira within 10 minutes."}
 }
 
 // rejects reports whether the on-mismatch policy throws away a token of
@@ -138,7 +139,7 @@ func (s *Server) rejects(v oauth.Verdict) bool {
 }
 
 // attemptFailed records a failed attempt (a refusal at Jira, a denial, a
-// rejected approval) as the link's last_error and state, logs the audit
+// rejected approval) as the link's last_error, logs the audit
 // event (with the approval, when Jira issued a token), and returns the
 // failure as an *Error. Internal failures are returned as they are.
 func (s *Server) attemptFailed(ctx context.Context, name, event string, cause error, a *oauth.Approval) *Error {
@@ -151,13 +152,8 @@ func (s *Server) attemptFailed(ctx context.Context, name, event string, cause er
 		ev = ev.Str("approver", a.Approver.String()).Str("verdict", string(a.Verdict)).Str("policy", s.onMismatch)
 	}
 	ev.Msg("the approval did not complete")
-	state := store.StateFailed
-	if e.Code == oauth.CodeDenied {
-		state = store.StateDenied
-	}
-	hasToken := s.hasToken(name)
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = stateAfterFailure(hasToken, state), e
+		l.LastError = e
 		return nil
 	}); err != nil {
 		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
@@ -237,7 +233,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 
 // keep saves a new token with its approval in one atomic write (the commit
 // point: from then on every view shows the new token and its verdict),
-// then marks the link authorized. When the token cannot be saved, nothing
+// then clears the link's last error. When the token cannot be saved, nothing
 // changes but the link's last error, which says why; when only the record
 // cannot be saved, the views still show the new token (see derivedState).
 func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
@@ -260,7 +256,7 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	}
 	ev.Msg("token approved and kept")
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
-		l.State, l.LastError = store.StateAuthorized, nil
+		l.LastError = nil
 		return nil
 	}); err != nil {
 		// The token and its verdict are saved: views derive the state.
@@ -294,7 +290,7 @@ func (s *Server) keepVerified(ctx context.Context, l *store.Link, res *oauth.Res
 		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
 		Msg("the service account's token was kept; the new token, approved by another account, was not")
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
-		if l.State = store.StateAuthorized; l.LastError != nil && !isHealthCode(l.LastError.Code) {
+		if l.LastError != nil && !isHealthCode(l.LastError.Code) {
 			l.LastError = nil // a health problem is the kept token's, and stays
 		}
 		return nil
@@ -321,7 +317,7 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = stateAfterFailure(s.hasToken(name), store.StateFailed), e
+		l.LastError = e
 		return nil
 	}); err == nil {
 		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too

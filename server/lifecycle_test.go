@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -304,4 +306,45 @@ func TestOneNamePerAction(t *testing.T) {
 	check("token not working", "prod", true)
 	f.approveLink("prod", adminName)
 	check("wrong account kept beside", "prod", true)
+}
+
+// TestStateFromFacts (issue 12, item 3): a link's state and last error
+// follow what is stored, not a stored state beside it: a token health
+// problem found after an approval expired is the link's last error (a
+// stored "awaiting approval" once hid it behind "nobody approved"), and a
+// record of an earlier version, with its state, still reads.
+func TestStateFromFacts(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	f.approveLink("prod", svcName)
+	f.startHandshake("prod")
+	if v := f.getLink("prod"); v.State != "awaiting_approval" || v.LastError != nil {
+		t.Errorf("pending: state %s, last_error %+v", v.State, v.LastError)
+	}
+	f.clock.Advance(11 * time.Minute)
+	if v := f.getLink("prod"); v.State != "authorized" || v.LastError == nil || v.LastError.Code != oauth.CodeRequestExpired || hasNotice(v, CodeApprovalPending) {
+		t.Errorf("expired: state %s, last_error %+v, notices %+v", v.State, v.LastError, v.Notices)
+	}
+	f.jira.RevokeAccessTokens(svcName)
+	resp, body := f.api("POST", "/api/links/prod/health", nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	v := f.getLink("prod")
+	if v.LastError == nil || v.LastError.Code != CodeTokenNotWorking || v.Badge().Label != "Token not working" {
+		t.Errorf("after the health check: last_error %+v, badge %+v", v.LastError, v.Badge())
+	}
+
+	f.createLink("old")
+	rec := filepath.Join(f.dir, "links", "old", "link.json")
+	data, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(data), "{", `{"state":"awaiting_approval",`, 1)
+	if err := os.WriteFile(rec, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.restart()
+	if v := f.getLink("old"); v.State != "new" || v.LastError != nil {
+		t.Errorf("a record with a state: state %s, last_error %+v", v.State, v.LastError)
+	}
 }

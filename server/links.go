@@ -72,7 +72,6 @@ func normalize(in LinkInput) (*store.Link, error) {
 		Environment:    strings.TrimSpace(in.Environment),
 		ConsumerKey:    strings.TrimSpace(in.ConsumerKey),
 		ConsumerName:   strings.TrimSpace(in.ConsumerName),
-		State:          store.StateNew,
 	}
 	if !validName(l.Name) {
 		return nil, &Error{Code: CodeInvalidName,

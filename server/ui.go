@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/applink/applink/oauth"
-	"github.com/applink/applink/server/store"
 )
 
 // parseForm reads a form body of at most maxBody bytes.
@@ -242,7 +241,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 // token, or the latest attempt failed after the request-token step.
 func configuredByJira(v *LinkView) bool {
 	switch {
-	case v.AuthorizedAt != nil || v.State == store.StateAwaitingApproval:
+	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval:
 		return true
 	case v.LastError != nil:
 		return v.LastError.Step != "request_token"
@@ -272,7 +271,7 @@ func steps(v *LinkView) []step {
 		}
 	default:
 		configured.Status = "current"
-		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."
+		configured.Detail = "Paste the Application Link configuration below into Jira, then click " + oauth.StartApproval + ": applink confirms this step when Jira accepts its request."
 	}
 	out = append(out, configured)
 
@@ -281,15 +280,15 @@ func steps(v *LinkView) []step {
 	case v.AuthorizedAt != nil:
 		approved.Status = "done"
 		approved.Detail = "Approved by " + v.AuthorizedAs.String() + " on " + when(v.AuthorizedAt) + "."
-	case v.State == store.StateAwaitingApproval:
+	case v.State == stateAwaitingApproval:
 		approved.Status = "current"
 		approved.Detail = "Waiting for " + v.ServiceAccount + " to log in to Jira and click Allow."
-	case v.State == store.StateDenied:
+	case v.State == stateDenied:
 		approved.Status = "fail"
 		approved.Detail = "Someone clicked Deny in Jira."
 	case configured.Status == "done":
 		approved.Status = "current"
-		approved.Detail = "Start an approval, then have " + v.ServiceAccount + " click Allow in Jira."
+		approved.Detail = "Click " + oauth.StartApproval + ", then have " + v.ServiceAccount + " click Allow in Jira."
 	default:
 		approved.Status = "todo"
 		approved.Detail = "The service account " + v.ServiceAccount + " logs in to Jira and clicks Allow."

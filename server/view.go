@@ -51,6 +51,15 @@ type LinkView struct {
 	Permissions *PermissionsView `json:"permissions"`
 }
 
+// A link's states (LinkView.State), derived by derivedState.
+const (
+	stateNew              = "new"
+	stateAwaitingApproval = "awaiting_approval"
+	stateAuthorized       = "authorized"
+	stateDenied           = "denied"
+	stateFailed           = "failed"
+)
+
 // A later attempt's notice takes the code of the link's last_error.
 const (
 	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
@@ -162,38 +171,33 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 	return v
 }
 
-// derivedState is a link's state and last error: the record's, except
-// that a live pending approval means awaiting_approval; a record still
-// awaiting approval when none is pending means either that the callback
-// saved a token newer than the record (authorized: the record's write
-// failed after the token's) or that nobody approved in time (expired); and
-// a failed save of the latest callback is the last error.
+// derivedState is a link's state and last error, from its facts: the
+// record's last error, unless the kept token (or the approval refused
+// beside it) is newer than the record (the callback's write of the record
+// failed), or it is errNobodyApproved while an approval is pending; a
+// failed save of the latest callback is the last error. Then the state:
+// awaiting_approval while an approval is pending, authorized while a token
+// is kept, denied or failed after a last error, new before anything.
 func (s *Server) derivedState(f linkFacts) (string, *Error) {
-	l := f.link
-	state, lastErr := l.State, l.LastError
-	switch {
-	case f.pending != nil:
-		state = store.StateAwaitingApproval
-	case l.State == store.StateAwaitingApproval && f.token != nil && (f.token.ApprovedAt.After(l.UpdatedAt) ||
-		f.token.Refused != nil && f.token.Refused.ApprovedAt.After(l.UpdatedAt)):
-		// The callback saved the token (or the approval refused beside
-		// it), then could not save the record.
-		state, lastErr = store.StateAuthorized, nil
-	case l.State == store.StateAwaitingApproval:
-		// A handshake nobody completed ends when its request token
-		// expires, whether or not anyone opens applink then.
-		state = stateAfterFailure(f.token != nil, store.StateFailed)
-		lastErr = &Error{Code: oauth.CodeRequestExpired,
-			Message: "Nobody approved within 10 minutes, so the approval request expired.",
-			Hint:    "Click " + oauth.StartApproval + " and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
+	l, t, lastErr := f.link, f.token, f.link.LastError
+	if t != nil && (t.ApprovedAt.After(l.UpdatedAt) || t.Refused != nil && t.Refused.ApprovedAt.After(l.UpdatedAt)) ||
+		f.pending != nil && lastErr != nil && lastErr.Code == oauth.CodeRequestExpired {
+		lastErr = nil
 	}
 	if f.saveErr != nil {
 		lastErr = f.saveErr
-		if f.token == nil && state != store.StateAwaitingApproval {
-			state = store.StateFailed
-		}
 	}
-	return state, lastErr
+	switch {
+	case f.pending != nil:
+		return stateAwaitingApproval, lastErr
+	case t != nil:
+		return stateAuthorized, lastErr
+	case lastErr != nil && lastErr.Code == oauth.CodeDenied:
+		return stateDenied, lastErr
+	case lastErr != nil:
+		return stateFailed, lastErr
+	}
+	return stateNew, nil
 }
 
 // notices are what people must know about a link, most severe first: the
@@ -286,11 +290,11 @@ func (v *LinkView) Badge() Badge {
 		return Badge{"Approver not confirmed", "warning"}
 	}
 	switch v.State {
-	case store.StateAwaitingApproval:
+	case stateAwaitingApproval:
 		return Badge{"Awaiting approval", "info"}
-	case store.StateDenied:
+	case stateDenied:
 		return Badge{"Denied", "danger"}
-	case store.StateFailed:
+	case stateFailed:
 		return Badge{"Failed", "danger"}
 	}
 	return Badge{"Not approved yet", "neutral"}

@@ -60,18 +60,11 @@ import (
 	"github.com/applink/applink/oauth"
 )
 
-// Link states.
-const (
-	StateNew              = "new"
-	StateAwaitingApproval = "awaiting_approval"
-	StateAuthorized       = "authorized"
-	StateDenied           = "denied"
-	StateFailed           = "failed"
-)
-
 // Link is the record of one link (no secrets). Who approved its token,
 // and the verdict, are kept with the token (Token.Approval), so that they
-// are saved in the same write.
+// are saved in the same write. Its state is no field: the server derives
+// it from the token, the pending handshakes and LastError (a "state" in
+// records of earlier versions is ignored).
 type Link struct {
 	Name           string       `json:"name"`
 	JiraURL        string       `json:"jira_url"`
@@ -80,7 +73,6 @@ type Link struct {
 	ConsumerKey    string       `json:"consumer_key"`
 	ConsumerName   string       `json:"consumer_name"`
 	CAPEM          string       `json:"ca_pem,omitempty"` // CA certificates (PEM) Jira's certificate is checked against, besides the system's
-	State          string       `json:"state"`
 	LastError      *fault.Error `json:"last_error,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
