@@ -214,9 +214,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
-	case res.Verdict != oauth.VerdictMatch && s.hasMatchToken(l.Name):
+	case res.Verdict != oauth.VerdictMatch && s.keepsMatch(l.Name) != nil:
 		out.Approval = &res.Approval
-		out.Err = s.keepVerified(ctx, l, res)
+		out.Err = s.keepVerified(ctx, l, s.keepsMatch(l.Name), res)
 	default:
 		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
@@ -265,11 +265,13 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	return nil
 }
 
-// hasMatchToken reports whether a link keeps a token that acts as its
-// service account: only a match approval may replace it.
-func (s *Server) hasMatchToken(name string) bool {
-	t, err := s.store.Token(name)
-	return err == nil && t.Verdict == oauth.VerdictMatch
+// keepsMatch returns the link's token when it acts as its service account
+// (only a match approval may replace it), or nil.
+func (s *Server) keepsMatch(name string) *store.Token {
+	if t, err := s.store.Token(name); err == nil && t.Verdict == oauth.VerdictMatch {
+		return t
+	}
+	return nil
 }
 
 // keepVerified records an approval that may not replace the link's token
@@ -277,13 +279,9 @@ func (s *Server) hasMatchToken(name string) bool {
 // that token, which stays; the new token is dropped unused. The link's
 // notice (verifiedKeptNotice) and the returned *Error say whom to ask to
 // revoke it in Jira.
-func (s *Server) keepVerified(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
-	tok, err := s.store.Token(l.Name)
-	if err == nil {
-		tok.Refused = &res.Approval
-		err = s.store.SaveToken(l.Name, tok)
-	}
-	if err != nil {
+func (s *Server) keepVerified(ctx context.Context, l *store.Link, tok *store.Token, res *oauth.Result) *Error {
+	tok.Refused = &res.Approval
+	if err := s.store.SaveToken(l.Name, tok); err != nil {
 		return s.failedSave(ctx, l.Name, err)
 	}
 	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
