@@ -169,8 +169,10 @@ func (c *Consumer) AuthorizeURL(requestToken string) string {
 }
 
 // AccessToken exchanges an approved request token and its verifier for an
-// access token. A verifier of "denied" returns CodeDenied without calling
-// Jira; a request token older than RequestTokenLifetime returns
+// access token. A verifier of "denied" (the browser's word, which anyone
+// can forge) is put to Jira too: CodeDenied when Jira confirms the denial
+// (permission_denied), Jira's answer otherwise (permission_unknown: nobody
+// decided yet). A request token older than RequestTokenLifetime returns
 // CodeRequestExpired without calling Jira.
 func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier string) (*AccessToken, error) {
 	const step = "access_token"
@@ -180,10 +182,6 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	case rt == nil || rt.Token.Token == "":
 		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
 			Message: "no request token to exchange", Hint: "start with the request-token step"}
-	case verifier == "denied":
-		return nil, &Error{Code: CodeDenied, Step: step, URL: where,
-			Message: "the approval was denied in Jira (someone clicked Deny)",
-			Hint:    fix(CodeDenied)}
 	case verifier == "":
 		return nil, &Error{Code: CodeBadInput, Step: step, URL: where,
 			Message: "no verification code", Hint: "give the code Jira showed after Allow, or use the callback"}
@@ -196,6 +194,11 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	}
 	vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
 		map[string]string{"oauth_verifier": verifier})
+	if verifier == "denied" && fault.Is(err, CodePermissionDenied) {
+		return nil, &Error{Code: CodeDenied, Step: step, URL: where, Err: err,
+			Message: "the approval was denied in Jira (someone clicked Deny)",
+			Hint:    fix(CodeDenied)}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -203,8 +203,6 @@ func TestAccessTokenRefusedWithoutCallingJira(t *testing.T) {
 		verifier string
 		code     oauth.Code
 	}{
-		{fresh, "denied", oauth.CodeDenied},
-		{fresh, " denied\n", oauth.CodeDenied},
 		{old, "v", oauth.CodeRequestExpired},
 		{&oauth.RequestToken{Token: oauth.Token{Token: "rt"}, ExpiresAt: testNow}, "v", oauth.CodeRequestExpired},
 		{fresh, "", oauth.CodeBadInput},

@@ -24,6 +24,10 @@ type Failure struct {
 	Web   string `json:"web,omitempty"`
 }
 
+// StartApproval is the name of the web service's one action that starts
+// an approval (its button, and every hint and notice that points to it).
+const StartApproval = "Start approval"
+
 // Codes that only the preflight names.
 const (
 	// CodeBaseURLMismatch: serverInfo's baseUrl is not the URL applink calls.
@@ -90,7 +94,7 @@ var failures = []Failure{
 		Jira: "Jira did not take the request as OAuth (a revoked token, a deleted Application Link, a proxy that drops the Authorization header), or the account may not do this",
 		Fix:  "approve again if the token was revoked; check the account's permissions; let the Authorization header through any proxy in front of Jira",
 		CLI:  "run applink authorize again if the token was revoked; check the account's permissions; let the Authorization header through any proxy in front of Jira",
-		Web:  "click Approve again if the token was revoked; check the account's permissions; let the Authorization header through any proxy in front of Jira"},
+		Web:  "click " + StartApproval + " if the token was revoked; check the account's permissions; let the Authorization header through any proxy in front of Jira"},
 	{Code: CodeUnexpectedStatus, Means: "Jira answered a status applink does not expect",
 		Jira: "an odd redirect or status: usually a URL that is not Jira's base URL",
 		Fix:  "check the Jira URL; if it is right, look at Jira's log for this request"},
@@ -134,17 +138,17 @@ var failures = []Failure{
 		Jira: "oauth_problem=permission_denied",
 		Fix:  "start the approval again and click Allow within 10 minutes, logged in to Jira as the service account",
 		CLI:  "run applink authorize again and click Allow within 10 minutes, logged in to Jira as the service account",
-		Web:  "click Start approval again and have the service account click Allow within 10 minutes"},
+		Web:  "click " + StartApproval + " and have the service account click Allow within 10 minutes"},
 	{Code: CodeTokenExpired, Means: "the token has expired",
 		Jira: "oauth_problem=token_expired: more than 10 minutes between request token and exchange, or an old access token",
 		Fix:  "approve again, within 10 minutes of starting",
 		CLI:  "run applink authorize again and approve within 10 minutes",
-		Web:  "click Approve again and have the service account approve within 10 minutes"},
+		Web:  "click " + StartApproval + " and have the service account approve within 10 minutes"},
 	{Code: CodeTokenRejected, Means: "Jira does not know, or no longer accepts, the token",
 		Jira: "oauth_problem=token_rejected: the token was revoked, belongs to another consumer key, or the Application Link's OAuth settings were edited, which deletes every token issued to it",
 		Fix:  "approve again to get a new token",
 		CLI:  "run applink authorize again to get a new token",
-		Web:  "click Approve again to get a new token"},
+		Web:  "click " + StartApproval + " to get a new token"},
 	{Code: CodeParameterAbsent, Means: "a required OAuth parameter is missing",
 		Jira: "oauth_problem=parameter_absent: a proxy in front of Jira strips the Authorization header",
 		Fix:  "let the Authorization header through the proxy unchanged, or call Jira directly"},
@@ -155,15 +159,15 @@ var failures = []Failure{
 		Jira: "any other oauth_problem (the message names it)",
 		Fix:  "look up this oauth_problem in Jira's documentation and in Jira's log (atlassian-jira.log) for the request"},
 	{Code: CodeDenied, Means: "someone clicked Deny on Jira's approval page",
-		Jira: "the callback carries oauth_verifier=denied",
+		Jira: "the callback carries oauth_verifier=denied and Jira's exchange confirms it (permission_denied)",
 		Fix:  "if that was a mistake, approve again and click Allow, logged in to Jira as the service account",
 		CLI:  "if that was a mistake, run applink authorize again and click Allow, logged in to Jira as the service account",
-		Web:  "if that was a mistake, click Start approval again and have the service account click Allow"},
+		Web:  "if that was a mistake, click " + StartApproval + " and have the service account click Allow"},
 	{Code: CodeRequestExpired, Means: "the request token is older than the 10 minutes Jira keeps it",
 		Jira: "none yet: applink refuses to exchange it",
 		Fix:  "start the approval again and approve within 10 minutes",
 		CLI:  "run applink authorize again and approve within 10 minutes",
-		Web:  "click Start approval again and have the service account approve within 10 minutes"},
+		Web:  "click " + StartApproval + " and have the service account approve within 10 minutes"},
 	{Code: CodeBasicAuthFailed, Means: "Jira refused the Basic-auth login (an integration that does not use OAuth)",
 		Jira: "401 to a login with username and password: a wrong password, or on Cloud the account password instead of an API token",
 		Fix: "on Jira Server/Data Center give the username and its password; on Jira Cloud the email address and an API token " +

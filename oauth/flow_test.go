@@ -80,14 +80,28 @@ func TestCompleteMyselfFailsKeepsToken(t *testing.T) {
 	}
 }
 
-func TestCompleteAccessTokenFails(t *testing.T) {
-	f := handshakeJira(t, serverMyself, http.StatusOK)
-	res, err := consumerFor(t, f, "").Complete(context.Background(),
-		&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "denied", "svc-jira", "")
-	if e := asError(t, err); e.Code != oauth.CodeDenied || res != nil {
-		t.Errorf("got %+v, %v", res, err)
-	}
-	if len(f.requests()) != 0 {
-		t.Errorf("Jira was called after Deny")
+// TestCompleteDeniedAsksJira: a Deny from the browser is put to Jira,
+// which decides it: CodeDenied when Jira says permission_denied, Jira's own
+// answer (permission_unknown) when nobody decided the token yet.
+func TestCompleteDeniedAsksJira(t *testing.T) {
+	for _, tt := range []struct {
+		problem string
+		want    oauth.Code
+	}{
+		{"permission_denied", oauth.CodeDenied},
+		{"permission_unknown", oauth.CodePermissionUnknown},
+	} {
+		f := newFakeJira(t, func(w http.ResponseWriter, r *http.Request, rec received) {
+			w.WriteHeader(http.StatusUnauthorized)
+			formAnswer(w, "oauth_problem="+tt.problem)
+		})
+		res, err := consumerFor(t, f, "").Complete(context.Background(),
+			&oauth.RequestToken{Token: oauth.Token{Token: "rt"}}, "denied", "svc-jira", "")
+		if e := asError(t, err); e.Code != tt.want || res != nil {
+			t.Errorf("%s: got %+v, %v", tt.problem, res, err)
+		}
+		if len(f.requests()) != 1 {
+			t.Errorf("%s: Jira was called %d times, want 1", tt.problem, len(f.requests()))
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -151,10 +152,12 @@ func (c credentials) MarshalZerologObject(e *zerolog.Event) {
 // exportCredentials gathers a link's credentials and writes the export to
 // the audit log (with the approver and the verdict, without secrets). via
 // names the channel: "api" or "ui". A token whose verdict is not "match"
-// is exported only when acceptApprover says the caller knows whom it acts
-// as; otherwise the answer is 409 approver_not_confirmed, naming the
-// approver.
-func (s *Server) exportCredentials(ctx context.Context, name, via string, acceptApprover bool, r *http.Request) (*credentials, error) {
+// is exported only when accept names it: its approval time (the view's
+// authorized_at), which the caller saw with its approver. Without accept
+// the answer is 409 approver_not_confirmed, naming the approver; with
+// another value (an older page, before someone else approved) 409
+// approval_changed.
+func (s *Server) exportCredentials(ctx context.Context, name, via, accept string, r *http.Request) (*credentials, error) {
 	l, err := s.getLink(name)
 	if err != nil {
 		return nil, err
@@ -163,10 +166,14 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 	if err != nil {
 		return nil, err
 	}
-	if tok.Verdict != oauth.VerdictMatch && !acceptApprover {
-		return nil, &Error{Code: oauth.CodeApproverNotConfirmed,
+	if at, perr := time.Parse(time.RFC3339Nano, accept); tok.Verdict != oauth.VerdictMatch && (perr != nil || !at.Equal(tok.ApprovedAt)) {
+		e := &Error{Code: oauth.CodeApproverNotConfirmed,
 			Message: "The token of link " + name + " acts as " + tok.Approver.String() + ", not confirmed to be the service account " + l.ServiceAccount + " (verdict " + string(tok.Verdict) + ").",
-			Hint:    "Approve again as the service account, or confirm that the integration may act as " + tok.Approver.String() + " (accept_approver=1)."}
+			Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, or confirm that the integration may act as " + tok.Approver.String() + " (accept_approver=" + tok.ApprovedAt.UTC().Format(time.RFC3339Nano) + ", the link's authorized_at)."}
+		if accept != "" {
+			e.Code, e.Message = CodeApprovalChanged, "The confirmation names another approval than the one link "+name+" keeps now: its token acts as "+tok.Approver.String()+", approved "+tok.ApprovedAt.UTC().Format(timeLayout)+"."
+		}
+		return nil, e
 	}
 	key, err := s.store.PrivateKey(name)
 	if err != nil {
@@ -188,9 +195,9 @@ func (s *Server) exportCredentials(ctx context.Context, name, via string, accept
 	}, nil
 }
 
-// apiCredentials is GET /api/links/{name}/credentials[?accept_approver=1].
+// apiCredentials is GET /api/links/{name}/credentials[?accept_approver=AUTHORIZED_AT].
 func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
-	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r.URL.Query().Get("accept_approver") == "1", r)
+	c, err := s.exportCredentials(r.Context(), r.PathValue("name"), "api", r.URL.Query().Get("accept_approver"), r)
 	s.answer(w, r, http.StatusOK, c, err)
 }
 

@@ -29,7 +29,7 @@ func errApprovalGone(expired bool) *Error {
 			Hint:    "Ask the applink admin for a new approval link, and open it right away."}
 	}
 	return &Error{Code: CodeHandshakeUnknown,
-		Message: "This approval link is unknown or has been used already.",
+		Message: "This approval is over: it was approved or denied in Jira already, or applink never made it.",
 		Hint:    "Ask the applink admin for a new approval link."}
 }
 
@@ -199,6 +199,8 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 	switch {
 	case out.Err != nil && (out.Err.Code == oauth.CodeWrongApprover || out.Err.Code == oauth.CodeAccountReplaced):
 		data.Title = "Approved by the wrong account: token thrown away"
+	case out.Err != nil && out.Err.Code == CodeVerifiedTokenKept:
+		data.Title = "Not used: the service account's token was kept"
 	case out.Err != nil && out.Err.Code == oauth.CodeDenied:
 		data.Title = "Access denied"
 	case out.Err != nil:

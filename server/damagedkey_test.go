@@ -35,7 +35,7 @@ func testDamagedFileShownWithDelete(t *testing.T, file string) {
 	if err := json.Unmarshal(body, &got); err != nil || len(got.Links) != 2 {
 		t.Fatalf("GET /api/links: %v, %s", err, body)
 	}
-	if l := got.Links[1]; l.Name != "prod" || l.State != store.StateFailed || l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
+	if l := got.Links[1]; l.Name != "prod" || l.State != stateFailed || l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
 		t.Errorf("the damaged link: %+v", l)
 	}
 	b := f.newBrowser()

@@ -34,6 +34,7 @@ const (
 	CodeExists           fault.Code = "already_exists"       // 409: a link of that name exists
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
+	CodeApprovalChanged  fault.Code = "approval_changed"     // 409: an export's confirmation names another approval than the kept one
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeApprovalDropped  fault.Code = "approval_dropped"     // 410: Jira refused too many callbacks of a handshake, which applink dropped
 	CodeTooManyPending   fault.Code = "too_many_pending"     // 429: a link has the most pending approvals already
@@ -59,11 +60,11 @@ func Status(code fault.Code) int {
 		return http.StatusBadRequest
 	case CodeUnauthorized:
 		return http.StatusUnauthorized
-	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied:
+	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
 		return http.StatusForbidden
 	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed:
+	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone

@@ -506,7 +506,11 @@ func TestMyselfFailureKeepsUnverifiedToken(t *testing.T) {
 			h := f.startHandshake("prod")
 			f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
 			v := f.getLink("prod")
-			resp, body := f.api(http.MethodGet, "/api/links/prod/credentials?accept_approver=1", nil)
+			ack := "1"
+			if v.AuthorizedAt != nil {
+				ack = url.QueryEscape(v.AuthorizedAt.Format(time.RFC3339Nano))
+			}
+			resp, body := f.api(http.MethodGet, "/api/links/prod/credentials?accept_approver="+ack, nil)
 			if policy == MismatchReject {
 				if v.State != "failed" || v.Verdict != nil || v.LastError == nil || v.LastError.Code != oauth.CodeApproverUnknown ||
 					resp.StatusCode != http.StatusConflict {

@@ -67,7 +67,8 @@ func (s *Server) pending(name string) *store.Handshake {
 
 // StartHandshake asks the link's Jira for a request token with applink's
 // callback, records the pending handshake (so that a restart loses
-// nothing) and marks the link awaiting_approval. It is what POST
+// nothing), and as the link's last error what becomes true if nobody
+// completes it in time (errNobodyApproved; a token health problem stays). It is what POST
 // /api/links/{name}/handshakes does. A failure at Jira marks the link
 // failed with the diagnosis as last_error and returns it, with its oauth
 // code (a 502 or 504); a token approved earlier stays. A link with
@@ -105,7 +106,9 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		return nil, err
 	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = store.StateAwaitingApproval, nil
+		if l.LastError == nil || !isHealthCode(l.LastError.Code) {
+			l.LastError = errNobodyApproved(l.ServiceAccount)
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -119,15 +122,13 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}, nil
 }
 
-// stateAfterFailure is the state of a link whose latest handshake failed,
-// was denied or was rejected: a link that keeps a token approved earlier
-// stays authorized (that token still works; last_error tells what became
-// of the new attempt), any other link takes state.
-func stateAfterFailure(hasToken bool, state string) string {
-	if hasToken {
-		return store.StateAuthorized
-	}
-	return state
+// errNobodyApproved is a link's last error once an approval expires
+// uncompleted. StartHandshake records it as the approval starts; views do
+// not show it while an approval is pending.
+func errNobodyApproved(serviceAccount string) *Error {
+	return &Error{Code: oauth.CodeRequestExpired,
+		Message: "Nobody approved within 10 minutes, so the approval request expired.",
+		Hint:    "Click " + oauth.StartApproval + " and have " + serviceAccount + " click Allow in Jira within 10 minutes."}
 }
 
 // rejects reports whether the on-mismatch policy throws away a token of
@@ -138,7 +139,7 @@ func (s *Server) rejects(v oauth.Verdict) bool {
 }
 
 // attemptFailed records a failed attempt (a refusal at Jira, a denial, a
-// rejected approval) as the link's last_error and state, logs the audit
+// rejected approval) as the link's last_error, logs the audit
 // event (with the approval, when Jira issued a token), and returns the
 // failure as an *Error. Internal failures are returned as they are.
 func (s *Server) attemptFailed(ctx context.Context, name, event string, cause error, a *oauth.Approval) *Error {
@@ -151,13 +152,8 @@ func (s *Server) attemptFailed(ctx context.Context, name, event string, cause er
 		ev = ev.Str("approver", a.Approver.String()).Str("verdict", string(a.Verdict)).Str("policy", s.onMismatch)
 	}
 	ev.Msg("the approval did not complete")
-	state := store.StateFailed
-	if e.Code == oauth.CodeDenied {
-		state = store.StateDenied
-	}
-	hasToken := s.hasToken(name)
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = stateAfterFailure(hasToken, state), e
+		l.LastError = e
 		return nil
 	}); err != nil {
 		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
@@ -189,7 +185,9 @@ type outcome struct {
 // complete finishes a handshake taken from the store: it exchanges the
 // verifier, asks who approved, and saves the outcome: the token with its
 // approval in one write (keep), or the failure (attemptFailed). A
-// verifier Jira refuses, or a denial, puts the handshake back (refused).
+// callback for a request token Jira has not decided yet (a made-up
+// verifier, a forged Deny) puts the handshake back (refused); any other
+// answer ends it.
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
 	l, err := s.getLink(h.Link)
 	if err != nil {
@@ -202,15 +200,12 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
 	switch {
-	case err != nil && asError(err).Code == oauth.CodeDenied:
-		// A denial is the browser's word, not Jira's: anyone holding the
-		// approval link can send one. The link says it was denied, and
-		// the approval stays pending (a try spent) for the real approver.
-		s.attemptFailed(ctx, l.Name, "denied", err, nil)
-		fallthrough
-	case err != nil && verifierRefused(err):
+	case err != nil && undecided(err):
 		out.Err = s.refused(ctx, h, err)
 		out.Pending = out.Err.Code != CodeApprovalDropped && out.Err.Code != CodeSaveFailed
+	case err != nil && asError(err).Code == oauth.CodeDenied:
+		// Jira confirmed the denial: the request token is spent.
+		out.Err = s.attemptFailed(ctx, l.Name, "denied", err, nil)
 	case err != nil:
 		out.Err = s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
 	case s.rejects(res.Verdict):
@@ -219,6 +214,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
+	case res.Verdict != oauth.VerdictMatch && s.keepsMatch(l.Name) != nil:
+		out.Approval = &res.Approval
+		out.Err = s.keepVerified(ctx, l, s.keepsMatch(l.Name), res)
 	default:
 		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
@@ -235,7 +233,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 
 // keep saves a new token with its approval in one atomic write (the commit
 // point: from then on every view shows the new token and its verdict),
-// then marks the link authorized. When the token cannot be saved, nothing
+// then clears the link's last error. When the token cannot be saved, nothing
 // changes but the link's last error, which says why; when only the record
 // cannot be saved, the views still show the new token (see derivedState).
 func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
@@ -258,7 +256,7 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	}
 	ev.Msg("token approved and kept")
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
-		l.State, l.LastError = store.StateAuthorized, nil
+		l.LastError = nil
 		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {
 			l.ServiceAccountID = id // the pin
 		}
@@ -268,6 +266,40 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("the token is saved, but the link's record could not be updated")
 	}
 	return nil
+}
+
+// keepsMatch returns the link's token when it acts as its service account
+// (only a match approval may replace it), or nil.
+func (s *Server) keepsMatch(name string) *store.Token {
+	if t, err := s.store.Token(name); err == nil && t.Verdict == oauth.VerdictMatch {
+		return t
+	}
+	return nil
+}
+
+// keepVerified records an approval that may not replace the link's token
+// (which acts as the service account, while the new one does not) beside
+// that token, which stays; the new token is dropped unused. The link's
+// notice (verifiedKeptNotice) and the returned *Error say whom to ask to
+// revoke it in Jira.
+func (s *Server) keepVerified(ctx context.Context, l *store.Link, tok *store.Token, res *oauth.Result) *Error {
+	tok.Refused = &res.Approval
+	if err := s.store.SaveToken(l.Name, tok); err != nil {
+		return s.failedSave(ctx, l.Name, err)
+	}
+	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
+		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
+		Msg("the service account's token was kept; the new token, approved by another account, was not")
+	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+		if l.LastError != nil && !isHealthCode(l.LastError.Code) {
+			l.LastError = nil // a health problem is the kept token's, and stays
+		}
+		return nil
+	}); err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")
+	}
+	n := verifiedKeptNotice(tok.Refused, l.ServiceAccount)
+	return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}
 }
 
 // failedSave records that the outcome of a callback could not be saved:
@@ -282,11 +314,11 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 	}
 	e := &Error{Code: CodeSaveFailed, Err: cause,
 		Message: "applink could not save the approval: " + why + ". Nothing was changed: the link keeps its previous token, if any.",
-		Hint:    "Ask the applink admin to " + hint + ", then start a new approval."}
+		Hint:    "Ask the applink admin to " + hint + ", then click " + oauth.StartApproval + "."}
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.State, l.LastError = stateAfterFailure(s.hasToken(name), store.StateFailed), e
+		l.LastError = e
 		return nil
 	}); err == nil {
 		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too

@@ -406,12 +406,12 @@ func (f *fixture) get(rawURL string, client *http.Client) (*http.Response, []byt
 
 // credentials exports a link's credentials through the API and records
 // its secrets; accept acknowledges an approver that is not confirmed to be
-// the service account.
+// the service account, naming the approval the link shows.
 func (f *fixture) credentials(name string, accept ...bool) credentials {
 	f.t.Helper()
 	q := ""
 	if len(accept) > 0 && accept[0] {
-		q = "?accept_approver=1"
+		q = "?accept_approver=" + url.QueryEscape(f.getLink(name).AuthorizedAt.Format(time.RFC3339Nano))
 	}
 	resp, body := f.api("GET", "/api/links/"+name+"/credentials"+q, nil)
 	wantStatus(f.t, resp, body, http.StatusOK)

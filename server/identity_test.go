@@ -29,8 +29,9 @@ func TestLookAlikeApproverNeedsAcknowledgement(t *testing.T) {
 }
 
 // TestServiceAccountPinned: a match pins the service account's user key;
-// another account given the service account's name later is a mismatch
-// with the account_replaced notice, and the pin stays.
+// another account given the service account's name later is judged a
+// mismatch (account_replaced), so its token does not replace the service
+// account's (verified_token_kept), and the pin stays.
 func TestServiceAccountPinned(t *testing.T) {
 	f := newFixture(t, options{})
 	f.authorized("prod")
@@ -40,13 +41,15 @@ func TestServiceAccountPinned(t *testing.T) {
 	f.jira.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER20200", DisplayName: "New Svc", Password: svcPassword})
 	h := f.startHandshake("prod")
 	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
-	wantStatus(t, resp, body, http.StatusOK)
+	wantStatus(t, resp, body, http.StatusForbidden)
 	v := f.getLink("prod")
-	if v.Verdict == nil || *v.Verdict != oauth.VerdictMismatch || !slices.Contains(noticeCodes(v), oauth.CodeAccountReplaced) {
-		t.Errorf("verdict %v, notices %v; want mismatch and %s", v.Verdict, noticeCodes(v), oauth.CodeAccountReplaced)
+	if v.Verdict == nil || *v.Verdict != oauth.VerdictMatch || !slices.Contains(noticeCodes(v), CodeVerifiedTokenKept) {
+		t.Errorf("verdict %v, notices %v; want the match kept and %s", v.Verdict, noticeCodes(v), CodeVerifiedTokenKept)
 	}
-	resp, body = f.api(http.MethodGet, "/api/links/prod/credentials", nil)
-	wantError(t, resp, body, http.StatusConflict, oauth.CodeApproverNotConfirmed)
+	tok, err := f.store.Token("prod")
+	if err != nil || tok.Refused == nil || tok.Refused.Verdict != oauth.VerdictMismatch || tok.Refused.Notice().Code != oauth.CodeAccountReplaced {
+		t.Errorf("the refused approval: %+v (%v), want a mismatch with %s", tok, err, oauth.CodeAccountReplaced)
+	}
 	if l, err := f.store.GetLink("prod"); err != nil || l.ServiceAccountID != "JIRAUSER10100" {
 		t.Errorf("after a mismatch: pin %q (%v), want JIRAUSER10100 still", l.ServiceAccountID, err)
 	}

@@ -77,7 +77,6 @@ func normalize(in LinkInput) (*store.Link, error) {
 		ConsumerKey:    strings.TrimSpace(in.ConsumerKey),
 		ConsumerName:   strings.TrimSpace(in.ConsumerName),
 		CAPEM:          strings.TrimSpace(in.CAPEM),
-		State:          store.StateNew,
 	}
 	var errs []*Error
 	refuse := func(field string, e *Error) { e.Field = field; errs = append(errs, e) }
@@ -424,7 +423,7 @@ func (s *Server) appLinkConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 func (s *Server) viewConfig(l *store.Link) (*oauth.AppLinkConfig, error) {
 	cfg, err := s.appLinkConfig(l)
 	if e, ok := fault.As(err); ok && e.Code != store.CodeIO {
-		if l.State = store.StateFailed; l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
+		if l.LastError == nil || l.LastError.Code != store.CodeCorrupt {
 			l.LastError = e // a damaged record's error says more
 		}
 		return &oauth.AppLinkConfig{JiraURL: l.JiraURL, ConsumerKey: l.ConsumerKey, ConsumerName: l.ConsumerName}, nil

@@ -23,19 +23,23 @@ type PermissionsInput struct {
 }
 
 // PermissionsView is the latest permission audit of a link: oauth's
-// {"projects", "global"}, when it ran, and whether nothing is missing.
+// {"projects", "global"}, when it ran, whether nothing is missing, and
+// whether it was run with another token than the one kept now (stale).
 type PermissionsView struct {
 	*oauth.PermissionAudit
 	CheckedAt time.Time `json:"checked_at"`
 	OK        bool      `json:"ok"`
+	Stale     bool      `json:"stale"`
 }
 
-// permissionsView is the view of a link's kept audit, or nil.
-func permissionsView(l *store.Link) *PermissionsView {
+// permissionsView is the view of a link's kept audit, or nil, against the
+// token kept now (tok, nil for none).
+func permissionsView(l *store.Link, tok *store.Token) *PermissionsView {
 	if l.Audit == nil {
 		return nil
 	}
-	return &PermissionsView{PermissionAudit: l.Audit, CheckedAt: l.AuditedAt.UTC(), OK: l.Audit.OK()}
+	return &PermissionsView{PermissionAudit: l.Audit, CheckedAt: l.AuditedAt.UTC(), OK: l.Audit.OK(),
+		Stale: tok == nil || !tok.ApprovedAt.Equal(l.AuditToken)}
 }
 
 // linkToken returns a link's access token, or the 409 not_approved.
@@ -93,14 +97,14 @@ func (s *Server) AuditPermissions(ctx context.Context, name string, in Permissio
 		return nil, err
 	}
 	l, err = s.updateLink(name, func(l *store.Link) error {
-		l.Projects, l.Audit, l.AuditedAt = projects, a, s.now().UTC()
+		l.Projects, l.Audit, l.AuditedAt, l.AuditToken = projects, a, s.now().UTC(), tok.ApprovedAt
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.audit(ctx, "permissions_checked", name).Strs("projects", projects).Bool("ok", a.OK()).Msg("permissions checked")
-	return permissionsView(l), nil
+	return permissionsView(l, tok), nil
 }
 
 // apiPermissions is POST /api/links/{name}/permissions.

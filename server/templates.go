@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/applink/applink/oauth"
 )
 
 // Templates and static assets are embedded: applink is one binary.
@@ -37,7 +39,8 @@ var pagePartials = map[string][]string{
 
 // templateFuncs are the helpers pages use.
 var templateFuncs = template.FuncMap{
-	"when": when,
+	"when":          when,
+	"startApproval": func() string { return oauth.StartApproval },
 }
 
 // parsePages parses every page with the layout.

@@ -74,11 +74,11 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 	case err != nil:
 		h.Problem = &Error{Code: CodeTokenNotWorking, Step: "myself",
 			Message: "Jira no longer accepts the access token (" + string(fault.CodeOf(err)) + "): it was revoked, or the Application Link's OAuth settings were edited in Jira, which deletes every token.",
-			Hint:    "Start a new approval and have " + l.ServiceAccount + " approve it; the integration needs the new token."}
+			Hint:    "Click " + oauth.StartApproval + " and have " + l.ServiceAccount + " approve it; the integration needs the new token."}
 	case tok.Approver != nil && !tok.Approver.SameAccount(id):
 		h.Problem = &Error{Code: CodeTokenAccountChanged, Step: "myself",
 			Message: "The access token now acts as " + id.String() + ", not as " + tok.Approver.String() + " who approved it: the account was deleted and made again, or the link now points at another Jira.",
-			Hint:    "Revoke the token in Jira (" + oauth.WhereToRevoke + "), then start a new approval approved by " + l.ServiceAccount + "."}
+			Hint:    "Revoke the token in Jira (" + oauth.WhereToRevoke + "), then click " + oauth.StartApproval + " and have " + l.ServiceAccount + " approve it."}
 	}
 	h.OK = h.Problem == nil
 	if h.Problem != nil || (l.LastError != nil && isHealthCode(l.LastError.Code)) {

@@ -157,7 +157,7 @@ func TestNoticesAcrossLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := f.store.CreateLink(&store.Link{Name: "own", JiraURL: "https://other.example.com", ServiceAccount: svcName,
-		Environment: "sandbox", ConsumerKey: "own", ConsumerName: "own", State: store.StateNew}, other); err != nil {
+		Environment: "sandbox", ConsumerKey: "own", ConsumerName: "own"}, other); err != nil {
 		t.Fatal(err)
 	}
 

@@ -248,7 +248,7 @@ func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, data linkPage) {
 	l, err := s.getLink(r.PathValue("name"))
 	if e := (*Error)(nil); errors.As(err, &e) && e.Code == store.CodeCorrupt { // its record: shown failed, to be deleted
-		l, err = &store.Link{Name: r.PathValue("name"), State: store.StateFailed, LastError: e}, nil
+		l, err = &store.Link{Name: r.PathValue("name"), LastError: e}, nil
 	}
 	if err != nil {
 		s.renderError(w, r, err)
@@ -281,7 +281,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 // token, or the latest attempt failed after the request-token step.
 func configuredByJira(v *LinkView) bool {
 	switch {
-	case v.AuthorizedAt != nil || v.State == store.StateAwaitingApproval:
+	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval:
 		return true
 	case v.LastError != nil:
 		return v.LastError.Step != "request_token"
@@ -311,7 +311,7 @@ func steps(v *LinkView) []step {
 		}
 	default:
 		configured.Status = "current"
-		configured.Detail = "Paste the Application Link configuration below into Jira, then start an approval: applink confirms this step when Jira accepts its request."
+		configured.Detail = "Paste the Application Link configuration below into Jira, then click " + oauth.StartApproval + ": applink confirms this step when Jira accepts its request."
 	}
 	out = append(out, configured)
 
@@ -320,15 +320,15 @@ func steps(v *LinkView) []step {
 	case v.AuthorizedAt != nil:
 		approved.Status = "done"
 		approved.Detail = "Approved by " + v.AuthorizedAs.String() + " on " + when(v.AuthorizedAt) + "."
-	case v.State == store.StateAwaitingApproval:
+	case v.State == stateAwaitingApproval:
 		approved.Status = "current"
 		approved.Detail = "Waiting for " + v.ServiceAccount + " to log in to Jira and click Allow."
-	case v.State == store.StateDenied:
+	case v.State == stateDenied:
 		approved.Status = "fail"
 		approved.Detail = "Someone clicked Deny in Jira."
 	case configured.Status == "done":
 		approved.Status = "current"
-		approved.Detail = "Start an approval, then have " + v.ServiceAccount + " click Allow in Jira."
+		approved.Detail = "Click " + oauth.StartApproval + ", then have " + v.ServiceAccount + " click Allow in Jira."
 	default:
 		approved.Status = "todo"
 		approved.Detail = "The service account " + v.ServiceAccount + " logs in to Jira and clicks Allow."
@@ -375,16 +375,17 @@ func (s *Server) postHandshake(w http.ResponseWriter, r *http.Request) {
 
 // postCredentials is POST /links/{name}/credentials: download the
 // credentials as a JSON file. A token not confirmed to act as the service
-// account needs the form's accept_approver confirmation; without it the
-// link page asks for it.
+// account needs the form's accept_approver confirmation, naming the
+// approval the page showed; without it, or for another approval, the link
+// page asks again.
 func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	name := r.PathValue("name")
-	c, err := s.exportCredentials(r.Context(), name, "ui", r.PostForm.Get("accept_approver") == "1", r)
-	if e := asError(err); err != nil && e.Code == oauth.CodeApproverNotConfirmed {
+	c, err := s.exportCredentials(r.Context(), name, "ui", r.PostForm.Get("accept_approver"), r)
+	if e := asError(err); err != nil && (e.Code == oauth.CodeApproverNotConfirmed || e.Code == CodeApprovalChanged) {
 		s.showLink(w, r, Status(e.Code), linkPage{ExportError: e})
 		return
 	}

@@ -51,11 +51,33 @@ type LinkView struct {
 	Permissions *PermissionsView `json:"permissions"`
 }
 
+// A link's states (LinkView.State), derived by derivedState.
+const (
+	stateNew              = "new"
+	stateAwaitingApproval = "awaiting_approval"
+	stateAuthorized       = "authorized"
+	stateDenied           = "denied"
+	stateFailed           = "failed"
+)
+
 // A later attempt's notice takes the code of the link's last_error.
 const (
 	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
 	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
+	// CodeVerifiedTokenKept (danger): another account approved later; the
+	// service account's token was kept and the new one not used.
+	CodeVerifiedTokenKept oauth.Code = "verified_token_kept"
 )
+
+// verifiedKeptNotice is the notice of a link that kept its service
+// account's token over r, a later approval by another account.
+func verifiedKeptNotice(r *oauth.Approval, serviceAccount string) oauth.Notice {
+	return oauth.Notice{Code: CodeVerifiedTokenKept, Severity: oauth.SeverityDanger,
+		Message: r.Approver.String() + " approved a new approval on " + r.ApprovedAt.UTC().Format(timeLayout) +
+			", but is not the service account " + serviceAccount + ": applink kept the service account's token and does not use the new one.",
+		Hint: "Have " + r.Approver.String() + " revoke the token they approved, logged in to Jira as that account (" + oauth.WhereToRevoke +
+			"). This notice stays until the service account approves again (" + oauth.StartApproval + ") or the link is deleted."}
+}
 
 // linkFacts is what a view is made of.
 type linkFacts struct {
@@ -127,8 +149,8 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		Notices:        []oauth.Notice{},
 		Warnings:       []string{},
 		Projects:       append([]string{}, l.Projects...),
-		Permissions:    permissionsView(l),
 	}
+	v.Permissions = permissionsView(l, f.token)
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
 		verdict := t.Verdict
@@ -149,37 +171,33 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 	return v
 }
 
-// derivedState is a link's state and last error: the record's, except
-// that a live pending approval means awaiting_approval (unless it was
-// denied: it stays pending in case the denial was not the approver's); a record still
-// awaiting approval when none is pending means either that the callback
-// saved a token newer than the record (authorized: the record's write
-// failed after the token's) or that nobody approved in time (expired); and
-// a failed save of the latest callback is the last error.
+// derivedState is a link's state and last error, from its facts: the
+// record's last error, unless the kept token (or the approval refused
+// beside it) is newer than the record (the callback's write of the record
+// failed), or it is errNobodyApproved while an approval is pending; a
+// failed save of the latest callback is the last error. Then the state:
+// awaiting_approval while an approval is pending, authorized while a token
+// is kept, denied or failed after a last error, new before anything.
 func (s *Server) derivedState(f linkFacts) (string, *Error) {
-	l := f.link
-	state, lastErr := l.State, l.LastError
-	switch {
-	case f.pending != nil && l.State != store.StateDenied:
-		state = store.StateAwaitingApproval
-	case l.State == store.StateAwaitingApproval && f.token != nil && f.token.ApprovedAt.After(l.UpdatedAt):
-		// The callback saved the token, then could not save the record.
-		state, lastErr = store.StateAuthorized, nil
-	case l.State == store.StateAwaitingApproval:
-		// A handshake nobody completed ends when its request token
-		// expires, whether or not anyone opens applink then.
-		state = stateAfterFailure(f.token != nil, store.StateFailed)
-		lastErr = &Error{Code: oauth.CodeRequestExpired,
-			Message: "Nobody approved within 10 minutes, so the approval request expired.",
-			Hint:    "Start a new approval and have " + l.ServiceAccount + " click Allow in Jira within 10 minutes."}
+	l, t, lastErr := f.link, f.token, f.link.LastError
+	if t != nil && (t.ApprovedAt.After(l.UpdatedAt) || t.Refused != nil && t.Refused.ApprovedAt.After(l.UpdatedAt)) ||
+		f.pending != nil && lastErr != nil && lastErr.Code == oauth.CodeRequestExpired {
+		lastErr = nil
 	}
 	if f.saveErr != nil {
 		lastErr = f.saveErr
-		if f.token == nil && state != store.StateAwaitingApproval {
-			state = store.StateFailed
-		}
 	}
-	return state, lastErr
+	switch {
+	case f.pending != nil:
+		return stateAwaitingApproval, lastErr
+	case t != nil:
+		return stateAuthorized, lastErr
+	case lastErr != nil && lastErr.Code == oauth.CodeDenied:
+		return stateDenied, lastErr
+	case lastErr != nil:
+		return stateFailed, lastErr
+	}
+	return stateNew, nil
 }
 
 // notices are what people must know about a link, most severe first: the
@@ -193,17 +211,20 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	out := []oauth.Notice{}
 	if t := f.token; t != nil {
+		if t.Refused != nil {
+			out = append(out, verifiedKeptNotice(t.Refused, f.link.ServiceAccount))
+		}
 		if n := t.Notice(); n != nil {
 			out = append(out, *n)
 		}
 		if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
 			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
 				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
-				Hint:    "Start a new approval, approved by the service account, to get a new one."})
+				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, to get a new one."})
 		} else if !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(s.now()) < ExpiryWarning {
 			out = append(out, oauth.Notice{Code: CodeTokenExpiring, Severity: oauth.SeverityWarning,
 				Message: "The access token expires on " + t.ExpiresAt.UTC().Format(timeLayout) + ", in less than 30 days.",
-				Hint:    "Start a new approval, approved by the service account, before then, and give the integration the new token."})
+				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it before then, and give the integration the new token."})
 		}
 	}
 	if lastErr != nil {
@@ -217,7 +238,7 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	if f.pending != nil && f.token != nil {
 		out = append(out, oauth.Notice{Code: CodeApprovalPending, Severity: oauth.SeverityInfo,
 			Message: "A new approval is pending until " + f.pending.ExpiresAt.UTC().Format(timeLayout) + ".",
-			Hint:    "The token approved earlier stays until the new approval is completed."})
+			Hint:    "The token approved earlier stays until the service account completes the new approval."})
 	}
 	return append(out, sharedNotices(f)...)
 }
@@ -269,11 +290,11 @@ func (v *LinkView) Badge() Badge {
 		return Badge{"Approver not confirmed", "warning"}
 	}
 	switch v.State {
-	case store.StateAwaitingApproval:
+	case stateAwaitingApproval:
 		return Badge{"Awaiting approval", "info"}
-	case store.StateDenied:
+	case stateDenied:
 		return Badge{"Denied", "danger"}
-	case store.StateFailed:
+	case stateFailed:
 		return Badge{"Failed", "danger"}
 	}
 	return Badge{"Not approved yet", "neutral"}

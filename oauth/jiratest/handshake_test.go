@@ -160,6 +160,18 @@ func TestDeny(t *testing.T) {
 	}
 	resp, body := send(t, signedAccessToken(t, e.cfg, rt, rs, "denied"))
 	problemOf(t, resp, body, "permission_denied")
+	// A denied request token is decided: it cannot be approved again.
+	var je *fault.Error
+	if _, _, err := e.j.ApproveRequest(rt, svcUser, true); !errors.As(err, &je) || je.Code != jiratest.CodeTokenUsed {
+		t.Errorf("approving a denied token: %v, want %s", err, jiratest.CodeTokenUsed)
+	}
+	// A forged Deny of an undecided token: Jira says nobody decided it.
+	rt, rs, err := e.cfg.RequestToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body = send(t, signedAccessToken(t, e.cfg, rt, rs, "denied"))
+	problemOf(t, resp, body, "permission_unknown")
 
 	// Deny with oob shows a page; Browser reports "denied".
 	e.cfg.CallbackURL = "oob"

@@ -21,23 +21,11 @@ func linkPath(name string, file ...string) string {
 	return filepath.Join(append([]string{linksDir, name}, file...)...)
 }
 
-// validState reports whether st is one of the link states.
-func validState(st string) bool {
-	switch st {
-	case StateNew, StateAwaitingApproval, StateAuthorized, StateDenied, StateFailed:
-		return true
-	}
-	return false
-}
-
-// decodeLink parses a link record. The record must name a known state.
+// decodeLink parses a link record.
 func decodeLink(data []byte) (*Link, error) {
 	var l Link
 	if err := json.Unmarshal(data, &l); err != nil {
 		return nil, fmt.Errorf("not a link record: %w", err)
-	}
-	if !validState(l.State) {
-		return nil, fmt.Errorf("unknown state %q", l.State)
 	}
 	return &l, nil
 }
@@ -84,7 +72,6 @@ func (s *Store) readLink(name string) (*Link, error) {
 func brokenLink(name string, e *fault.Error) *Link {
 	return &Link{
 		Name:      name,
-		State:     StateFailed,
 		LastError: &fault.Error{Code: fault.Code(e.Code), Message: e.Message, Hint: hintBrokenLink},
 	}
 }
@@ -92,8 +79,7 @@ func brokenLink(name string, e *fault.Error) *Link {
 // CreateLink saves a new link and its private key in one step: on any
 // failure nothing is left behind. CodeExists when the name is taken,
 // CodeInvalid when the name is not a slug (letters, digits, '-', '_', 1 to
-// 64 characters), the state is not one of the link states, or the key is
-// missing or shorter than 2048 bits. An empty State is saved as StateNew.
+// 64 characters), or the key is missing or shorter than 2048 bits.
 //
 // The link is written into a temporary folder that is renamed into place,
 // so a crash leaves either the whole link or none of it.
@@ -135,14 +121,7 @@ func encodeLink(l *Link, key *rsa.PrivateKey) ([]namedFile, error) {
 	if bits := key.N.BitLen(); bits < keys.MinBits {
 		return nil, newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
 	}
-	rec := *l // shallow: only read by marshal
-	if rec.State == "" {
-		rec.State = StateNew
-	}
-	if !validState(rec.State) {
-		return nil, newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
-	}
-	linkJSON, err := marshal(&rec)
+	linkJSON, err := marshal(l)
 	if err != nil {
 		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
 	}
@@ -249,17 +228,13 @@ func (s *Store) ListLinks() ([]*Link, error) {
 	return links, nil
 }
 
-// UpdateLink replaces a link's record atomically (CodeNotFound if none,
-// CodeInvalid when the state is not one of the link states).
+// UpdateLink replaces a link's record atomically (CodeNotFound if none).
 func (s *Store) UpdateLink(l *Link) error {
 	if l == nil {
 		return newError(CodeInvalid, nil, "no link given")
 	}
 	if err := CheckName(l.Name); err != nil {
 		return err
-	}
-	if !validState(l.State) {
-		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, l.State)
 	}
 	data, err := marshal(l)
 	if err != nil {

@@ -62,18 +62,11 @@ import (
 	"github.com/applink/applink/oauth"
 )
 
-// Link states.
-const (
-	StateNew              = "new"
-	StateAwaitingApproval = "awaiting_approval"
-	StateAuthorized       = "authorized"
-	StateDenied           = "denied"
-	StateFailed           = "failed"
-)
-
 // Link is the record of one link (no secrets). Who approved its token,
 // and the verdict, are kept with the token (Token.Approval), so that they
-// are saved in the same write.
+// are saved in the same write. Its state is no field: the server derives
+// it from the token, the pending handshakes and LastError (a "state" in
+// records of earlier versions is ignored).
 type Link struct {
 	Name           string       `json:"name"`
 	JiraURL        string       `json:"jira_url"`
@@ -82,16 +75,17 @@ type Link struct {
 	ConsumerKey    string       `json:"consumer_key"`
 	ConsumerName   string       `json:"consumer_name"`
 	CAPEM          string       `json:"ca_pem,omitempty"` // CA certificates (PEM) Jira's certificate is checked against, besides the system's
-	State          string       `json:"state"`
 	LastError      *fault.Error `json:"last_error,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
 	// Projects are the Jira project keys the integration works in, which
 	// the permission audit checks.
 	Projects []string `json:"projects,omitempty"`
-	// Audit is the latest permission audit, run at AuditedAt.
-	Audit     *oauth.PermissionAudit `json:"audit,omitempty"`
-	AuditedAt time.Time              `json:"audited_at,omitzero"`
+	// Audit is the latest permission audit, run at AuditedAt with the
+	// token approved at AuditToken.
+	Audit      *oauth.PermissionAudit `json:"audit,omitempty"`
+	AuditedAt  time.Time              `json:"audited_at,omitzero"`
+	AuditToken time.Time              `json:"audit_token,omitzero"`
 	// ServiceAccountID pins the service account (oauth.Judge): the matched
 	// approver's ImmutableID. Whatever changes ServiceAccount must clear it.
 	ServiceAccountID string `json:"service_account_id,omitempty"`
@@ -107,6 +101,10 @@ type Token struct {
 	ExpiresAt              time.Time `json:"expires_at,omitzero"`
 	AuthorizationExpiresAt time.Time `json:"authorization_expires_at,omitzero"`
 	oauth.Approval
+	// Refused is a later approval that did not replace this token (this
+	// one acts as the service account, that one does not), kept beside it
+	// until a person acts; its token was not kept.
+	Refused *oauth.Approval `json:"refused,omitempty"`
 }
 
 // Handshake is a pending handshake: started by applink, waiting for Jira's

@@ -100,7 +100,6 @@ func sampleLink(name string) *Link {
 		Environment:    "production",
 		ConsumerKey:    "applink-" + name,
 		ConsumerName:   "applink: " + name,
-		State:          StateAuthorized,
 		LastError:      &fault.Error{Code: "c", Message: "m", Hint: "h"},
 		CreatedAt:      t0,
 		UpdatedAt:      t0.Add(time.Hour),
@@ -176,15 +175,8 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 	if err := s.CreateLink(l, testKey()); err != nil {
 		t.Fatal(err)
 	}
-	if l.State != "" {
-		t.Errorf("CreateLink changed its argument: %+v", l)
-	}
-	got, err := s.GetLink("fresh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.State != StateNew {
-		t.Errorf("state = %q, want %q", got.State, StateNew)
+	if got, err := s.GetLink("fresh"); err != nil || got.JiraURL != l.JiraURL {
+		t.Fatalf("GetLink = %+v, %v", got, err)
 	}
 
 	small, err := rsa.GenerateKey(rand.Reader, 1024)
@@ -200,7 +192,6 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 		{"nil key", &Link{Name: "a"}, nil},
 		{"empty key", &Link{Name: "a"}, &rsa.PrivateKey{}},
 		{"1024-bit key", &Link{Name: "a"}, small},
-		{"unknown state", &Link{Name: "a", State: "approved"}, testKey()},
 	} {
 		wantCode(t, tc.what, s.CreateLink(tc.l, tc.key), CodeInvalid)
 	}
@@ -262,7 +253,6 @@ func TestUpdateLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.State = StateDenied
 	l.LastError = &fault.Error{Code: "permission_denied", Message: "the user clicked Deny"}
 	if err := s.UpdateLink(l); err != nil {
 		t.Fatal(err)
@@ -274,9 +264,6 @@ func TestUpdateLink(t *testing.T) {
 	sameLink(t, got, l)
 
 	wantCode(t, "UpdateLink of an unknown link", s.UpdateLink(sampleLink("nope")), CodeNotFound)
-	bad := sampleLink("prod")
-	bad.State = ""
-	wantCode(t, "UpdateLink with no state", s.UpdateLink(bad), CodeInvalid)
 	wantCode(t, "UpdateLink(nil)", s.UpdateLink(nil), CodeInvalid)
 }
 
@@ -633,7 +620,7 @@ func TestCorruptLinkRecord(t *testing.T) {
 	}
 	for i, want := range []struct{ name, file string }{{"bad", badFile}, {"gone", goneFile}} {
 		l := links[i]
-		if l.Name != want.name || l.State != StateFailed || l.LastError == nil || l.LastError.Code != CodeCorrupt ||
+		if l.Name != want.name || l.LastError == nil || l.LastError.Code != CodeCorrupt ||
 			!strings.Contains(l.LastError.Message, want.file) || l.LastError.Hint == "" {
 			t.Errorf("ListLinks shows %s as %+v (last error %+v)", want.name, l, l.LastError)
 		}
@@ -643,7 +630,7 @@ func TestCorruptLinkRecord(t *testing.T) {
 			t.Errorf("GetLink error %q does not name %s", err, want.file)
 		}
 	}
-	if links[2].Name != "good" || links[2].State != StateAuthorized {
+	if links[2].Name != "good" || links[2].LastError == nil {
 		t.Errorf("the good link reads %+v", links[2])
 	}
 
@@ -837,9 +824,7 @@ func TestFailWrites(t *testing.T) {
 		{"write", "links/.tmp-new-*/link.json", createNew},
 		{"rename", "links/.tmp-new-*", createNew},
 		{"write", "links/prod/link.json", func(s *Store) error {
-			l := sampleLink("prod")
-			l.State = StateDenied
-			return s.UpdateLink(l)
+			return s.UpdateLink(sampleLink("prod"))
 		}},
 		{"rename", "links/prod", func(s *Store) error { return s.DeleteLink("prod") }},
 		{"write", "links/prod/token.json", func(s *Store) error { return s.SaveToken("prod", &Token{AccessToken: "at-2", Approval: okApproval}) }},
