@@ -34,6 +34,8 @@ type linkModel struct {
 	rng       *rand.Rand
 	approvals []*modelApproval
 	matchAT   string // the kept match token's access token; "" before one
+	sa, other string // the link's service account and another user
+	jiraURL   string // the link's Jira URL
 	log       []string
 }
 
@@ -46,25 +48,25 @@ type linkModel struct {
 // prints the seed and the steps; run it again with -model.seed=N.
 func TestLinkModel(t *testing.T) {
 	f := newFixture(t, options{})
-	m := &linkModel{f: f, rng: rand.New(rand.NewPCG(*modelSeed, 0))}
-	f.createLink("m")
+	m := &linkModel{f: f, rng: rand.New(rand.NewPCG(*modelSeed, 0)), sa: svcName, other: adminName}
+	m.jiraURL = f.createLink("m").JiraURL
 	steps := []struct {
 		name   string
 		weight int
 		do     func()
 	}{
 		{"start approval", 4, m.start},
-		{"approve as the service account", 3, func() { m.decide(svcName, true) }},
-		{"approve as another user", 3, func() { m.decide(adminName, true) }},
-		{"deny", 2, func() { m.decide(svcName, false) }},
+		{"approve as the service account", 3, func() { m.decide(m.sa, true) }},
+		{"approve as another user", 3, func() { m.decide(m.other, true) }},
+		{"deny", 2, func() { m.decide(m.sa, false) }},
 		{"forged deny", 2, func() { m.forge("denied") }},
 		{"made-up verifier", 2, func() { m.forge("zz" + f.clock.Now().Format("150405")) }},
 		{"time passes", 2, func() { f.clock.Advance(time.Duration(1+m.rng.IntN(12)) * time.Minute) }},
 		{"restart", 1, f.restart},
 		{"Jira revokes the tokens", 1, func() { f.jira.RevokeAccessTokens(svcName); f.jira.RevokeAccessTokens(adminName) }},
 		{"token health", 2, func() { f.api("POST", "/api/links/m/health", nil) }},
-		// Steps that edit the link (its service account, its Jira URL) go
-		// here once links can be edited, with what they change in the model.
+		{"edit the service account", 1, m.editServiceAccount},
+		{"edit the Jira URL", 1, m.editJiraURL},
 	}
 	total := 0
 	for _, s := range steps {
@@ -137,9 +139,37 @@ func (m *linkModel) decide(user string, allow bool) {
 	if strings.Contains(string(body), "still pending") {
 		m.f.t.Errorf("seed %d: the callback of a decided approval says it is still pending", *modelSeed)
 	}
-	if tok, err := m.f.store.Token("m"); user == svcName && allow && err == nil && tok.Verdict == oauth.VerdictMatch {
+	if tok, err := m.f.store.Token("m"); user == m.sa && allow && err == nil && tok.Verdict == oauth.VerdictMatch {
 		m.matchAT = tok.AccessToken
 	}
+}
+
+// editServiceAccount makes the other user the link's service account: a
+// person's decision, so the token kept is judged again and is the match
+// token from then on only if it acts as the new service account.
+func (m *linkModel) editServiceAccount() {
+	m.sa, m.other = m.other, m.sa
+	resp, body := m.f.api("PATCH", "/api/links/m", map[string]string{"service_account": m.sa})
+	wantStatus(m.f.t, resp, body, http.StatusOK)
+	m.matchAT = ""
+	if tok, err := m.f.store.Token("m"); err == nil && tok.Verdict == oauth.VerdictMatch {
+		m.matchAT = tok.AccessToken
+	}
+}
+
+// editJiraURL switches the link between two names of the same Jira
+// (127.0.0.1 and localhost); the token kept stays.
+func (m *linkModel) editJiraURL() {
+	other := m.f.jiraSrv.URL
+	if m.jiraURL == other {
+		other = strings.Replace(other, "127.0.0.1", "localhost", 1)
+	}
+	resp, body := m.f.api("PATCH", "/api/links/m", map[string]string{"jira_url": other})
+	wantStatus(m.f.t, resp, body, http.StatusOK)
+	if v := decode[*LinkView](m.f.t, body); v.JiraURL != other || v.Permissions != nil {
+		m.f.t.Errorf("seed %d: after editing the Jira URL to %s: %s, permissions %v", *modelSeed, other, v.JiraURL, v.Permissions)
+	}
+	m.jiraURL = other
 }
 
 // forge sends a callback nobody decided: a Deny or a made-up verifier.
