@@ -88,6 +88,15 @@ func checkBits(bits int) error {
 	}
 }
 
+// CheckSize fails with CodeTooShort when pub has fewer than MinBits bits:
+// the one check of the key size, for keys read, loaded or given.
+func CheckSize(pub *rsa.PublicKey) error {
+	if bits := pub.N.BitLen(); bits < MinBits {
+		return fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
+	}
+	return nil
+}
+
 // MarshalPrivateKey encodes a private key as a PKCS#8 PEM block.
 func MarshalPrivateKey(key *rsa.PrivateKey) ([]byte, error) {
 	if key == nil || key.N == nil || key.D == nil || len(key.Primes) < 2 {
