@@ -27,8 +27,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 		return usageError(e, fs, "--bits: %s\n  what to do: %s", oe.Message, oe.Hint)
 	}
 	if err != nil {
-		printError(e.stderr, "keys", err)
-		return exitFailure
+		return fail(e, "keys", err)
 	}
 	loose, err := tightenKeyFolder(*out)
 	if err != nil {
@@ -40,8 +39,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 		if loose != 0 {
 			_ = os.Chmod(*out, loose) // changes nothing when it fails
 		}
-		printError(e.stderr, "keys", err)
-		return exitFailure
+		return fail(e, "keys", err)
 	}
 	if loose != 0 {
 		fmt.Fprintf(e.stderr, "Made %s private (mode %04o, was %04o): other users could list the private key's folder.\n", *out, loose&^0o077, loose)
@@ -81,27 +79,21 @@ func runConfig(ctx context.Context, args []string, e env) int {
 	}
 	pub, err := keys.LoadPublicKey(*keyDir)
 	if err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+		return fail(e, "config", err)
 	}
 	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL: *jiraURL, ConsumerKey: *consumerKey, ConsumerName: *consumerName,
 		CallbackURL: *callbackURL, PublicKey: pub,
 	})
 	if err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+		return fail(e, "config", err)
 	}
+	write := cfg.WriteText
 	if *asJSON {
-		if err := cfg.WriteJSON(e.stdout); err != nil {
-			printError(e.stderr, "config", err)
-			return exitFailure
-		}
-		return exitOK
+		write = cfg.WriteJSON
 	}
-	if err := cfg.WriteText(e.stdout); err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+	if err := write(e.stdout); err != nil {
+		return fail(e, "config", err)
 	}
 	return exitOK
 }
