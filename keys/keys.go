@@ -17,6 +17,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"slices"
 	"strconv"
 
 	"github.com/applink/applink/fault"
@@ -71,10 +72,8 @@ func Generate(bits int) (*rsa.PrivateKey, error) {
 }
 
 func checkBits(bits int) error {
-	for _, b := range allowedBits {
-		if bits == b {
-			return nil
-		}
+	if slices.Contains(allowedBits[:], bits) {
+		return nil
 	}
 	const hint = "use 2048 (the default), 3072 or 4096 bits"
 	n := strconv.Itoa(bits)
