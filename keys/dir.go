@@ -12,12 +12,6 @@ import (
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Modes of the files WriteDir creates.
-const (
-	PrivateKeyMode fs.FileMode = 0o600
-	PublicKeyMode  fs.FileMode = 0o644
-)
-
 // WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
 // PublicKeyFile (mode 0644), creating dir with mode 0700. Both writes are
 // atomic. Unless force is set it refuses, with CodeExists and without
@@ -56,13 +50,13 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 	if err := ensureDir(dir); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFile(privPath, privPEM, PrivateKeyMode, !force); err != nil {
+	if err := fsutil.WriteFile(privPath, privPEM, fsutil.FileMode, !force); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return existsError(privPath)
 		}
 		return ioError("cannot write "+privPath, err)
 	}
-	if err := fsutil.WriteFile(pubPath, pubPEM, PublicKeyMode, !force); err != nil {
+	if err := fsutil.WriteFile(pubPath, pubPEM, 0o644, !force); err != nil {
 		if !force {
 			// Leave nothing behind: private.pem did not exist before.
 			_ = os.Remove(privPath)
