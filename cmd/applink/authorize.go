@@ -76,13 +76,11 @@ func (o *consumerFlags) bind(fs *flag.FlagSet) {
 
 // load reads the private key and builds the consumer.
 func (o consumerFlags) load() (*oauth.Consumer, *rsa.PrivateKey, error) {
-	var key *rsa.PrivateKey
-	var err error
+	load, from := keys.LoadPrivateKeyFile, o.privateKey
 	if o.keyDir != "" {
-		key, err = keys.LoadDir(o.keyDir)
-	} else {
-		key, err = keys.LoadPrivateKeyFile(o.privateKey)
+		load, from = keys.LoadDir, o.keyDir
 	}
+	key, err := load(from)
 	if err != nil {
 		return nil, nil, err
 	}
