@@ -105,10 +105,7 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.out, "out", "", "file to write the token to as JSON (mode 0600); standard output when empty")
 	fs.StringVar(&o.projects, "projects", "", "comma-separated project keys: after approval, check that the account holds an issue sync's permissions on each")
 	fs.DurationVar(&o.timeout, "timeout", oauth.RequestTokenLifetime, "give up after this long (the life of a request token)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "jira-url", "key-dir|private-key", "consumer-key", "service-account"); !ok {
+	if code, ok := parseFlags(fs, args, "jira-url", "key-dir|private-key", "consumer-key", "service-account"); !ok {
 		return code
 	}
 	if o.keyDir != "" && o.privateKey != "" {

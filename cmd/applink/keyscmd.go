@@ -16,10 +16,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 	out := fs.String("out", "", "folder to write private.pem (mode 0600) and public.pem to; an existing folder is made 0700 (required)")
 	bits := fs.Int("bits", keys.DefaultBits, "key size in bits: 2048, 3072 or 4096")
 	force := fs.Bool("force", false, "replace keys that already exist in --out")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "out"); !ok {
+	if code, ok := parseFlags(fs, args, "out"); !ok {
 		return code
 	}
 	key, err := keys.Generate(*bits)
@@ -71,10 +68,7 @@ func runConfig(ctx context.Context, args []string, e env) int {
 	consumerName := fs.String("consumer-name", "", "consumer name shown in Jira (default \"applink: KEY\")")
 	callbackURL := fs.String("callback-url", "", "consumer callback URL (optional: applink sends its callback with each request)")
 	asJSON := fs.Bool("json", false, "print JSON for programs")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "jira-url", "key-dir", "consumer-key"); !ok {
+	if code, ok := parseFlags(fs, args, "jira-url", "key-dir", "consumer-key"); !ok {
 		return code
 	}
 	pub, err := keys.LoadPublicKey(*keyDir)
