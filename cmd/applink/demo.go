@@ -95,15 +95,11 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 	return svc.wait(ctx)
 }
 
-// demoDataDir makes dir private, or a new temporary folder when dir is "",
-// and returns it.
+// demoDataDir makes dir private, or a new temporary folder (mode 0700)
+// when dir is "", and returns it.
 func demoDataDir(dir string) (string, error) {
 	if dir == "" {
-		d, err := os.MkdirTemp("", "applink-demo-")
-		if err != nil {
-			return "", err
-		}
-		dir = d
+		return os.MkdirTemp("", "applink-demo-")
 	}
 	return dir, fsutil.MkdirPrivate(dir)
 }
