@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,11 +216,8 @@ func noPrivatePEM(raw, norm []byte) error {
 	return fault.New(CodeNotPEM, "no PEM private key (-----BEGIN PRIVATE KEY-----) found", hintGivePrivate)
 }
 
+// isSSHPublicKey reports an OpenSSH (authorized_keys) or SSH2 public key.
 func isSSHPublicKey(text []byte) bool {
-	for _, p := range []string{"ssh-rsa ", "ssh-dss ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-", "---- BEGIN SSH2 PUBLIC KEY"} {
-		if bytes.HasPrefix(text, []byte(p)) {
-			return true
-		}
-	}
-	return false
+	prefixes := []string{"ssh-rsa ", "ssh-dss ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-", "---- BEGIN SSH2 PUBLIC KEY"}
+	return slices.ContainsFunc(prefixes, func(p string) bool { return bytes.HasPrefix(text, []byte(p)) })
 }
