@@ -47,8 +47,9 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 			}
 		}
 	}
-	if err := ensureDir(dir); err != nil {
-		return err
+	// A folder that exists keeps its mode; missing ones are made 0700.
+	if err := os.MkdirAll(dir, fsutil.DirMode); err != nil {
+		return ioError("cannot create the key folder "+dir, err)
 	}
 	if err := fsutil.WriteFile(privPath, privPEM, fsutil.FileMode, !force); err != nil {
 		if errors.Is(err, fs.ErrExist) {
@@ -65,21 +66,6 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 			return existsError(pubPath)
 		}
 		return ioError("cannot write "+pubPath, err)
-	}
-	return nil
-}
-
-// ensureDir creates dir with mode 0700 when it is missing (notAFile has
-// checked that it is not a file).
-func ensureDir(dir string) error {
-	_, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := fsutil.MkdirPrivate(dir); err != nil {
-			return ioError("cannot create the key folder "+dir, err)
-		}
-	case err != nil:
-		return ioError("cannot use the key folder "+dir, err)
 	}
 	return nil
 }
