@@ -22,10 +22,7 @@ import (
 // files are replaced, each atomically: should the second write fail, LoadDir
 // reports the mismatch.
 func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
-	if key == nil {
-		return fault.New(CodeMalformed, "no private key to write", "")
-	}
-	privPEM, err := MarshalPrivateKey(key)
+	privPEM, err := MarshalPrivateKey(key) // CodeMalformed for a nil or incomplete key
 	if err != nil {
 		return err
 	}
