@@ -17,6 +17,7 @@ package fault
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -109,12 +110,7 @@ func CodeOf(err error) Code {
 // Is reports whether err's chain holds an *Error with one of codes.
 func Is(err error, codes ...Code) bool {
 	c := CodeOf(err)
-	for _, want := range codes {
-		if c != "" && c == want {
-			return true
-		}
-	}
-	return false
+	return c != "" && slices.Contains(codes, c)
 }
 
 // OneLine folds s onto one line: control characters (newlines, escapes)

@@ -12,12 +12,6 @@ import (
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Modes of the files WriteDir creates.
-const (
-	PrivateKeyMode fs.FileMode = 0o600
-	PublicKeyMode  fs.FileMode = 0o644
-)
-
 // WriteDir writes key to dir as PrivateKeyFile (PKCS#8, mode 0600) and
 // PublicKeyFile (mode 0644), creating dir with mode 0700. Both writes are
 // atomic. Unless force is set it refuses, with CodeExists and without
@@ -28,10 +22,7 @@ const (
 // files are replaced, each atomically: should the second write fail, LoadDir
 // reports the mismatch.
 func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
-	if key == nil {
-		return fault.New(CodeMalformed, "no private key to write", "")
-	}
-	privPEM, err := MarshalPrivateKey(key)
+	privPEM, err := MarshalPrivateKey(key) // CodeMalformed for a nil or incomplete key
 	if err != nil {
 		return err
 	}
@@ -53,16 +44,17 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 			}
 		}
 	}
-	if err := ensureDir(dir); err != nil {
-		return err
+	// A folder that exists keeps its mode; missing ones are made 0700.
+	if err := os.MkdirAll(dir, fsutil.DirMode); err != nil {
+		return ioError("cannot create the key folder "+dir, err)
 	}
-	if err := fsutil.WriteFile(privPath, privPEM, PrivateKeyMode, !force); err != nil {
+	if err := fsutil.WriteFile(privPath, privPEM, fsutil.FileMode, !force); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return existsError(privPath)
 		}
 		return ioError("cannot write "+privPath, err)
 	}
-	if err := fsutil.WriteFile(pubPath, pubPEM, PublicKeyMode, !force); err != nil {
+	if err := fsutil.WriteFile(pubPath, pubPEM, 0o644, !force); err != nil {
 		if !force {
 			// Leave nothing behind: private.pem did not exist before.
 			_ = os.Remove(privPath)
@@ -71,21 +63,6 @@ func WriteDir(dir string, key *rsa.PrivateKey, force bool) error {
 			return existsError(pubPath)
 		}
 		return ioError("cannot write "+pubPath, err)
-	}
-	return nil
-}
-
-// ensureDir creates dir with mode 0700 when it is missing (notAFile has
-// checked that it is not a file).
-func ensureDir(dir string) error {
-	_, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if err := fsutil.MkdirPrivate(dir); err != nil {
-			return ioError("cannot create the key folder "+dir, err)
-		}
-	case err != nil:
-		return ioError("cannot use the key folder "+dir, err)
 	}
 	return nil
 }
@@ -194,14 +171,7 @@ func readLimited(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("is a folder, not a file")}
-	}
+	defer f.Close() // reading a folder fails (EISDIR): CodeIO
 	return io.ReadAll(io.LimitReader(f, maxInput+1))
 }
 

@@ -36,13 +36,7 @@ func normalise(data []byte) []byte {
 // between and after them.
 func pemBlocks(data []byte) []*pem.Block {
 	var blocks []*pem.Block
-	rest := data
-	for len(blocks) < maxBlocks {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
+	for b, rest := pem.Decode(data); b != nil && len(blocks) < maxBlocks; b, rest = pem.Decode(rest) {
 		blocks = append(blocks, b)
 	}
 	return blocks
@@ -59,26 +53,15 @@ func hasArmour(data []byte) bool {
 func bareBase64(data []byte) ([]byte, bool) {
 	var b strings.Builder
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "-----") {
-			continue
-		}
-		for _, r := range line {
-			if !unicode.IsSpace(r) {
-				b.WriteRune(r)
-			}
+		if !strings.HasPrefix(strings.TrimSpace(line), "-----") {
+			b.WriteString(strings.Join(strings.Fields(line), ""))
 		}
 	}
-	s := b.String()
-	if s == "" {
+	if b.Len() == 0 {
 		return nil, false
 	}
-	if der, err := base64.StdEncoding.DecodeString(s); err == nil {
-		return der, true
-	}
-	if der, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "=")); err == nil {
-		return der, true
-	}
-	return nil, false
+	der, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b.String(), "="))
+	return der, err == nil
 }
 
 // looksDER reports whether data starts like a binary DER SEQUENCE.
@@ -113,22 +96,13 @@ func printable(s string) string {
 // ("Proc-Type: 4,ENCRYPTED" and "DEK-Info" headers) or a PKCS#8
 // "ENCRYPTED PRIVATE KEY".
 func isEncryptedBlock(b *pem.Block) bool {
-	if b.Type == "ENCRYPTED PRIVATE KEY" {
-		return true
-	}
-	if strings.Contains(strings.ToUpper(b.Headers["Proc-Type"]), "ENCRYPTED") {
-		return true
-	}
 	_, dek := b.Headers["DEK-Info"]
-	return dek
+	return dek || b.Type == "ENCRYPTED PRIVATE KEY" ||
+		strings.Contains(strings.ToUpper(b.Headers["Proc-Type"]), "ENCRYPTED")
 }
 
 func isCertificateType(t string) bool {
-	switch t {
-	case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE":
-		return true
-	}
-	return false
+	return t == "CERTIFICATE" || t == "X509 CERTIFICATE" || t == "TRUSTED CERTIFICATE"
 }
 
 func isCSRType(t string) bool {

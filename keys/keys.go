@@ -17,6 +17,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"slices"
 	"strconv"
 
 	"github.com/applink/applink/fault"
@@ -71,10 +72,8 @@ func Generate(bits int) (*rsa.PrivateKey, error) {
 }
 
 func checkBits(bits int) error {
-	for _, b := range allowedBits {
-		if bits == b {
-			return nil
-		}
+	if slices.Contains(allowedBits[:], bits) {
+		return nil
 	}
 	const hint = "use 2048 (the default), 3072 or 4096 bits"
 	n := strconv.Itoa(bits)
@@ -86,6 +85,15 @@ func checkBits(bits int) error {
 	default:
 		return fault.New(CodeBadBits, n+" is not a supported RSA key size", hint)
 	}
+}
+
+// CheckSize fails with CodeTooShort when pub has fewer than MinBits bits:
+// the one check of the key size, for keys read, loaded or given.
+func CheckSize(pub *rsa.PublicKey) error {
+	if bits := pub.N.BitLen(); bits < MinBits {
+		return fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
+	}
+	return nil
 }
 
 // MarshalPrivateKey encodes a private key as a PKCS#8 PEM block.

@@ -17,13 +17,10 @@ const hintOpenSSH = "convert a copy of it to PEM with `ssh-keygen -p -N \"\" -m 
 // part of the block, which is never encrypted.
 func openSSHError(body []byte) error {
 	keyType, cipher, ok := openSSHHeader(body)
-	if !ok {
-		return fault.New(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH)
-	}
-	if keyType != "ssh-rsa" {
+	switch {
+	case ok && keyType != "ssh-rsa":
 		return fault.New(CodeNotRSA, "this is an OpenSSH "+printable(keyType)+" key, not an RSA key", hintNotRSA)
-	}
-	if cipher != "none" {
+	case ok && cipher != "none":
 		return fault.New(CodeNotPEM, "this is a passphrase-protected OpenSSH private key, not PEM", hintOpenSSH)
 	}
 	return fault.New(CodeNotPEM, "this is an OpenSSH private key, not PEM", hintOpenSSH)
@@ -32,33 +29,19 @@ func openSSHError(body []byte) error {
 // openSSHHeader reads the cipher name and the type of the first public key
 // of an openssh-key-v1 body.
 func openSSHHeader(body []byte) (keyType, cipher string, ok bool) {
-	const magic = "openssh-key-v1\x00"
-	rest, found := bytes.CutPrefix(body, []byte(magic))
-	if !found {
-		return "", "", false
+	rest, ok := bytes.CutPrefix(body, []byte("openssh-key-v1\x00"))
+	var head [3][]byte // the cipher name, the KDF name and the KDF options
+	for i := 0; ok && i < len(head); i++ {
+		head[i], rest, ok = sshString(rest)
 	}
-	c, rest, ok := sshString(rest) // cipher name
-	if !ok {
-		return "", "", false
-	}
-	if _, rest, ok = sshString(rest); !ok { // KDF name
-		return "", "", false
-	}
-	if _, rest, ok = sshString(rest); !ok { // KDF options
-		return "", "", false
-	}
-	if len(rest) < 4 || binary.BigEndian.Uint32(rest) < 1 {
+	// Then the number of keys (at least one) and the first public key,
+	// whose first string is its type.
+	if !ok || len(rest) < 4 || binary.BigEndian.Uint32(rest) < 1 {
 		return "", "", false
 	}
 	pub, _, ok := sshString(rest[4:])
-	if !ok {
-		return "", "", false
-	}
-	t, _, ok := sshString(pub)
-	if !ok {
-		return "", "", false
-	}
-	return string(t), string(c), true
+	t, _, ok2 := sshString(pub)
+	return string(t), string(head[0]), ok && ok2
 }
 
 // sshString reads one length-prefixed string of the SSH wire format.

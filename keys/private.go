@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,9 +49,17 @@ func ParsePrivateKey(pemData []byte) (*rsa.PrivateKey, error) {
 	data := normalise(pemData)
 	blocks := pemBlocks(data)
 	for _, b := range blocks {
-		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-			return parsePrivateBlock(b)
+		if !strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			continue
 		}
+		key, err := parsePrivateBlock(b)
+		if err == nil {
+			err = CheckSize(&key.PublicKey)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return key, nil
 	}
 	if len(blocks) > 0 {
 		return nil, notAPrivateKey(blocks[0].Type)
@@ -76,13 +85,10 @@ func parsePrivateBlock(b *pem.Block) (*rsa.PrivateKey, error) {
 		return nil, openSSHError(b.Bytes)
 	}
 	key, err := parsePrivateDER(b.Bytes, false)
-	if err != nil {
-		if e, ok := err.(*fault.Error); ok && e.Code == CodeMalformed {
-			e.Message = "a PEM block " + label(b.Type) + " that is not an RSA private key applink can read"
-		}
-		return nil, err
+	if e, ok := fault.As(err); ok && e.Code == CodeMalformed {
+		e.Message = "a PEM block " + label(b.Type) + " that is not an RSA private key applink can read"
 	}
-	return key, nil
+	return key, err
 }
 
 // parsePrivateDER reads a DER private key, trying PKCS#1 first when the
@@ -90,7 +96,7 @@ func parsePrivateBlock(b *pem.Block) (*rsa.PrivateKey, error) {
 func parsePrivateDER(der []byte, pkcs1First bool) (*rsa.PrivateKey, error) {
 	if pkcs1First {
 		if key, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-			return checkPrivateSize(key)
+			return key, nil
 		}
 	}
 	k8, err8 := x509.ParsePKCS8PrivateKey(der)
@@ -102,7 +108,7 @@ func parsePrivateDER(der []byte, pkcs1First bool) (*rsa.PrivateKey, error) {
 	}
 	key, err1 := x509.ParsePKCS1PrivateKey(der)
 	if err1 == nil {
-		return checkPrivateSize(key)
+		return key, nil
 	}
 	if _, err := x509.ParseECPrivateKey(der); err == nil {
 		return nil, fault.New(CodeNotRSA, "this is an EC (ECDSA) private key, not an RSA key", hintNotRSA)
@@ -122,7 +128,7 @@ func parsePrivateDER(der []byte, pkcs1First bool) (*rsa.PrivateKey, error) {
 func fromPKCS8(k any) (*rsa.PrivateKey, error) {
 	switch k := k.(type) {
 	case *rsa.PrivateKey:
-		return checkPrivateSize(k)
+		return k, nil
 	case *ecdsa.PrivateKey:
 		name := "ECDSA"
 		if k.Curve != nil && k.Curve.Params() != nil {
@@ -160,13 +166,6 @@ func pkcs8Algorithm(der []byte) error {
 		return nil // RSA that did not parse: malformed, not a wrong algorithm
 	}
 	return fault.New(CodeNotRSA, "this private key uses algorithm "+p.Algo.Algorithm.String()+", not RSA", hintNotRSA)
-}
-
-func checkPrivateSize(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
-	if bits := key.N.BitLen(); bits < MinBits {
-		return nil, fault.New(CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least 2048 are needed", hintNewKey)
-	}
-	return key, nil
 }
 
 // notAPrivateKey is the error for a PEM block that is some other thing.
@@ -217,11 +216,8 @@ func noPrivatePEM(raw, norm []byte) error {
 	return fault.New(CodeNotPEM, "no PEM private key (-----BEGIN PRIVATE KEY-----) found", hintGivePrivate)
 }
 
+// isSSHPublicKey reports an OpenSSH (authorized_keys) or SSH2 public key.
 func isSSHPublicKey(text []byte) bool {
-	for _, p := range []string{"ssh-rsa ", "ssh-dss ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-", "---- BEGIN SSH2 PUBLIC KEY"} {
-		if bytes.HasPrefix(text, []byte(p)) {
-			return true
-		}
-	}
-	return false
+	prefixes := []string{"ssh-rsa ", "ssh-dss ", "ssh-ed25519 ", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-", "---- BEGIN SSH2 PUBLIC KEY"}
+	return slices.ContainsFunc(prefixes, func(p string) bool { return bytes.HasPrefix(text, []byte(p)) })
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"strconv"
+	"strings"
 
 	"github.com/applink/applink/fault"
 )
@@ -38,6 +39,9 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 		return parsePublicBlock(blocks[0])
 	}
 	text := bytes.TrimSpace(norm)
+	// Jira takes the base64 body with or without its header lines, so a
+	// BEGIN line without its END line still reads.
+	der, ok := bareBase64(text)
 	switch {
 	case len(text) == 0:
 		return nil, fault.New(CodeNotPEM, "the public key is empty", hintGivePublic)
@@ -47,17 +51,10 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	case looksDER(data):
 		return nil, fault.New(CodeNotPEM, "this is a binary (DER) public key, not PEM",
 			"convert it with `openssl pkey -pubin -inform DER -in pub.der -out public.pem`")
-	}
-	// Jira takes the base64 body with or without its header lines, so a
-	// BEGIN line without its END line still reads.
-	der, ok := bareBase64(text)
-	if !ok {
-		msg := "neither a PEM public key (-----BEGIN PUBLIC KEY-----) nor its base64 body"
-		if hasArmour(text) {
-			msg = "a PEM BEGIN line was found but the block is damaged"
-			return nil, fault.New(CodeMalformed, msg, hintGivePublic)
-		}
-		return nil, fault.New(CodeNotPEM, msg, hintGivePublic)
+	case !ok && hasArmour(text):
+		return nil, fault.New(CodeMalformed, "a PEM BEGIN line was found but the block is damaged", hintGivePublic)
+	case !ok:
+		return nil, fault.New(CodeNotPEM, "neither a PEM public key (-----BEGIN PUBLIC KEY-----) nor its base64 body", hintGivePublic)
 	}
 	return parsePublicDER(der, true)
 }
@@ -73,7 +70,7 @@ func parsePublicBlock(b *pem.Block) (*rsa.PublicKey, error) {
 	case isCertificateType(b.Type):
 		return nil, fault.New(CodeWrongKind, "this is a certificate; Jira's Public Key field wants the public key alone",
 			"take it out of the certificate with `openssl x509 -in cert.pem -pubkey -noout > public.pem`")
-	case bytes.HasSuffix([]byte(b.Type), []byte("PRIVATE KEY")):
+	case strings.HasSuffix(b.Type, "PRIVATE KEY"):
 		return nil, privateWherePublic()
 	}
 	return nil, fault.New(CodeWrongKind, "a PEM block "+label(b.Type)+" where a public key (BEGIN PUBLIC KEY) is expected",

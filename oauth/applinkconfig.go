@@ -88,8 +88,8 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	if err != nil {
 		return nil, fault.Wrap(err, CodeBadConfig, "the public key cannot be encoded", hintNewKey)
 	}
-	if bits := in.PublicKey.N.BitLen(); bits < keys.MinBits {
-		return nil, fault.New(keys.CodeTooShort, "the RSA key has "+strconv.Itoa(bits)+" bits; at least "+strconv.Itoa(keys.MinBits)+" are needed", hintNewKey)
+	if err := keys.CheckSize(in.PublicKey); err != nil {
+		return nil, err
 	}
 	fp := keys.Fingerprint(in.PublicKey)
 	ep := EndpointsFor(base)

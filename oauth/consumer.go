@@ -59,12 +59,12 @@ func NewConsumer(baseURL, consumerKey string, key *rsa.PrivateKey) (*Consumer, e
 	if err := CheckConsumerKey(consumerKey); err != nil {
 		return nil, err
 	}
-	switch {
-	case key == nil || key.N == nil:
+	if key == nil || key.N == nil {
 		return nil, bad("no private key", "give the consumer's RSA private key (applink keys makes one)")
-	case key.N.BitLen() < keys.MinBits:
-		return nil, bad(fmt.Sprintf("the private key has %d bits, fewer than %d", key.N.BitLen(), keys.MinBits),
-			"make a new key pair with applink keys and put its public key in the Application Link")
+	}
+	if err := keys.CheckSize(&key.PublicKey); err != nil {
+		e, _ := fault.As(err)
+		return nil, bad(e.Message, e.Hint)
 	}
 	return &Consumer{Endpoints: EndpointsFor(base), ConsumerKey: consumerKey, PrivateKey: key}, nil
 }

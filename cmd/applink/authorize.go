@@ -14,7 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/applink/applink/fault"
@@ -76,13 +76,11 @@ func (o *consumerFlags) bind(fs *flag.FlagSet) {
 
 // load reads the private key and builds the consumer.
 func (o consumerFlags) load() (*oauth.Consumer, *rsa.PrivateKey, error) {
-	var key *rsa.PrivateKey
-	var err error
+	load, from := keys.LoadPrivateKeyFile, o.privateKey
 	if o.keyDir != "" {
-		key, err = keys.LoadDir(o.keyDir)
-	} else {
-		key, err = keys.LoadPrivateKeyFile(o.privateKey)
+		load, from = keys.LoadDir, o.keyDir
 	}
+	key, err := load(from)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,10 +105,7 @@ func runAuthorize(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.out, "out", "", "file to write the token to as JSON (mode 0600); standard output when empty")
 	fs.StringVar(&o.projects, "projects", "", "comma-separated project keys: after approval, check that the account holds an issue sync's permissions on each")
 	fs.DurationVar(&o.timeout, "timeout", oauth.RequestTokenLifetime, "give up after this long (the life of a request token)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "jira-url", "key-dir|private-key", "consumer-key", "service-account"); !ok {
+	if code, ok := parseFlags(fs, args, "jira-url", "key-dir|private-key", "consumer-key", "service-account"); !ok {
 		return code
 	}
 	if o.keyDir != "" && o.privateKey != "" {
@@ -129,8 +124,7 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	const cmd = "authorize"
 	consumer, key, err := o.load()
 	if err != nil {
-		printError(e.stderr, cmd, err)
-		return exitFailure
+		return fail(e, cmd, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -160,8 +154,7 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 	}
 	res, err := consumer.Complete(ctx, rt, verifier, o.serviceAccount, "")
 	if err != nil {
-		printError(e.stderr, cmd, err)
-		return exitFailure
+		return fail(e, cmd, err)
 	}
 	if err := writeToken(o, consumer.Endpoints.Base, res, e); err != nil {
 		fmt.Fprintf(e.stderr, "applink %s: the token was issued but could not be saved: %v\n", cmd, err)
@@ -176,7 +169,7 @@ func authorize(ctx context.Context, o authorizeOptions, e env) int {
 func awaitApproval(ctx context.Context, o authorizeOptions, c *oauth.Consumer, rt *oauth.RequestToken, cb *callbackServer, e env) (string, error) {
 	const cmd = "authorize"
 	if cb != nil {
-		cb.expectToken(rt.Token.Token)
+		cb.expect.Store(&rt.Token.Token)
 	}
 	fmt.Fprintln(e.stderr, oauth.BeforeApproval(c.Endpoints.Base, o.serviceAccount))
 	fmt.Fprintln(e.stderr)
@@ -311,9 +304,10 @@ type callbackServer struct {
 	srv *http.Server
 	url string
 	got chan string // the verifier
-
-	mu     sync.Mutex
-	expect string // the request token this run waits for
+	// expect is the request token whose callback is accepted; a callback
+	// for any other token is refused (it is not the handshake this run
+	// started).
+	expect atomic.Pointer[string]
 }
 
 func listenCallback(addr string) (*callbackServer, error) {
@@ -342,10 +336,8 @@ func (cb *callbackServer) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 	token, verifier, err := oauth.ParseCallback(r.URL.RawQuery)
-	cb.mu.Lock()
-	expect := cb.expect
-	cb.mu.Unlock()
-	if err != nil || expect == "" || subtle.ConstantTimeCompare([]byte(token), []byte(expect)) != 1 {
+	expect := cb.expect.Load()
+	if err != nil || expect == nil || subtle.ConstantTimeCompare([]byte(token), []byte(*expect)) != 1 {
 		w.WriteHeader(http.StatusBadRequest)
 		_ = callbackPage.Execute(w, map[string]string{"Title": "Not the approval applink is waiting for", "Text": "This address only receives Jira's redirect for the request this applink run started."})
 		return
@@ -361,15 +353,6 @@ func (cb *callbackServer) handle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusConflict)
 		_ = callbackPage.Execute(w, map[string]string{"Title": "Already received", "Text": "applink already has an answer for this request."})
 	}
-}
-
-// expectToken sets the request token whose callback is accepted; a
-// callback for any other token is refused (it is not the handshake this run
-// started).
-func (cb *callbackServer) expectToken(requestToken string) {
-	cb.mu.Lock()
-	cb.expect = requestToken
-	cb.mu.Unlock()
 }
 
 // wait returns the verifier of the accepted callback.

@@ -87,15 +87,13 @@ func checkToken(ctx context.Context, o checkOptions, e env) int {
 		err = json.Unmarshal(data, &tf)
 	}
 	if err != nil || tf.AccessToken == "" || tf.TokenSecret == "" {
-		printError(e.stderr, "check", fault.Wrap(err, oauth.CodeBadInput, fmt.Sprintf("%s holds no token", o.tokenFile),
+		return fail(e, "check", fault.Wrap(err, oauth.CodeBadInput, fmt.Sprintf("%s holds no token", o.tokenFile),
 			"give --token-file the file that applink authorize --out wrote"))
-		return exitFailure
 	}
 	o.jiraURL, o.consumerKey, o.serviceAccount = cmp.Or(o.jiraURL, tf.JiraURL), cmp.Or(o.consumerKey, tf.ConsumerKey), cmp.Or(o.serviceAccount, tf.ServiceAccount)
 	c, err := o.consumer()
 	if err != nil {
-		printError(e.stderr, "check", err)
-		return exitFailure
+		return fail(e, "check", err)
 	}
 	return checkAs(ctx, o, c.As(oauth.Token{Token: tf.AccessToken, Secret: tf.TokenSecret}), c.Endpoints.Base, "The token", oauth.Approval.Notice, e)
 }
@@ -114,8 +112,7 @@ func (o checkOptions) consumer() (*oauth.Consumer, error) {
 func checkKey(ctx context.Context, o checkOptions, e env) int {
 	c, err := o.consumer()
 	if err != nil {
-		printError(e.stderr, "check", err)
-		return exitFailure
+		return fail(e, "check", err)
 	}
 	res := c.Preflight(ctx, nil)
 	for _, p := range res.Problems {
@@ -140,12 +137,11 @@ func caClient(file string) (*http.Client, error) {
 		return nil, nil
 	}
 	f, err := os.Open(file)
-	if err != nil {
-		return nil, fault.Wrap(err, oauth.CodeBadInput, fmt.Sprintf("cannot read the CA file %s", file),
-			"give a readable PEM file of CA certificates with --ca-file")
+	var pem []byte
+	if err == nil {
+		defer f.Close()
+		pem, err = io.ReadAll(io.LimitReader(f, oauth.MaxCAPEM+1))
 	}
-	defer f.Close()
-	pem, err := io.ReadAll(io.LimitReader(f, oauth.MaxCAPEM+1))
 	if err != nil {
 		return nil, fault.Wrap(err, oauth.CodeBadInput, fmt.Sprintf("cannot read the CA file %s", file),
 			"give a readable PEM file of CA certificates with --ca-file")

@@ -34,8 +34,7 @@ func checkBasic(ctx context.Context, o checkOptions, e env) int {
 	}
 	hc, err := caClient(o.caFile)
 	if err != nil {
-		printError(e.stderr, "check", err)
-		return exitFailure
+		return fail(e, "check", err)
 	}
 	cl.SetHTTP(hc, o.timeout, nil)
 	return checkAs(ctx, o, cl, cl.BaseURL(), fmt.Sprintf("The login %q", cl.User()), cl.Notice, e)
@@ -48,8 +47,7 @@ func checkBasic(ctx context.Context, o checkOptions, e env) int {
 func checkAs(ctx context.Context, o checkOptions, cl oauth.Caller, base, subject string, notice func(oauth.Approval) *oauth.Notice, e env) int {
 	id, err := oauth.Whoami(ctx, cl)
 	if err != nil {
-		printError(e.stderr, "check", err)
-		return exitFailure
+		return fail(e, "check", err)
 	}
 	a := oauth.Judge(id, o.serviceAccount, "", nil, time.Now())
 	rep := checkReport{JiraURL: base, User: o.basicUser, AuthorizedAs: id, ServiceAccount: a.ServiceAccount, IdentityCheck: a.Verdict, Notice: notice(a)}

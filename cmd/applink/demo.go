@@ -51,8 +51,7 @@ func runDemo(ctx context.Context, args []string, e env) int {
 		return code
 	}
 	if err := demo(ctx, o, e); err != nil {
-		printError(e.stderr, "demo", err)
-		return exitFailure
+		return fail(e, "demo", err)
 	}
 	return exitOK
 }
@@ -96,15 +95,11 @@ func demo(ctx context.Context, o demoOptions, e env) error {
 	return svc.wait(ctx)
 }
 
-// demoDataDir makes dir private, or a new temporary folder when dir is "",
-// and returns it.
+// demoDataDir makes dir private, or a new temporary folder (mode 0700)
+// when dir is "", and returns it.
 func demoDataDir(dir string) (string, error) {
 	if dir == "" {
-		d, err := os.MkdirTemp("", "applink-demo-")
-		if err != nil {
-			return "", err
-		}
-		dir = d
+		return os.MkdirTemp("", "applink-demo-")
 	}
 	return dir, fsutil.MkdirPrivate(dir)
 }
@@ -322,12 +317,5 @@ func demoWalkthrough(ctx context.Context, out io.Writer, jira *demoJira, key *rs
 
 // randomPassword makes a short readable password for a demo account.
 func randomPassword() string {
-	const letters = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	var sb strings.Builder
-	for _, c := range b {
-		sb.WriteByte(letters[int(c)%len(letters)])
-	}
-	return sb.String()
+	return strings.ToLower(rand.Text()[:10])
 }

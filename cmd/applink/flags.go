@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,9 +19,7 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 			typ = " " + typ
 		}
 		fmt.Fprintf(w, "  --%s%s\n    \t%s", f.Name, typ, help)
-		switch f.DefValue {
-		case "", "0", "0s", "false":
-		default:
+		if !slices.Contains([]string{"", "0", "0s", "false"}, f.DefValue) {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}
 		fmt.Fprintln(w)

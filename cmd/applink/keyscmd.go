@@ -16,10 +16,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 	out := fs.String("out", "", "folder to write private.pem (mode 0600) and public.pem to; an existing folder is made 0700 (required)")
 	bits := fs.Int("bits", keys.DefaultBits, "key size in bits: 2048, 3072 or 4096")
 	force := fs.Bool("force", false, "replace keys that already exist in --out")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "out"); !ok {
+	if code, ok := parseFlags(fs, args, "out"); !ok {
 		return code
 	}
 	key, err := keys.Generate(*bits)
@@ -27,8 +24,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 		return usageError(e, fs, "--bits: %s\n  what to do: %s", oe.Message, oe.Hint)
 	}
 	if err != nil {
-		printError(e.stderr, "keys", err)
-		return exitFailure
+		return fail(e, "keys", err)
 	}
 	loose, err := tightenKeyFolder(*out)
 	if err != nil {
@@ -40,8 +36,7 @@ func runKeys(ctx context.Context, args []string, e env) int {
 		if loose != 0 {
 			_ = os.Chmod(*out, loose) // changes nothing when it fails
 		}
-		printError(e.stderr, "keys", err)
-		return exitFailure
+		return fail(e, "keys", err)
 	}
 	if loose != 0 {
 		fmt.Fprintf(e.stderr, "Made %s private (mode %04o, was %04o): other users could list the private key's folder.\n", *out, loose&^0o077, loose)
@@ -73,35 +68,26 @@ func runConfig(ctx context.Context, args []string, e env) int {
 	consumerName := fs.String("consumer-name", "", "consumer name shown in Jira (default \"applink: KEY\")")
 	callbackURL := fs.String("callback-url", "", "consumer callback URL (optional: applink sends its callback with each request)")
 	asJSON := fs.Bool("json", false, "print JSON for programs")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if code, ok := requireFlags(e, fs, "jira-url", "key-dir", "consumer-key"); !ok {
+	if code, ok := parseFlags(fs, args, "jira-url", "key-dir", "consumer-key"); !ok {
 		return code
 	}
 	pub, err := keys.LoadPublicKey(*keyDir)
 	if err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+		return fail(e, "config", err)
 	}
 	cfg, err := oauth.NewAppLinkConfig(oauth.ConfigInput{
 		JiraURL: *jiraURL, ConsumerKey: *consumerKey, ConsumerName: *consumerName,
 		CallbackURL: *callbackURL, PublicKey: pub,
 	})
 	if err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+		return fail(e, "config", err)
 	}
+	write := cfg.WriteText
 	if *asJSON {
-		if err := cfg.WriteJSON(e.stdout); err != nil {
-			printError(e.stderr, "config", err)
-			return exitFailure
-		}
-		return exitOK
+		write = cfg.WriteJSON
 	}
-	if err := cfg.WriteText(e.stdout); err != nil {
-		printError(e.stderr, "config", err)
-		return exitFailure
+	if err := write(e.stdout); err != nil {
+		return fail(e, "config", err)
 	}
 	return exitOK
 }

@@ -133,11 +133,12 @@ func newFlagSet(name, synopsis string, e env) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and reports whether the command should go on;
-// when not, code is the exit code. A wrong flag gets one line that says
-// what is wrong (the closest flag for a mistyped one, a unit for a bare
-// duration) instead of the flag package's message and the whole usage.
-func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+// parseFlags parses args, checks that the required flags have a value
+// (requireFlags), and reports whether the command should go on; when not,
+// code is the exit code. A wrong flag gets one line that says what is
+// wrong (the closest flag for a mistyped one, a unit for a bare duration)
+// instead of the flag package's message and the whole usage.
+func parseFlags(fs *flag.FlagSet, args []string, required ...string) (code int, ok bool) {
 	out, usage := fs.Output(), fs.Usage
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -153,7 +154,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	case fs.NArg() > 0:
 		return usageError(env{stderr: out}, fs, "unexpected argument %q", fs.Arg(0)), false
 	}
-	return 0, true
+	return requireFlags(env{stderr: out}, fs, required...)
 }
 
 // usageError reports a missing or wrong flag.

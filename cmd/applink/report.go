@@ -9,6 +9,12 @@ import (
 	"github.com/applink/applink/oauth"
 )
 
+// fail prints err for people (printError) and returns exitFailure.
+func fail(e env, cmd string, err error) int {
+	printError(e.stderr, cmd, err)
+	return exitFailure
+}
+
 // printError writes a failure for people: what went wrong, its code, and
 // what to do, in the command line's words (oauth.HintFor). For signature_invalid it also prints Jira's base string next
 // to ours, which shows a proxy rewriting the URL at a glance.

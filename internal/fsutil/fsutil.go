@@ -43,13 +43,6 @@ func MkdirPrivate(dir string) error {
 // fs.ErrExist when path already exists, and changes nothing.
 func WriteFile(path string, data []byte, perm fs.FileMode, exclusive bool) (err error) {
 	dir := filepath.Dir(path)
-	if exclusive {
-		if _, err := os.Lstat(path); err == nil {
-			return &fs.PathError{Op: "write", Path: path, Err: fs.ErrExist}
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err

@@ -118,8 +118,8 @@ func encodeLink(l *Link, key *rsa.PrivateKey) ([]namedFile, error) {
 	if key == nil || key.N == nil {
 		return nil, newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
 	}
-	if bits := key.N.BitLen(); bits < keys.MinBits {
-		return nil, newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
+	if err := keys.CheckSize(&key.PublicKey); err != nil {
+		return nil, newError(CodeInvalid, err, "link %q: %v", l.Name, err)
 	}
 	linkJSON, err := marshal(l)
 	if err != nil {
