@@ -1,0 +1,151 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/applink/applink/server/store"
+)
+
+// The links' facts, read from the data folder at each scrape (Collect).
+// Label values are link names, states, verdicts and codes: never a secret
+// or a user name.
+var (
+	descLink    = prometheus.NewDesc("applink_link", "1 per link, with its state and the verdict on its token's approver (none without a token).", []string{"link", "state", "verdict"}, nil)
+	descLastErr = prometheus.NewDesc("applink_link_last_error", "1 per link whose latest handshake or token health check failed, with the failure's code.", []string{"link", "code"}, nil)
+	descExpiry  = prometheus.NewDesc("applink_token_expiry_timestamp_seconds", "When each link's token expires (Unix time); absent when Jira gave no expiry.", []string{"link"}, nil)
+	descHealth  = prometheus.NewDesc("applink_token_health_ok", "The latest token health check of each link since applink started: 1 healthy, 0 not.", []string{"link"}, nil)
+	descChecked = prometheus.NewDesc("applink_token_health_checked_timestamp_seconds", "When each link's token was last checked (Unix time), or applink's start when not since.", []string{"link"}, nil)
+)
+
+// metrics is what GET /metrics serves (Config.Metrics): counters of the
+// events that leave no trace in the data folder, and the links' facts. A
+// nil *metrics counts nothing.
+type metrics struct {
+	s       *Server
+	token   secret // the scraper's bearer token; "" for none
+	started time.Time
+	handler http.Handler
+	events  *prometheus.CounterVec
+	jira    *prometheus.HistogramVec
+	signIns prometheus.Counter
+	health  sync.Map // link name → *HealthView, the latest check
+}
+
+// newMetrics returns the metrics of s in a registry of their own.
+func newMetrics(s *Server, token string) *metrics {
+	m := &metrics{s: s, token: secret(token), started: s.now(),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "applink_audit_events_total",
+			Help: "Audit events by name: handshake_started; approved, approval_rejected, denied, handshake_failed, callback_refused (handshakes by outcome); token_health; and the others."}, []string{"event"}),
+		jira: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "applink_jira_request_duration_seconds",
+			Help: "Calls to Jira by step and failure code (ok when none), with their latency."}, []string{"step", "code"}),
+		signIns: prometheus.NewCounter(prometheus.CounterOpts{Name: "applink_sign_in_failures_total", Help: "Wrong admin tokens, at the sign-in page or the API."}),
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m, m.events, m.jira, m.signIns, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return m
+}
+
+// ServeHTTP serves the metrics to a scraper that sends the metrics token
+// (when there is one), compared in constant time.
+func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if m.token != "" && (!strings.EqualFold(scheme, "Bearer") || !secretEqual(strings.TrimSpace(token), m.token.reveal())) {
+		m.s.writeError(w, r, &Error{Code: CodeUnauthorized, Message: "The metrics need the metrics token.",
+			Hint: "Send the header \"Authorization: Bearer TOKEN\" with the token of applink's metrics token file."})
+		return
+	}
+	m.handler.ServeHTTP(w, r)
+}
+
+// Describe sends nothing: the links' metrics vary (an unchecked
+// prometheus.Collector).
+func (m *metrics) Describe(chan<- *prometheus.Desc) {}
+
+// Collect sends each link's facts, read from the data folder as its view
+// shows them (prometheus.Collector).
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	views, err := m.s.listViews()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descLink, err)
+		return
+	}
+	one := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, v := range views {
+		verdict := "none"
+		if v.Verdict != nil {
+			verdict = string(*v.Verdict)
+		}
+		one(descLink, 1, v.Name, v.State, verdict)
+		if v.LastError != nil {
+			one(descLastErr, 1, v.Name, string(v.LastError.Code))
+		}
+		if v.TokenExpiresAt != nil {
+			one(descExpiry, float64(v.TokenExpiresAt.Unix()), v.Name)
+		}
+		if v.Verdict == nil {
+			continue
+		}
+		at := m.started
+		if h, ok := m.health.Load(v.Name); ok {
+			h := h.(*HealthView)
+			at = h.CheckedAt
+			one(descHealth, map[bool]float64{true: 1}[h.OK], v.Name)
+		}
+		one(descChecked, float64(at.Unix()), v.Name)
+	}
+}
+
+// event counts an audit event (Server.audit).
+func (m *metrics) event(name string) {
+	if m != nil {
+		m.events.WithLabelValues(name).Inc()
+	}
+}
+
+// jiraCall counts a call to Jira (oauth.Consumer.Observe).
+func (m *metrics) jiraCall(step string, err error, took time.Duration) {
+	if m == nil {
+		return
+	}
+	code := "ok"
+	if err != nil {
+		code = string(asError(err).Code)
+	}
+	m.jira.WithLabelValues(step, code).Observe(took.Seconds())
+}
+
+// signInFailed counts a wrong admin token.
+func (m *metrics) signInFailed() {
+	if m != nil {
+		m.signIns.Inc()
+	}
+}
+
+// healthChecked records a token health check h of link l (as read before
+// the check): for the metrics, and as a notification when the token's
+// health changed.
+func (s *Server) healthChecked(l *store.Link, h *HealthView) {
+	if s.metrics != nil {
+		s.metrics.health.Store(l.Name, h)
+	}
+	s.notify.change(l.Name, "token_health", healthCode(l.LastError), healthCode(h.Problem))
+}
+
+// healthCode is the token health a link's last error tells: its code when
+// a health check found it, else "ok".
+func healthCode(e *Error) string {
+	if e == nil || !isHealthCode(e.Code) {
+		return "ok"
+	}
+	return string(e.Code)
+}
