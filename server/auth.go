@@ -33,7 +33,9 @@ const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
 // tokenEqual compares a presented token with the admin token in constant
 // time (hashing first, so that the length does not leak either).
-func (s *Server) tokenEqual(presented string) bool { return secretEqual(presented, s.adminToken.reveal()) }
+func (s *Server) tokenEqual(presented string) bool {
+	return secretEqual(presented, s.adminToken.reveal())
+}
 
 // secretEqual compares two secrets in constant time (hashing first, so
 // that the length does not leak either).
