@@ -31,8 +31,7 @@ func AdminTokenFrom(st *store.Store, getenv func(string) string) (token string, 
 // AdminTokenEnv is the environment variable that gives the admin token.
 const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
-// tokenEqual compares a presented token with the admin token in constant
-// time (hashing first, so that the length does not leak either).
+// tokenEqual compares a presented token with the admin token (secretEqual).
 func (s *Server) tokenEqual(presented string) bool {
 	return secretEqual(presented, s.adminToken.reveal())
 }
