@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -92,6 +94,15 @@ func TestMetrics(t *testing.T) {
 	for _, s := range append(f.secrets, svcName, tok.AccessToken) {
 		if strings.Contains(page, s) {
 			t.Errorf("the metrics show %.6s...", s)
+		}
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^# HELP (applink_\w+)`).FindAllStringSubmatch(page, -1) {
+		if !strings.Contains(string(readme), "`"+m[1]+"{") && !strings.Contains(string(readme), "`"+m[1]+"`") {
+			t.Errorf("README.md does not list %s", m[1])
 		}
 	}
 	if strings.Contains(page, `applink_token_health_ok{link="new"`) || strings.Contains(page, `checked_timestamp_seconds{link="new"`) {
