@@ -24,9 +24,9 @@ var (
 	descChecked = prometheus.NewDesc("applink_token_health_checked_timestamp_seconds", "When each link's token was last checked (Unix time), or applink's start when not since.", []string{"link"}, nil)
 )
 
-// metrics is what GET /metrics serves (Config.Metrics): counters of the
-// events that leave no trace in the data folder, and the links' facts. A
-// nil *metrics counts nothing.
+// metrics are counters of the events that leave no trace in the data
+// folder, and the links' facts (Collect), in a registry of their own;
+// GET /metrics serves them when Config.Metrics is set (handler not nil).
 type metrics struct {
 	s       *Server
 	token   secret // the scraper's bearer token; "" for none
@@ -38,8 +38,8 @@ type metrics struct {
 	health  sync.Map // link name → *HealthView, the latest check
 }
 
-// newMetrics returns the metrics of s in a registry of their own.
-func newMetrics(s *Server, token string) *metrics {
+// newMetrics returns the metrics of s, served when on.
+func newMetrics(s *Server, on bool, token string) *metrics {
 	m := &metrics{s: s, token: secret(token), started: s.now(),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "applink_audit_events_total",
 			Help: "Audit events by name: handshake_started; approved, approval_rejected, denied, handshake_failed, callback_refused (handshakes by outcome); token_health; and the others."}, []string{"event"}),
@@ -49,7 +49,9 @@ func newMetrics(s *Server, token string) *metrics {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m, m.events, m.jira, m.signIns, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if on {
+		m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	}
 	return m
 }
 
@@ -105,18 +107,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// event counts an audit event (Server.audit).
-func (m *metrics) event(name string) {
-	if m != nil {
-		m.events.WithLabelValues(name).Inc()
-	}
-}
-
 // jiraCall counts a call to Jira (oauth.Consumer.Observe).
 func (m *metrics) jiraCall(step string, err error, took time.Duration) {
-	if m == nil {
-		return
-	}
 	code := "ok"
 	if err != nil {
 		code = string(asError(err).Code)
@@ -124,20 +116,11 @@ func (m *metrics) jiraCall(step string, err error, took time.Duration) {
 	m.jira.WithLabelValues(step, code).Observe(took.Seconds())
 }
 
-// signInFailed counts a wrong admin token.
-func (m *metrics) signInFailed() {
-	if m != nil {
-		m.signIns.Inc()
-	}
-}
-
 // healthChecked records a token health check h of link l (as read before
 // the check): for the metrics, and as a notification when the token's
 // health changed.
 func (s *Server) healthChecked(l *store.Link, h *HealthView) {
-	if s.metrics != nil {
-		s.metrics.health.Store(l.Name, h)
-	}
+	s.metrics.health.Store(l.Name, h)
 	s.notify.change(l.Name, "token_health", healthCode(l.LastError), healthCode(h.Problem))
 }
 

@@ -23,7 +23,7 @@ import (
 // MetricsToken and NotifyURL do.
 func (f *fixture) withOps(token, notifyURL string) {
 	f.t.Helper()
-	f.srv.metrics = newMetrics(f.srv, token)
+	f.srv.metrics = newMetrics(f.srv, true, token)
 	n, err := newNotifier(notifyURL, f.srv.log, f.clock.Now)
 	if err != nil {
 		f.t.Fatal(err)

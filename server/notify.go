@@ -122,10 +122,8 @@ func (n *notifier) send(ctx context.Context, body []byte) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := n.client.Do(req)
-	if ue := (*url.Error)(nil); errors.As(err, &ue) {
-		return ue.Err
-	} else if err != nil {
-		return err
+	if err != nil {
+		return errors.Unwrap(err) // a *url.Error's cause, without the URL
 	}
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

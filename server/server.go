@@ -108,8 +108,8 @@ type Server struct {
 	lookupIP    func(ctx context.Context, host string) ([]netip.Addr, error)
 	now         func() time.Time
 	healthEvery time.Duration // Config.HealthInterval
-	metrics     *metrics      // nil when off
-	notify      *notifier     // nil when off
+	metrics     *metrics
+	notify      *notifier // nil when off
 
 	secureCookies bool
 	pages         map[string]*pageTemplate
@@ -237,9 +237,7 @@ func New(cfg Config) (*Server, error) {
 	if s.client == nil {
 		s.client = s.newJiraClient(oauth.DefaultTimeout)
 	}
-	if cfg.Metrics {
-		s.metrics = newMetrics(s, cfg.MetricsToken)
-	}
+	s.metrics = newMetrics(s, cfg.Metrics, cfg.MetricsToken)
 	if err := s.pruneSessions(); err != nil {
 		return nil, err
 	}
@@ -340,6 +338,6 @@ func (s *Server) logger(ctx context.Context) *zerolog.Logger {
 // audit starts an audit event: field "audit": true, the event name and the
 // link. Callers add non-secret fields and call Msg.
 func (s *Server) audit(ctx context.Context, event, link string) *zerolog.Event {
-	s.metrics.event(event)
+	s.metrics.events.WithLabelValues(event).Inc()
 	return s.logger(ctx).Info().Bool("audit", true).Str("event", event).Str("link", link)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -27,7 +27,7 @@ type serveOptions struct {
 	trustedProxies                    []netip.Prefix
 	dataKeyFile                       string
 	metrics                           bool
-	metricsTokenFile, notifyURL       string
+	metricsToken, notifyURL           string
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -48,7 +48,13 @@ func runServe(ctx context.Context, args []string, e env) int {
 	})
 	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the secrets of the data folder (default: none, secrets unencrypted)")
 	fs.BoolVar(&o.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
-	fs.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding the bearer token the metrics scraper must send (default: none)")
+	fs.Func("metrics-token-file", "`FILE` holding the bearer token the metrics scraper must send (turns --metrics on)", func(f string) error {
+		b, err := os.ReadFile(f)
+		if o.metricsToken = strings.TrimSpace(string(b)); err == nil && o.metricsToken == "" {
+			err = errors.New("the file is empty")
+		}
+		return err
+	})
 	fs.StringVar(&o.notifyURL, "notify-url", "", "address to POST a JSON event to (such as a Slack incoming webhook) when a link's verdict or token health changes")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -68,15 +74,6 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	if err := server.CheckSessionLifetime(o.sessionLifetime); err != nil {
 		return usageError(e, fs, "%v", err)
-	}
-	var metricsToken []byte
-	if o.metricsTokenFile != "" {
-		if metricsToken, err = os.ReadFile(o.metricsTokenFile); err == nil && len(bytes.TrimSpace(metricsToken)) == 0 {
-			err = errors.New("the file is empty")
-		}
-		if err != nil {
-			return usageError(e, fs, "--metrics-token-file: %v", err)
-		}
 	}
 	if o.data == "" {
 		d, err := defaultDataDir(e.getenv)
@@ -119,7 +116,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
 		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
 		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies,
-		Metrics: o.metrics || o.metricsTokenFile != "", MetricsToken: string(bytes.TrimSpace(metricsToken)), NotifyURL: o.notifyURL,
+		Metrics: o.metrics || o.metricsToken != "", MetricsToken: o.metricsToken, NotifyURL: o.notifyURL,
 	})
 	if err != nil {
 		ln.Close()

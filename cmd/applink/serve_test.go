@@ -94,7 +94,7 @@ func TestServeMetricsAndNotifyFlags(t *testing.T) {
 		want  string
 	}{
 		{[]string{"--metrics-token-file", empty}, exitUsage, "the file is empty"},
-		{[]string{"--metrics-token-file", filepath.Join(dir, "none")}, exitUsage, "--metrics-token-file"},
+		{[]string{"--metrics-token-file", filepath.Join(dir, "none")}, exitUsage, "metrics-token-file"},
 		{[]string{"--notify-url", "ftp://hooks.example.com/x"}, exitFailure, "not an absolute http(s) URL"},
 		{[]string{"--metrics", "--metrics-token-file", good, "--notify-url", "https://hooks.example.com/services/T0"}, exitOK, "applink is serving"},
 	} {
