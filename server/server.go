@@ -79,11 +79,11 @@ type Config struct {
 	// HealthInterval is how often Serve checks every authorized link's
 	// token (CheckHealth); 0 turns the periodic check off.
 	HealthInterval time.Duration
-	// Metrics turns GET /metrics on (metrics.go); MetricsToken, when set,
+	// Metrics turns GET /metrics on (metrics); MetricsToken, when set,
 	// is the bearer token its scraper must send.
 	Metrics      bool
 	MetricsToken string
-	// NotifyURL, when set, receives a JSON event (notify.go) when a link's
+	// NotifyURL, when set, receives a JSON event (notifier) when a link's
 	// verdict or token health changes.
 	NotifyURL string
 	// SessionLifetime is how long a sign-in in the browser lasts
