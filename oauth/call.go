@@ -68,11 +68,21 @@ type callSpec struct {
 	basic             *basicAuth // Basic authentication instead of a signature
 }
 
-// call sends one request, bounded by the consumer's timeout, and returns
+// call sends one request (send) and tells Observe of it.
+func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
+	start := time.Now()
+	body, resp, err := c.send(ctx, s)
+	if c.Observe != nil {
+		c.Observe(s.step, err, time.Since(start))
+	}
+	return body, resp, err
+}
+
+// send sends one request, bounded by the consumer's timeout, and returns
 // the body of a 2xx answer that is not an HTML page. Anything else is an
 // *Error: DiagnoseTransport for no answer, Diagnose for a bad answer (with
 // ExpectedBaseString set when the request was signed).
-func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
+func (c *Consumer) send(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -44,6 +44,9 @@ type Consumer struct {
 	Now func() time.Time
 	// Noncer makes oauth_nonce (random when nil).
 	Noncer oauth1.Noncer
+	// Observe, when set, is told of each call to Jira: its step, its
+	// failure (nil for none) and how long it took.
+	Observe func(step string, err error, took time.Duration)
 }
 
 // NewConsumer returns a Consumer for the Jira site at baseURL (normalised by

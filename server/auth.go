@@ -31,11 +31,15 @@ func AdminTokenFrom(st *store.Store, getenv func(string) string) (token string, 
 // AdminTokenEnv is the environment variable that gives the admin token.
 const AdminTokenEnv = "APPLINK_ADMIN_TOKEN"
 
-// tokenEqual compares a presented token with the admin token in constant
-// time (hashing first, so that the length does not leak either).
+// tokenEqual compares a presented token with the admin token (secretEqual).
 func (s *Server) tokenEqual(presented string) bool {
-	a := sha256.Sum256([]byte(presented))
-	b := sha256.Sum256([]byte(s.adminToken.reveal()))
+	return secretEqual(presented, s.adminToken.reveal())
+}
+
+// secretEqual compares two secrets in constant time (hashing first, so
+// that the length does not leak either).
+func secretEqual(x, y string) bool {
+	a, b := sha256.Sum256([]byte(x)), sha256.Sum256([]byte(y))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 

@@ -43,7 +43,7 @@ func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
 	if c.HTTPClient, err = oauth.ClientWithCA(s.client, []byte(l.CAPEM)); err != nil {
 		return nil, err
 	}
-	c.Now = s.now
+	c.Now, c.Observe = s.now, s.metrics.jiraCall
 	return c, nil
 }
 
@@ -237,7 +237,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 // changes but the link's last error, which says why; when only the record
 // cannot be saved, the views still show the new token (see derivedState).
 func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
-	at := res.AccessToken
+	at, was := res.AccessToken, s.verdictOf(l.Name)
 	err := s.store.SaveToken(l.Name, &store.Token{
 		AccessToken:            at.Token.Token,
 		TokenSecret:            at.Secret,
@@ -255,6 +255,7 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 		ev = ev.Str("identity_error", string(res.IdentityError.Code))
 	}
 	ev.Msg("token approved and kept")
+	s.notify.change(l.Name, "verdict", was, string(res.Verdict))
 	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
 		l.LastError = nil
 		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {

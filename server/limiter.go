@@ -112,6 +112,7 @@ func failureDelay(n int) time.Duration {
 // before the caller answers.
 func (s *Server) signInFailed(r *http.Request, msg string) {
 	client := s.clientAddr(r)
+	s.metrics.signIns.Inc()
 	f := s.signInLimit.fail(limitKey(client))
 	log := s.logger(r.Context())
 	log.Warn().Stringer("client", client).Int("failures", f.n).Dur("delay", f.delay).Msg(msg)

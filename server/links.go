@@ -268,6 +268,7 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
 	if was != nil {
 		ev = ev.Str("approver", was.Approver.String()).Str("verdict_was", string(was.Verdict)).Str("verdict", string(judged.Verdict))
+		s.notify.change(name, "verdict", string(was.Verdict), string(judged.Verdict))
 	}
 	ev.Msg("link edited")
 	return s.linkView(l)

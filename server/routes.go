@@ -45,6 +45,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /approve/{id}", hf(s.pageApprove))
 	mux.Handle("GET "+CallbackPath, hf(s.pageCallback))
 	mux.Handle("GET /healthz", hf(s.healthz))
+	if s.metrics.handler != nil {
+		mux.Handle("GET /metrics", s.metrics)
+	}
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("/", hf(s.pageNotFound))
 	return mux

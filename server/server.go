@@ -79,6 +79,13 @@ type Config struct {
 	// HealthInterval is how often Serve checks every authorized link's
 	// token (CheckHealth); 0 turns the periodic check off.
 	HealthInterval time.Duration
+	// Metrics turns GET /metrics on (metrics); MetricsToken, when set,
+	// is the bearer token its scraper must send.
+	Metrics      bool
+	MetricsToken string
+	// NotifyURL, when set, receives a JSON event (notifier) when a link's
+	// verdict or token health changes.
+	NotifyURL string
 	// SessionLifetime is how long a sign-in in the browser lasts
 	// (DefaultSessionLifetime when zero; at least a minute).
 	SessionLifetime time.Duration
@@ -101,6 +108,8 @@ type Server struct {
 	lookupIP    func(ctx context.Context, host string) ([]netip.Addr, error)
 	now         func() time.Time
 	healthEvery time.Duration // Config.HealthInterval
+	metrics     *metrics
+	notify      *notifier // nil when off
 
 	secureCookies bool
 	pages         map[string]*pageTemplate
@@ -196,6 +205,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	notify, err := newNotifier(cfg.NotifyURL, cfg.Logger, now)
+	if err != nil {
+		return nil, err
+	}
 	secure := !strings.HasPrefix(public, "http:")
 	s := &Server{
 		store:         cfg.Store,
@@ -211,6 +224,7 @@ func New(cfg Config) (*Server, error) {
 		starting:      map[string]int{},
 		now:           now,
 		healthEvery:   cfg.HealthInterval,
+		notify:        notify,
 		secureCookies: secure,
 		pages:         pages,
 		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
@@ -223,6 +237,7 @@ func New(cfg Config) (*Server, error) {
 	if s.client == nil {
 		s.client = s.newJiraClient(oauth.DefaultTimeout)
 	}
+	s.metrics = newMetrics(s, cfg.Metrics, cfg.MetricsToken)
 	if err := s.pruneSessions(); err != nil {
 		return nil, err
 	}
@@ -290,6 +305,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(s.conns.listen(ln)) }()
+	go s.notify.run(ctx)
 	if s.healthEvery > 0 {
 		t := time.NewTicker(s.healthEvery)
 		defer t.Stop()
@@ -322,5 +338,6 @@ func (s *Server) logger(ctx context.Context) *zerolog.Logger {
 // audit starts an audit event: field "audit": true, the event name and the
 // link. Callers add non-secret fields and call Msg.
 func (s *Server) audit(ctx context.Context, event, link string) *zerolog.Event {
+	s.metrics.events.WithLabelValues(event).Inc()
 	return s.logger(ctx).Info().Bool("audit", true).Str("event", event).Str("link", link)
 }

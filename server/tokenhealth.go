@@ -91,6 +91,7 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 			return nil, err
 		}
 	}
+	s.healthChecked(l, h)
 	ev := s.audit(ctx, "token_health", name).Bool("ok", h.OK).Str("acts_as", id.String())
 	if h.Problem != nil {
 		ev = ev.Str("code", string(h.Problem.Code))

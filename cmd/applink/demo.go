@@ -196,7 +196,7 @@ func startService(o demoOptions, e env) (_ *demoService, err error) {
 	if d.adminToken, _, err = server.AdminTokenFrom(st, e.getenv); err != nil {
 		return nil, err
 	}
-	d.srv, err = server.New(server.Config{Store: st, PublicURL: d.publicURL, OnMismatch: server.MismatchWarn, AdminToken: d.adminToken, Logger: newLogger(logFile)})
+	d.srv, err = server.New(server.Config{Store: st, PublicURL: d.publicURL, OnMismatch: server.MismatchWarn, AdminToken: d.adminToken, Logger: newLogger(logFile), Metrics: true})
 	return d, err
 }
 
@@ -258,6 +258,7 @@ func printInstructions(out io.Writer, o demoOptions, keyDir string, jira *demoJi
 	fmt.Fprintf(out, "  3. In Jira log in as %s to see success, or as %s to see the wrong-account warning.\n", demoServiceAccount, demoAdmin)
 	fmt.Fprintf(out, "\nOr in a terminal, with applink on your PATH (go install ./cmd/applink; or type go run ./cmd/applink for applink):\n  applink authorize --jira-url %s --key-dir %s --consumer-key %s --service-account %s --out %s\n",
 		jira.url, keyDir, demoCLIConsumer, jira.designated, filepath.Join(o.data, "token.json"))
+	fmt.Fprintf(out, "\nMetrics (what Prometheus reads): %s/metrics\n", svc.publicURL)
 	fmt.Fprintf(out, "\nData and logs: %s\n", o.data)
 	if !o.once {
 		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")

@@ -31,6 +31,7 @@ func TestDemoOnce(t *testing.T) {
 				"sign in with the admin token",
 				"applink authorize --jira-url http://127.0.0.1:",
 				"go install ./cmd/applink",
+				"Metrics (what Prometheus reads): http://127.0.0.1:",
 			} {
 				if !strings.Contains(res.stdout, want) {
 					t.Errorf("demo output lacks %q:\n%s", want, res.stdout)

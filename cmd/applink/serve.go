@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -24,10 +26,12 @@ type serveOptions struct {
 	sessionLifetime                   time.Duration
 	trustedProxies                    []netip.Prefix
 	dataKeyFile                       string
+	metrics                           bool
+	metricsToken, notifyURL           string
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--metrics [--metrics-token-file FILE]] [--notify-url URL]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
@@ -43,6 +47,15 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return err
 	})
 	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the secrets of the data folder (default: none, secrets unencrypted)")
+	fs.BoolVar(&o.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	fs.Func("metrics-token-file", "`FILE` holding the bearer token the metrics scraper must send (turns --metrics on)", func(f string) error {
+		b, err := os.ReadFile(f)
+		if o.metricsToken = strings.TrimSpace(string(b)); err == nil && o.metricsToken == "" {
+			err = errors.New("the file is empty")
+		}
+		return err
+	})
+	fs.StringVar(&o.notifyURL, "notify-url", "", "address to POST a JSON event to (such as a Slack incoming webhook) when a link's verdict or token health changes")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -103,6 +116,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
 		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
 		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies,
+		Metrics: o.metrics || o.metricsToken != "", MetricsToken: o.metricsToken, NotifyURL: o.notifyURL,
 	})
 	if err != nil {
 		ln.Close()

@@ -75,3 +75,35 @@ func TestServeRefusesShortAdminToken(t *testing.T) {
 		t.Errorf("quotes the token or serves:\n%s", stderr)
 	}
 }
+
+// TestServeMetricsAndNotifyFlags: an empty or missing metrics token file
+// and a notification URL that is not http(s) stop applink serve before it
+// serves; good ones serve.
+func TestServeMetricsAndNotifyFlags(t *testing.T) {
+	dir := t.TempDir()
+	empty, good := filepath.Join(dir, "empty"), filepath.Join(dir, "token")
+	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("metrics-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags []string
+		code  int
+		want  string
+	}{
+		{[]string{"--metrics-token-file", empty}, exitUsage, "the file is empty"},
+		{[]string{"--metrics-token-file", filepath.Join(dir, "none")}, exitUsage, "metrics-token-file"},
+		{[]string{"--notify-url", "ftp://hooks.example.com/x"}, exitFailure, "not an absolute http(s) URL"},
+		{[]string{"--metrics", "--metrics-token-file", good, "--notify-url", "https://hooks.example.com/services/T0"}, exitOK, "applink is serving"},
+	} {
+		code, stderr := serveOnce(t, filepath.Join(dir, "data"), false, noEnv, tc.flags...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.flags, code, tc.code, tc.want, stderr)
+		}
+		if tc.code != exitOK && strings.Contains(stderr, "applink is serving") {
+			t.Errorf("%v: served", tc.flags)
+		}
+	}
+}
