@@ -1,9 +1,10 @@
 package jiratest
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -119,27 +120,10 @@ func safeName(s string) string {
 
 // percentEncode encodes s as RFC 5849 3.6 says: every byte except the
 // unreserved characters ALPHA, DIGIT, "-", ".", "_" and "~" becomes %XX with
-// upper-case hex digits.
+// upper-case hex digits. url.QueryEscape does the same but for the space,
+// which it writes "+" (a "+" of s it writes "%2B").
 func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 // normalizeParameters builds the normalized parameter string of RFC 5849
@@ -147,29 +131,22 @@ func unreserved(c byte) bool {
 // percent-encoded, sorted by name and then by value, joined with "=" and
 // "&". Repeated names all take part.
 func normalizeParameters(params []param) string {
-	enc := make([]param, 0, len(params))
-	for _, p := range params {
-		if p.name == "oauth_signature" {
-			continue
-		}
-		enc = append(enc, param{percentEncode(p.name), percentEncode(p.value)})
-	}
-	sort.Slice(enc, func(i, j int) bool {
-		if enc[i].name != enc[j].name {
-			return enc[i].name < enc[j].name
-		}
-		return enc[i].value < enc[j].value
+	ps := slices.DeleteFunc(slices.Clone(params), func(p param) bool { return p.name == "oauth_signature" })
+	slices.SortFunc(ps, func(a, b param) int {
+		return cmp.Or(strings.Compare(percentEncode(a.name), percentEncode(b.name)),
+			strings.Compare(percentEncode(a.value), percentEncode(b.value)))
 	})
-	var b strings.Builder
-	for i, p := range enc {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.name)
-		b.WriteByte('=')
-		b.WriteString(p.value)
+	return encodeForm(ps)
+}
+
+// encodeForm encodes params as OAuth form-encodes answers: percent-encoded
+// names and values (RFC 5849 3.6), joined with "=" and "&".
+func encodeForm(params []param) string {
+	pairs := make([]string, len(params))
+	for i, p := range params {
+		pairs[i] = percentEncode(p.name) + "=" + percentEncode(p.value)
 	}
-	return b.String()
+	return strings.Join(pairs, "&")
 }
 
 // signatureBaseString is RFC 5849 3.4.1.1: the upper-case method, the

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -109,13 +110,8 @@ func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *tok
 
 // parseTimestamp reads oauth_timestamp: decimal digits only.
 func parseTimestamp(s string) (int64, bool) {
-	if s == "" || len(s) > 18 {
+	if s == "" || len(s) > 18 || strings.Trim(s, "0123456789") != "" {
 		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil
@@ -143,4 +139,52 @@ func verifyRSASHA1(pub *rsa.PublicKey, base, signature string) bool {
 	}
 	sum := sha1.Sum([]byte(base))
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], sig) == nil
+}
+
+// Problems: the oauth_problem values of the OAuth Problem Reporting
+// extension that Jira answers with.
+const (
+	ProblemConsumerKeyUnknown      = "consumer_key_unknown"
+	ProblemSignatureInvalid        = "signature_invalid"
+	ProblemSignatureMethodRejected = "signature_method_rejected"
+	ProblemTimestampRefused        = "timestamp_refused"
+	ProblemNonceUsed               = "nonce_used"
+	ProblemPermissionUnknown       = "permission_unknown"
+	ProblemPermissionDenied        = "permission_denied"
+	ProblemTokenExpired            = "token_expired"
+	ProblemTokenRejected           = "token_rejected"
+	ProblemParameterAbsent         = "parameter_absent"
+	ProblemParameterRejected       = "parameter_rejected"
+)
+
+// problem is an oauth_problem answer as parameters: oauth_problem first,
+// then the extra fields that go with it (oauth_signature_base_string,
+// oauth_acceptable_timestamps, oauth_parameters_absent...), in order.
+type problem struct{ fields []param }
+
+func newProblem(name string, extra ...param) *problem {
+	return &problem{append([]param{{"oauth_problem", name}}, extra...)}
+}
+
+// writeProblem answers p as Jira does: 401, a text/plain form-encoded body
+// and a WWW-Authenticate header with the realm (the base URL) and the same
+// fields, percent-encoded as OAuth encodes header parameters.
+func (j *Jira) writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	hdr := []string{`OAuth realm="` + percentEncode(j.siteURL(r)) + `"`}
+	for _, f := range p.fields {
+		hdr = append(hdr, percentEncode(f.name)+`="`+percentEncode(f.value)+`"`)
+	}
+	w.Header().Set("WWW-Authenticate", strings.Join(hdr, ", "))
+	writeText(w, http.StatusUnauthorized, encodeForm(p.fields))
+}
+
+// writeText writes a text/plain answer that must not be cached (token
+// answers hold secrets).
+func writeText(w http.ResponseWriter, status int, body string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain;charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
 }
