@@ -2,6 +2,7 @@ package jiratest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,17 +38,6 @@ func (j *Jira) HideReporter(project string, types ...string) {
 	j.hidden[project] = append(j.hidden[project], types...)
 }
 
-// reporterHiddenLocked reports whether the Reporter field is off the
-// create screen of an issue type of project. j.mu must be held.
-func (j *Jira) reporterHiddenLocked(project, issueType string) bool {
-	for _, t := range j.hidden[project] {
-		if t == issueType {
-			return true
-		}
-	}
-	return false
-}
-
 // createMetaForms tells which create-metadata forms this Jira serves:
 // Cloud both; Server and Data Center the old one before 8.4, both from
 // 8.4, only the per-project one from 9.0.
@@ -55,11 +45,10 @@ func (j *Jira) createMetaForms() (old, perProject bool) {
 	if j.flavor == Cloud {
 		return true, true
 	}
-	major, minor := j.versionNumbers()
-	switch {
-	case major >= 9:
+	switch v := versionNumbers(j.ver); {
+	case slices.Compare(v, []int{9}) >= 0:
 		return false, true
-	case major == 8 && minor >= 4:
+	case slices.Compare(v, []int{8, 4}) >= 0:
 		return true, true
 	}
 	return true, false
@@ -78,7 +67,7 @@ type metaField struct {
 // j.mu must be held.
 func (j *Jira) createFieldsLocked(u *User, project, issueType string) []metaField {
 	out := []metaField{{"project", "Project", true}, {"issuetype", "Issue Type", true}, {"summary", "Summary", true}}
-	if holdsKey(u, project, "MODIFY_REPORTER") && !j.reporterHiddenLocked(project, issueType) {
+	if holdsKey(u, project, "MODIFY_REPORTER") && !slices.Contains(j.hidden[project], issueType) {
 		out = append(out, metaField{"reporter", "Reporter", true})
 	}
 	if holdsKey(u, project, "ASSIGN_ISSUES") {

@@ -28,6 +28,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -119,7 +120,7 @@ type Jira struct {
 	window      time.Duration
 	requestTTL  time.Duration
 	accessTTL   time.Duration
-	ver         string
+	ver         string // the version Jira claims
 
 	mu        sync.Mutex
 	faults    Faults
@@ -147,30 +148,23 @@ func New(opts Options) *Jira {
 		flavor:      opts.Flavor,
 		contextPath: normalizeContextPath(opts.ContextPath),
 		now:         opts.Now,
-		window:      opts.TimestampWindow,
-		requestTTL:  opts.RequestTokenTTL,
-		accessTTL:   opts.AccessTokenTTL,
-		ver:         opts.Version,
+		window:      cmp.Or(opts.TimestampWindow, DefaultTimestampWindow),
+		requestTTL:  cmp.Or(opts.RequestTokenTTL, DefaultRequestTokenTTL),
+		accessTTL:   cmp.Or(opts.AccessTokenTTL, DefaultAccessTokenTTL),
+		ver:         cmp.Or(opts.Version, "9.12.2"),
 		consumers:   map[string]*consumer{},
 		users:       map[string]*User{},
 		tokens:      map[string]*token{},
 		nonces:      map[nonceKey]int64{},
 		sessions:    map[string]*session{},
 	}
-	if j.flavor != Cloud && j.flavor != DataCenter {
-		j.flavor = Server
-	}
 	if j.now == nil {
 		j.now = time.Now
 	}
-	if j.window <= 0 {
-		j.window = DefaultTimestampWindow
-	}
-	if j.requestTTL <= 0 {
-		j.requestTTL = DefaultRequestTokenTTL
-	}
-	if j.accessTTL <= 0 {
-		j.accessTTL = DefaultAccessTokenTTL
+	if j.flavor == Cloud {
+		j.ver = "1001.0.0-SNAPSHOT"
+	} else if j.flavor != DataCenter {
+		j.flavor = Server
 	}
 	return j
 }

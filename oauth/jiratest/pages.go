@@ -69,8 +69,8 @@ type view struct {
 func (j *Jira) newView(title string) view {
 	return view{
 		Title:      title,
-		Version:    j.version(),
-		FlavorName: j.flavorName(),
+		Version:    j.ver,
+		FlavorName: flavorNames[j.flavor],
 		Home:       j.contextPath + "/",
 		Cloud:      j.flavor == Cloud,
 	}

@@ -2,56 +2,17 @@ package jiratest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// flavorName is the flavor for people.
-func (j *Jira) flavorName() string {
-	switch j.flavor {
-	case Cloud:
-		return "Cloud"
-	case DataCenter:
-		return "Data Center"
-	}
-	return "Server"
-}
-
-// deploymentType is serverInfo's deploymentType.
-func (j *Jira) deploymentType() string {
-	switch j.flavor {
-	case Cloud:
-		return "Cloud"
-	case DataCenter:
-		return "DataCenter"
-	}
-	return "Server"
-}
-
-// version is the Jira version the simulated Jira claims.
-func (j *Jira) version() string {
-	switch {
-	case j.flavor == Cloud:
-		return "1001.0.0-SNAPSHOT"
-	case j.ver != "":
-		return j.ver
-	}
-	return "9.12.2"
-}
-
-// versionNumbers are the major and minor numbers of version.
-func (j *Jira) versionNumbers() (major, minor int) {
-	parts := strings.SplitN(j.version(), ".", 3)
-	major, _ = strconv.Atoi(parts[0])
-	if len(parts) > 1 {
-		minor, _ = strconv.Atoi(parts[1])
-	}
-	return major, minor
-}
+// flavorNames are the flavors for people.
+var flavorNames = map[Flavor]string{Server: "Server", DataCenter: "Data Center", Cloud: "Cloud"}
 
 // versionNumbers splits a version such as "9.12.2" into its numbers.
 func versionNumbers(v string) []int {
@@ -81,15 +42,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// restError is Jira's JSON error body.
-type restError struct {
-	ErrorMessages []string          `json:"errorMessages"`
-	Errors        map[string]string `json:"errors"`
-}
-
 // writeRESTError writes Jira's JSON error.
 func writeRESTError(w http.ResponseWriter, status int, msgs ...string) {
-	writeJSON(w, status, restError{ErrorMessages: msgs, Errors: map[string]string{}})
+	writeJSON(w, status, map[string]any{"errorMessages": msgs, "errors": map[string]string{}})
 }
 
 // restUser authenticates a REST call. A call without OAuth is anonymous
@@ -136,34 +91,10 @@ func (j *Jira) notAuthenticated(w http.ResponseWriter, r *http.Request) {
 	writeRESTError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
 }
 
-// serverMyself is /rest/api/2/myself on Server and Data Center.
-type serverMyself struct {
-	Self         string `json:"self"`
-	Key          string `json:"key"`
-	Name         string `json:"name"`
-	EmailAddress string `json:"emailAddress"`
-	DisplayName  string `json:"displayName"`
-	Active       bool   `json:"active"`
-	Deleted      bool   `json:"deleted"`
-	TimeZone     string `json:"timeZone"`
-	Locale       string `json:"locale"`
-}
-
-// cloudMyself is /rest/api/2/myself on Cloud: no name or key; the email
-// is missing when the user hides it.
-type cloudMyself struct {
-	Self         string `json:"self"`
-	AccountID    string `json:"accountId"`
-	AccountType  string `json:"accountType"`
-	EmailAddress string `json:"emailAddress,omitempty"`
-	DisplayName  string `json:"displayName"`
-	Active       bool   `json:"active"`
-	TimeZone     string `json:"timeZone"`
-	Locale       string `json:"locale"`
-}
-
 // handleMyself serves GET /rest/api/2/myself: who the access token acts
-// as.
+// as. Server and Data Center answer name, key and emailAddress; Cloud
+// answers accountId and accountType, and no emailAddress when the user
+// hides it (or has none).
 func (j *Jira) handleMyself(w http.ResponseWriter, r *http.Request) {
 	u, ok := j.restUser(w, r)
 	if !ok {
@@ -173,43 +104,18 @@ func (j *Jira) handleMyself(w http.ResponseWriter, r *http.Request) {
 		j.notAuthenticated(w, r)
 		return
 	}
-	site := j.siteURL(r)
+	me := map[string]any{"displayName": displayName(u), "active": true, "timeZone": "Etc/UTC", "locale": "en_US"}
 	if j.flavor == Cloud {
-		me := cloudMyself{
-			Self:        site + "/rest/api/2/user?accountId=" + url.QueryEscape(u.AccountID),
-			AccountID:   u.AccountID,
-			AccountType: "atlassian",
-			DisplayName: displayName(u),
-			Active:      true,
-			TimeZone:    "Etc/UTC",
-			Locale:      "en_US",
+		me["self"] = j.siteURL(r) + "/rest/api/2/user?accountId=" + url.QueryEscape(u.AccountID)
+		me["accountId"], me["accountType"] = u.AccountID, "atlassian"
+		if !u.HideEmail && u.Email != "" {
+			me["emailAddress"] = u.Email
 		}
-		if !u.HideEmail {
-			me.EmailAddress = u.Email
-		}
-		writeJSON(w, http.StatusOK, me)
-		return
+	} else {
+		me["self"] = j.siteURL(r) + "/rest/api/2/user?username=" + url.QueryEscape(u.Name)
+		me["key"], me["name"], me["emailAddress"], me["deleted"] = u.Key, u.Name, u.Email, false
 	}
-	writeJSON(w, http.StatusOK, serverMyself{
-		Self:         site + "/rest/api/2/user?username=" + url.QueryEscape(u.Name),
-		Key:          u.Key,
-		Name:         u.Name,
-		EmailAddress: u.Email,
-		DisplayName:  displayName(u),
-		Active:       true,
-		TimeZone:     "Etc/UTC",
-		Locale:       "en_US",
-	})
-}
-
-// permissionEntry is one entry of a mypermissions answer.
-type permissionEntry struct {
-	ID             string `json:"id"`
-	Key            string `json:"key"`
-	Name           string `json:"name"`
-	Type           string `json:"type"`
-	Description    string `json:"description"`
-	HavePermission bool   `json:"havePermission"`
+	writeJSON(w, http.StatusOK, me)
 }
 
 // handleMyPermissions serves GET /rest/api/2/mypermissions?projectKey=P&
@@ -251,24 +157,12 @@ func (j *Jira) handleMyPermissions(w http.ResponseWriter, r *http.Request) {
 		writeRESTError(w, http.StatusNotFound, "No project could be found with key '"+project+"'.")
 		return
 	}
-	out := map[string]permissionEntry{}
+	out := map[string]permission{}
 	for _, p := range wanted {
-		out[p.Key] = permissionEntry{p.ID, p.Key, p.Name, p.Type, p.Description, holds(u, p, project)}
+		p.HavePermission = holds(u, p, project)
+		out[p.Key] = p
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"permissions": out})
-}
-
-// serverInfo is /rest/api/2/serverInfo.
-type serverInfo struct {
-	BaseURL        string `json:"baseUrl"`
-	Version        string `json:"version"`
-	VersionNumbers []int  `json:"versionNumbers"`
-	DeploymentType string `json:"deploymentType"`
-	BuildNumber    int    `json:"buildNumber"`
-	BuildDate      string `json:"buildDate"`
-	ServerTime     string `json:"serverTime"`
-	ScmInfo        string `json:"scmInfo"`
-	ServerTitle    string `json:"serverTitle"`
 }
 
 // handleServerInfo serves GET /rest/api/2/serverInfo, anonymous (a signed
@@ -285,19 +179,20 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 	if f := j.Faults(); f.BaseURL != "" {
 		base = f.BaseURL
 	}
-	info := serverInfo{
-		BaseURL:        base,
-		Version:        j.version(),
-		VersionNumbers: versionNumbers(j.version()),
-		DeploymentType: j.deploymentType(),
-		BuildNumber:    912002,
-		BuildDate:      time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC).Format(jiraTimeFormat),
-		ServerTime:     now.Format(jiraTimeFormat),
-		ScmInfo:        "simulated",
-		ServerTitle:    "Jira",
-	}
+	build := 912002
 	if j.flavor == Cloud {
-		info.BuildNumber = 100245
+		build = 100245
+	}
+	info := map[string]any{
+		"baseUrl":        base,
+		"version":        j.ver,
+		"versionNumbers": versionNumbers(j.ver),
+		"deploymentType": strings.ReplaceAll(flavorNames[j.flavor], " ", ""),
+		"buildNumber":    build,
+		"buildDate":      time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC).Format(jiraTimeFormat),
+		"serverTime":     now.Format(jiraTimeFormat),
+		"scmInfo":        "simulated",
+		"serverTitle":    "Jira",
 	}
 	writeJSON(w, http.StatusOK, info)
 }
@@ -311,15 +206,6 @@ func (j *Jira) handleSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"startAt": 0, "maxResults": 50, "total": 0, "issues": []any{}})
 }
 
-// project is an entry of /rest/api/2/project.
-type project struct {
-	Self           string `json:"self"`
-	ID             string `json:"id"`
-	Key            string `json:"key"`
-	Name           string `json:"name"`
-	ProjectTypeKey string `json:"projectTypeKey"`
-}
-
 // handleProjects serves GET /rest/api/2/project: the projects in which the
 // user holds any permission (none for an anonymous call).
 func (j *Jira) handleProjects(w http.ResponseWriter, r *http.Request) {
@@ -327,19 +213,13 @@ func (j *Jira) handleProjects(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := []project{}
+	out := []map[string]any{}
 	if u != nil {
-		var keys []string
-		for k := range u.Permissions {
-			if k != "" {
-				keys = append(keys, k)
+		for _, k := range slices.Sorted(maps.Keys(u.Permissions)) {
+			if pid := projectID(k); k != "" {
+				out = append(out, map[string]any{"self": j.siteURL(r) + "/rest/api/2/project/" + pid, "id": pid, "key": k,
+					"name": k, "projectTypeKey": "software"})
 			}
-		}
-		sort.Strings(keys)
-		site := j.siteURL(r)
-		for _, k := range keys {
-			pid := projectID(k)
-			out = append(out, project{Self: site + "/rest/api/2/project/" + pid, ID: pid, Key: k, Name: k, ProjectTypeKey: "software"})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
