@@ -32,6 +32,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -235,11 +237,10 @@ func (j *Jira) AddUser(u User) {
 	if u.AccountID == "" {
 		u.AccountID = fmt.Sprintf("%024x", nameHash(u.Name))[:24]
 	}
-	perms := make(map[string][]string, len(u.Permissions))
+	u.Permissions = maps.Clone(u.Permissions)
 	for p, ks := range u.Permissions {
-		perms[p] = append([]string(nil), ks...)
+		u.Permissions[p] = slices.Clone(ks)
 	}
-	u.Permissions = perms
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.users[strings.ToLower(u.Name)] = &u
@@ -271,9 +272,5 @@ func (j *Jira) RevokeAccessTokens(userName string) {
 	name := strings.ToLower(userName)
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for v, t := range j.tokens {
-		if t.kind == accessToken && t.user == name {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return t.kind == accessToken && t.user == name })
 }

@@ -65,7 +65,7 @@ func readMessage(r *http.Request) (*message, error) {
 		}
 		break
 	}
-	m.addForm(rawQuery(r))
+	m.addForm(r.URL.RawQuery)
 	if r.Body != nil && isForm(r.Header.Get("Content-Type")) {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
 		if err != nil {
@@ -111,39 +111,22 @@ func isForm(contentType string) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-// rawQuery is the query string as received.
-func rawQuery(r *http.Request) string {
-	if r.URL == nil {
-		return ""
-	}
-	return r.URL.RawQuery
-}
-
 // baseStringURI is the base string URI of RFC 5849 3.4.1.2 as this server
 // sees the request: the scheme from the connection (https when TLS), the
 // Host header lower-cased without the scheme's default port, and the path
 // exactly as received (the context path included, no query).
 func baseStringURI(r *http.Request) string {
-	scheme := "http"
+	scheme, port := "http", ":80"
 	if r.TLS != nil {
-		scheme = "https"
+		scheme, port = "https", ":443"
 	}
-	host := strings.ToLower(r.Host)
-	if scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	} else {
-		host = strings.TrimSuffix(host, ":443")
-	}
-	return scheme + "://" + host + receivedPath(r)
+	return scheme + "://" + strings.TrimSuffix(strings.ToLower(r.Host), port) + receivedPath(r)
 }
 
 // receivedPath is the request path as it came on the request line,
 // still percent-encoded.
 func receivedPath(r *http.Request) string {
-	p := r.RequestURI
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
+	p, _, _ := strings.Cut(r.RequestURI, "?")
 	if !strings.HasPrefix(p, "/") {
 		// An absolute-form request line, or none (a request built in a
 		// test): use the parsed URL.

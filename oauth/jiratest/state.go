@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"time"
 )
 
@@ -83,31 +84,15 @@ func (j *Jira) pruneLocked(now time.Time) {
 		return
 	}
 	j.lastPrune = now
-	for v, t := range j.tokens {
-		if now.Sub(t.expires) > j.requestTTL {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return now.Sub(t.expires) > j.requestTTL })
 	oldest := now.Add(-j.window).Unix()
-	for k, ts := range j.nonces {
-		if ts < oldest {
-			delete(j.nonces, k)
-		}
-	}
-	for k, s := range j.sessions {
-		if now.Sub(s.lastUsed) > sessionLife {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.nonces, func(_ nonceKey, ts int64) bool { return ts < oldest })
+	maps.DeleteFunc(j.sessions, func(_ string, s *session) bool { return now.Sub(s.lastUsed) > sessionLife })
 }
 
 // deleteTokensLocked deletes every token of a consumer.
 func (j *Jira) deleteTokensLocked(consumerKey string) {
-	for v, t := range j.tokens {
-		if t.consumerKey == consumerKey {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return t.consumerKey == consumerKey })
 }
 
 // randomToken returns a random token value: 32 characters of base32
