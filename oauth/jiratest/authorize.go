@@ -378,7 +378,7 @@ func (j *Jira) consumerNameLocked(key string) string {
 	return key
 }
 
-// findUserLocked finds a user by name or email, without regard to case.
+// findUserLocked finds a user by name or email, compared lower-cased.
 func (j *Jira) findUserLocked(login string) *User {
 	login = strings.TrimSpace(login)
 	if login == "" {
@@ -388,7 +388,7 @@ func (j *Jira) findUserLocked(login string) *User {
 		return u
 	}
 	for _, u := range j.users {
-		if u.Email != "" && strings.EqualFold(u.Email, login) {
+		if u.Email != "" && sameName(u.Email, login) {
 			return u
 		}
 	}

@@ -24,9 +24,9 @@ func (j *Jira) basicUser(w http.ResponseWriter, r *http.Request, login, pass str
 	var found *User
 	for _, u := range j.users {
 		secret := u.Password
-		match := strings.EqualFold(login, u.Name)
+		match := sameName(login, u.Name)
 		if j.flavor == Cloud {
-			secret, match = u.APIToken, strings.EqualFold(login, u.Email)
+			secret, match = u.APIToken, sameName(login, u.Email)
 		}
 		if match && secret != "" && subtle.ConstantTimeCompare([]byte(pass), []byte(secret)) == 1 {
 			c := *u

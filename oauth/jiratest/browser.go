@@ -117,13 +117,13 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 }
 
 // sameUser reports whether the current-user element names user (by user
-// name or email, without regard to case); a nil element names no one.
+// name or email, compared as Jira compares them); a nil element names no one.
 func sameUser(cur *html.Node, user string) bool {
 	user = strings.TrimSpace(user)
 	if user == "" {
 		return false
 	}
-	return strings.EqualFold(attr(cur, "data-username"), user) || strings.EqualFold(attr(cur, "data-email"), user)
+	return sameName(attr(cur, "data-username"), user) || sameName(attr(cur, "data-email"), user)
 }
 
 // unexpectedPage describes a page Browser does not know.

@@ -246,6 +246,10 @@ func (j *Jira) AddUser(u User) {
 	j.users[strings.ToLower(u.Name)] = &u
 }
 
+// sameName reports whether two user names (or emails) are the same to
+// Jira, which compares them lower-cased, without Unicode case folding.
+func sameName(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
+
 // nameHash is a stable number derived from a user name.
 func nameHash(name string) uint64 {
 	h := sha256.Sum256([]byte(strings.ToLower(name)))
