@@ -3,6 +3,7 @@ package jiratest
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -236,11 +237,7 @@ func (j *Jira) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new session on login: a session id known before login is worth
 	// nothing after it.
-	for k, old := range j.sessions {
-		if old == s {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.sessions, func(_ string, old *session) bool { return old == s })
 	cookie, _ := j.newSessionLocked(now, strings.ToLower(u.Name))
 	j.mu.Unlock()
 	j.setSessionCookie(w, r, cookie)
@@ -262,11 +259,7 @@ func (j *Jira) handleLogout(w http.ResponseWriter, r *http.Request) {
 		j.xsrfPage(w)
 		return
 	}
-	for k, old := range j.sessions {
-		if old == s {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.sessions, func(_ string, old *session) bool { return old == s })
 	j.mu.Unlock()
 	j.setSessionCookie(w, r, "")
 	j.redirect(w, http.StatusSeeOther, destination(r.PostForm.Get("os_destination")))

@@ -3,7 +3,10 @@ package jiratest
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestFindForm(t *testing.T) {
@@ -135,4 +138,10 @@ func FuzzReadPage(f *testing.F) {
 		text(element(doc, "oauth-verifier"))
 		pageTitle(doc)
 	})
+}
+
+// parsePage parses a page as Browser does.
+func parsePage(body string) *html.Node {
+	doc, _ := html.Parse(strings.NewReader(body)) // a strings.Reader does not fail
+	return doc
 }
