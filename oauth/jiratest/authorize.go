@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"maps"
@@ -50,11 +51,7 @@ func (j *Jira) newSessionLocked(now time.Time, user string) (string, *session) {
 // must survive the consumer's link to the authorize page), Secure on TLS.
 // An empty value deletes the cookie.
 func (j *Jira) setSessionCookie(w http.ResponseWriter, r *http.Request, value string) {
-	path := j.contextPath
-	if path == "" {
-		path = "/"
-	}
-	c := &http.Cookie{Name: sessionCookie, Value: value, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
+	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cmp.Or(j.contextPath, "/"), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
 	if value == "" {
 		c.MaxAge = -1
 	}
@@ -123,7 +120,7 @@ func (j *Jira) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 		j.tokenErrorPage(w, terr)
 		return
 	}
-	j.render(w, http.StatusOK, pageApprove, v)
+	j.render(w, http.StatusOK, "approve", v)
 }
 
 // handleDecision serves POST authorize: the user clicked Allow or Deny.
@@ -171,11 +168,11 @@ func (j *Jira) handleDecision(w http.ResponseWriter, r *http.Request) {
 	v.Consumer, v.DisplayName, v.Login = d.consumer, displayName(u), u.Name
 	if !allow {
 		v.Title = "Access denied"
-		j.render(w, http.StatusOK, pageDenied, v)
+		j.render(w, http.StatusOK, "denied", v)
 		return
 	}
 	v.Verifier = d.verifier
-	j.render(w, http.StatusOK, pageVerifier, v)
+	j.render(w, http.StatusOK, "verifier", v)
 }
 
 // handleLoginPage serves GET login.jsp: the login form, with a session
@@ -207,7 +204,7 @@ func (j *Jira) renderLogin(w http.ResponseWriter, csrf, dest, username string, f
 	if failed {
 		w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 	}
-	j.render(w, http.StatusOK, pageLogin, v)
+	j.render(w, http.StatusOK, "login", v)
 }
 
 // handleLogin serves POST login.jsp: a good user name (or email) and
@@ -355,11 +352,7 @@ func callbackURL(callback, tokenValue, verifier string) string {
 		return ""
 	}
 	q := "oauth_token=" + url.QueryEscape(tokenValue) + "&oauth_verifier=" + url.QueryEscape(verifier)
-	if u.RawQuery != "" {
-		u.RawQuery += "&" + q
-	} else {
-		u.RawQuery = q
-	}
+	u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+q, "&")
 	return u.String()
 }
 
@@ -389,12 +382,7 @@ func (j *Jira) findUserLocked(login string) *User {
 }
 
 // displayName is the user's display name, or the name.
-func displayName(u *User) string {
-	if u.DisplayName != "" {
-		return u.DisplayName
-	}
-	return u.Name
-}
+func displayName(u *User) string { return cmp.Or(u.DisplayName, u.Name) }
 
 // ApproveRequest approves or denies a request token as the named user
 // would by logging in and clicking Allow or Deny, without HTTP. It returns

@@ -39,9 +39,6 @@ func (j *Jira) basicUser(w http.ResponseWriter, r *http.Request, login, pass str
 	case found != nil && !captcha:
 		delete(j.failures, key)
 	case found == nil && j.flavor != Cloud:
-		if j.failures == nil {
-			j.failures = map[string]int{}
-		}
 		j.failures[key]++
 	}
 	j.mu.Unlock()

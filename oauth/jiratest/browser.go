@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/fault"
@@ -173,14 +174,7 @@ func insideJira(site, u *url.URL) bool {
 		return false
 	}
 	rel, ok := strings.CutPrefix(u.Path, site.Path)
-	if !ok {
-		return false
-	}
-	switch rel {
-	case PathAuthorize, PathLogin, PathLogout, "/", "":
-		return true
-	}
-	return false
+	return ok && slices.Contains([]string{PathAuthorize, PathLogin, PathLogout, "/", ""}, rel)
 }
 
 // page is what the browser shows after a request.

@@ -93,7 +93,7 @@ func TestReadOwnPages(t *testing.T) {
 	v.Action, v.LogoutAction, v.Destination = "/jira"+PathAuthorize, "/jira"+PathLogout, authorizeDestination("TOK")
 	v.Login, v.Email, v.DisplayName = "svc", "svc@example.com", "Service"
 	var buf bytes.Buffer
-	if err := pages[pageApprove].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages["approve"].ExecuteTemplate(&buf, "layout", v); err != nil {
 		t.Fatal(err)
 	}
 	doc := parsePage(buf.String())

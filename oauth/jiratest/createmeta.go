@@ -27,9 +27,6 @@ var issueTypes = []struct{ ID, Name string }{
 func (j *Jira) HideReporter(project string, types ...string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.hidden == nil {
-		j.hidden = map[string][]string{}
-	}
 	if len(types) == 0 {
 		for _, it := range issueTypes {
 			types = append(types, it.Name)

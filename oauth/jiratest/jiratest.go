@@ -174,6 +174,8 @@ func New(opts Options) *Jira {
 		tokens:      map[string]*token{},
 		nonces:      map[nonceKey]int64{},
 		sessions:    map[string]*session{},
+		hidden:      map[string][]string{},
+		failures:    map[string]int{},
 	}
 	if j.now == nil {
 		j.now = time.Now

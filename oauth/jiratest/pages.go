@@ -16,17 +16,6 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Page names.
-const (
-	pageLogin    = "login"
-	pageApprove  = "approve"
-	pageVerifier = "verifier"
-	pageDenied   = "denied"
-	pageMessage  = "message"
-	pageNotFound = "notfound"
-	pageHome     = "home"
-)
-
 // pages holds one template per Jira page, named after its file and each
 // inside the shared layout; others holds the layout and the pages of other
 // servers (an SSO proxy, a proxy error).
@@ -111,17 +100,17 @@ func execute(w http.ResponseWriter, status int, t *template.Template, name strin
 func (j *Jira) message(w http.ResponseWriter, status int, title, msg string) {
 	v := j.newView(title)
 	v.Message = msg
-	j.render(w, status, pageMessage, v)
+	j.render(w, status, "message", v)
 }
 
 // notFound is Jira's 404 page.
 func (j *Jira) notFound(w http.ResponseWriter, _ *http.Request) {
-	j.render(w, http.StatusNotFound, pageNotFound, j.newView("Oops, you've found a dead link."))
+	j.render(w, http.StatusNotFound, "notfound", j.newView("Oops, you've found a dead link."))
 }
 
 // homePage is a small dashboard that lists the endpoints.
 func (j *Jira) homePage(w http.ResponseWriter, _ *http.Request) {
-	j.render(w, http.StatusOK, pageHome, j.newView("System Dashboard"))
+	j.render(w, http.StatusOK, "home", j.newView("System Dashboard"))
 }
 
 // ssoPage is the login page of an SSO (SAML) proxy in front of Jira: 200,

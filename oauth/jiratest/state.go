@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"math/big"
 	"time"
 )
 
@@ -110,16 +111,10 @@ const verifierLen = 6
 // randomVerifier returns a verifier of verifierLen alphanumerics, drawn
 // without bias.
 func randomVerifier() string {
-	out := make([]byte, 0, verifierLen)
-	var buf [16]byte
-	for len(out) < verifierLen {
-		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails
-		for _, c := range buf {
-			// 62*4 = 248: reject 248..255 to keep the draw uniform.
-			if c < 248 && len(out) < verifierLen {
-				out = append(out, verifierAlphabet[int(c)%len(verifierAlphabet)])
-			}
-		}
+	out := make([]byte, verifierLen)
+	for i := range out {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(verifierAlphabet)))) // crypto/rand never fails
+		out[i] = verifierAlphabet[n.Int64()]
 	}
 	return string(out)
 }
