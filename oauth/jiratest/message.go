@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -76,16 +77,14 @@ func readMessage(r *http.Request) (*message, error) {
 		}
 		m.addForm(string(b))
 	}
-	count := map[string]int{}
 	for _, p := range m.params {
 		if !strings.HasPrefix(p.name, "oauth_") {
 			continue
 		}
 		m.hasOAuth = true
-		count[p.name]++
-		if count[p.name] == 1 {
+		if _, seen := m.oauth[p.name]; !seen {
 			m.oauth[p.name] = p.value
-		} else if count[p.name] == 2 {
+		} else if !slices.Contains(m.repeated, p.name) {
 			m.repeated = append(m.repeated, p.name)
 		}
 	}

@@ -28,48 +28,29 @@ var errNotOAuth = errors.New("not an OAuth Authorization header")
 func parseAuthorizationHeader(h string) ([]param, error) {
 	const lws = " \t\r\n"
 	h = strings.TrimLeft(h, lws)
-	const scheme = "oauth"
-	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return nil, errNotOAuth
-	}
-	rest := h[len(scheme):]
-	if rest != "" && !strings.ContainsRune(lws, rune(rest[0])) {
+	if len(h) < 5 || !strings.EqualFold(h[:5], "oauth") || len(h) > 5 && !strings.ContainsRune(lws, rune(h[5])) {
 		return nil, errNotOAuth
 	}
 	var params []param
-	for {
-		rest = strings.TrimLeft(rest, lws+",")
-		if rest == "" {
+	for rest := h[5:]; ; {
+		if rest = strings.TrimLeft(rest, lws+","); rest == "" {
 			return params, nil
 		}
-		eq := strings.IndexByte(rest, '=')
-		if eq < 0 {
-			return nil, errors.New("authorization header: a parameter without '='")
+		rawName, v, ok := strings.Cut(rest, "=")
+		if rawName = strings.TrimRight(rawName, lws); !ok || rawName == "" || strings.ContainsAny(rawName, lws+",\"") {
+			return nil, errors.New("authorization header: a parameter without a name and '='")
 		}
-		rawName := strings.TrimRight(rest[:eq], lws)
-		if rawName == "" || strings.ContainsAny(rawName, lws+",\"") {
-			return nil, errors.New("authorization header: a malformed parameter name")
-		}
-		rest = strings.TrimLeft(rest[eq+1:], lws)
 		var rawValue string
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.IndexByte(rest[1:], '"')
-			if end < 0 {
+		if v, ok = strings.CutPrefix(strings.TrimLeft(v, lws), `"`); ok {
+			if rawValue, rest, ok = strings.Cut(v, `"`); !ok {
 				return nil, errors.New("authorization header: an unterminated quoted value")
 			}
-			rawValue = rest[1 : 1+end]
-			rest = rest[2+end:]
-		} else {
-			end := strings.IndexByte(rest, ',')
-			if end < 0 {
-				end = len(rest)
+			if rest = strings.TrimLeft(rest, lws); rest != "" && rest[0] != ',' {
+				return nil, errors.New("authorization header: parameters must be separated by commas")
 			}
-			rawValue = strings.TrimRight(rest[:end], lws)
-			rest = rest[end:]
-		}
-		rest = strings.TrimLeft(rest, lws)
-		if rest != "" && rest[0] != ',' {
-			return nil, errors.New("authorization header: parameters must be separated by commas")
+		} else {
+			rawValue, rest, _ = strings.Cut(v, ",")
+			rawValue = strings.TrimRight(rawValue, lws)
 		}
 		name, err1 := url.PathUnescape(rawName)
 		value, err2 := url.PathUnescape(rawValue)
