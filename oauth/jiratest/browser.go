@@ -69,51 +69,41 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
 				Message: fmt.Sprintf("the browser was sent away from Jira to %s before the Allow page (an SSO proxy?)", withoutQuery(page.away))}
 		}
-		if f, ok := findForm(page.doc, "approve-form"); ok && !decided {
+		var next htmlForm
+		var button string
+		var values map[string]string
+		if af, ok := findForm(page.doc, "approve-form"); ok && !decided {
 			cur := element(page.doc, "current-user")
-			if !sameUser(cur, user) {
-				lf, ok := findForm(page.doc, "logout-form")
-				if loggedOut || !ok {
-					return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
-						Message: fmt.Sprintf("the Allow page is for %q, not %q", attr(cur, "data-username"), user)}
+			lf, canLogOut := findForm(page.doc, "logout-form")
+			switch {
+			case sameUser(cur, user):
+				next, button, decided = af, "deny", true
+				if allow {
+					button = "approve"
 				}
-				loggedOut = true
-				page, err = submit(ctx, c, page, lf, "logout", nil)
-				if err != nil {
-					return nil, "", err
-				}
-				continue
+			case loggedOut || !canLogOut:
+				return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
+					Message: fmt.Sprintf("the Allow page is for %q, not %q", attr(cur, "data-username"), user)}
+			default:
+				next, button, loggedOut = lf, "logout", true
 			}
-			button := "approve"
-			if !allow {
-				button = "deny"
-			}
-			decided = true
-			page, err = submit(ctx, c, page, f, button, nil)
-			if err != nil {
-				return nil, "", err
-			}
-			continue
-		}
-		if f, ok := findForm(page.doc, "login-form"); ok && !decided {
+		} else if lf, ok := findForm(page.doc, "login-form"); ok && !decided {
 			if triedLogin || page.header.Get("X-Seraph-LoginReason") == "AUTHENTICATED_FAILED" {
 				return nil, "", &fault.Error{Code: CodeLoginFailed, Status: page.status,
 					Message: fmt.Sprintf("Jira refused the login of %q: wrong user name or password", user)}
 			}
-			triedLogin = true
-			page, err = submit(ctx, c, page, f, "login", map[string]string{"os_username": user, "os_password": password})
-			if err != nil {
-				return nil, "", err
-			}
-			continue
-		}
-		if code := text(element(page.doc, "oauth-verifier")); decided && code != "" {
+			next, button, triedLogin = lf, "login", true
+			values = map[string]string{"os_username": user, "os_password": password}
+		} else if code := text(element(page.doc, "oauth-verifier")); decided && code != "" {
 			return nil, code, nil
-		}
-		if decided && element(page.doc, "oauth-denied") != nil {
+		} else if decided && element(page.doc, "oauth-denied") != nil {
 			return nil, "denied", nil
+		} else {
+			return nil, "", unexpectedPage(page)
 		}
-		return nil, "", unexpectedPage(page)
+		if page, err = submit(ctx, c, page, next, button, values); err != nil {
+			return nil, "", err
+		}
 	}
 	return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status, Message: "the browser went round in circles on Jira's pages"}
 }

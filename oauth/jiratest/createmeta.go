@@ -16,8 +16,11 @@ const (
 	PathCreateMetaProject = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
+// issueType is an issue type of a project.
+type issueType struct{ ID, Name string }
+
 // issueTypes are the issue types of every project of the simulated Jira.
-var issueTypes = []struct{ ID, Name string }{
+var issueTypes = []issueType{
 	{"10001", "Story"}, {"10002", "Bug"}, {"10003", "Task"}, {"10004", "Epic"},
 }
 
@@ -73,11 +76,9 @@ func (j *Jira) createFieldsLocked(u *User, project, issueType string) []metaFiel
 	return append(out, metaField{"description", "Description", false})
 }
 
-// holdsKey reports whether u holds the project permission key in project.
-func holdsKey(u *User, project, key string) bool {
-	p, ok := permissionByKey(key)
-	return ok && holds(u, p, project)
-}
+// holdsKey reports whether u, who can see project, holds the project
+// permission key in it.
+func holdsKey(u *User, project, key string) bool { return slices.Contains(u.Permissions[project], key) }
 
 // visible reports whether u can see project.
 func visible(u *User, project string) bool {
@@ -152,7 +153,7 @@ func (j *Jira) handleCreateMetaProject(w http.ResponseWriter, r *http.Request, r
 		return
 	}
 	j.mu.Lock()
-	var items []any
+	items := []any{}
 	listName := "issueTypes"
 	if len(parts) == 2 {
 		if holdsKey(u, key, "CREATE_ISSUES") {
@@ -162,19 +163,14 @@ func (j *Jira) handleCreateMetaProject(w http.ResponseWriter, r *http.Request, r
 		}
 	} else {
 		listName = "fields"
-		found := false
-		for _, it := range issueTypes {
-			if it.ID == parts[2] && holdsKey(u, key, "CREATE_ISSUES") {
-				found = true
-				for _, f := range j.createFieldsLocked(u, key, it.Name) {
-					items = append(items, f)
-				}
-			}
-		}
-		if !found {
+		i := slices.IndexFunc(issueTypes, func(it issueType) bool { return it.ID == parts[2] })
+		if i < 0 || !holdsKey(u, key, "CREATE_ISSUES") {
 			j.mu.Unlock()
 			writeRESTError(w, http.StatusNotFound, "Issue type with id '"+parts[2]+"' does not exist or is not available in this project.")
 			return
+		}
+		for _, f := range j.createFieldsLocked(u, key, issueTypes[i].Name) {
+			items = append(items, f)
 		}
 	}
 	j.mu.Unlock()
@@ -192,9 +188,6 @@ func writePage(w http.ResponseWriter, r *http.Request, items []any, cloudName st
 	start = min(max(start, 0), len(items))
 	end := min(start+createMetaPageSize, len(items))
 	page := items[start:end]
-	if page == nil {
-		page = []any{}
-	}
 	out := map[string]any{"startAt": start, "maxResults": createMetaPageSize, "total": len(items)}
 	if cloud {
 		out[cloudName] = page
