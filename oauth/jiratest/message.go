@@ -93,13 +93,9 @@ func readMessage(r *http.Request) (*message, error) {
 
 // addForm adds the parameters of a query or form body.
 func (m *message) addForm(s string) {
-	ps, err := parseForm(s)
-	if err != nil {
-		var bp *badParamError
-		if m.bad == "" && errors.As(err, &bp) {
-			m.bad = bp.name
-		}
-		return
+	ps, bad := parseForm(s)
+	if m.bad == "" {
+		m.bad = bad
 	}
 	m.params = append(m.params, ps...)
 }

@@ -65,9 +65,8 @@ func parseAuthorizationHeader(h string) ([]param, error) {
 // a form body) into params, keeping order and repeated names ("+" is a
 // space, as RFC 5849 3.4.1.3.1 says). Empty pairs are skipped; a pair
 // without "=" has an empty value. A bad percent escape is an error that
-// names the parameter.
-func parseForm(s string) ([]param, error) {
-	var params []param
+// stops it: bad is then the name of that parameter.
+func parseForm(s string) (params []param, bad string) {
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -78,17 +77,12 @@ func parseForm(s string) ([]param, error) {
 		name, err1 := url.QueryUnescape(rawName)
 		value, err2 := url.QueryUnescape(rawValue)
 		if err1 != nil || err2 != nil {
-			return nil, &badParamError{name: safeName(rawName)}
+			return nil, safeName(rawName)
 		}
 		params = append(params, param{name, value})
 	}
-	return params, nil
+	return params, ""
 }
-
-// badParamError is a parameter that cannot be decoded.
-type badParamError struct{ name string }
-
-func (e *badParamError) Error() string { return "cannot decode parameter " + e.name }
 
 // safeName shortens a raw parameter name for an error message; names are
 // never secret, values may be.

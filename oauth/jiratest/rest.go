@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -173,12 +174,8 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.mu.Lock()
-	now := j.nowLocked()
+	now, base := j.nowLocked(), cmp.Or(j.faults.BaseURL, j.siteURL(r))
 	j.mu.Unlock()
-	base := j.siteURL(r)
-	if f := j.Faults(); f.BaseURL != "" {
-		base = f.BaseURL
-	}
 	build := 912002
 	if j.flavor == Cloud {
 		build = 100245

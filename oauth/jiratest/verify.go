@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,13 +48,7 @@ func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *tok
 	case checkREST:
 		required = append(required, "oauth_token")
 	}
-	var absent []string
-	for _, name := range required {
-		if m.get(name) == "" {
-			absent = append(absent, name)
-		}
-	}
-	if len(absent) > 0 {
+	if absent := slices.DeleteFunc(required, func(name string) bool { return m.get(name) != "" }); len(absent) > 0 {
 		return nil, nil, newProblem(ProblemParameterAbsent, param{"oauth_parameters_absent", strings.Join(absent, "&")})
 	}
 	if v, ok := m.oauth["oauth_version"]; ok && v != "1.0" {
