@@ -2,7 +2,9 @@ package jiratest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -20,6 +22,19 @@ const (
 	PathLogin         = "/login.jsp"
 	PathLogout        = "/logout"
 )
+
+// NewServer starts a simulated Jira for a test, as httptest.NewServer
+// starts a handler: New(opts) with users, served on loopback until the test
+// ends. The Jira's base URL is the server's URL followed by ContextPath.
+func NewServer(tb testing.TB, opts Options, users ...User) (*Jira, *httptest.Server) {
+	j := New(opts)
+	for _, u := range users {
+		j.AddUser(u)
+	}
+	srv := httptest.NewServer(j)
+	tb.Cleanup(srv.Close)
+	return j, srv
+}
 
 // handler serves one of Jira's endpoints.
 type handler func(*Jira, http.ResponseWriter, *http.Request)
