@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,11 +121,7 @@ func sameUser(cur *html.Node, user string) bool {
 
 // unexpectedPage describes a page Browser does not know.
 func unexpectedPage(p *page) *fault.Error {
-	title := pageTitle(p.doc)
-	if title == "" {
-		title = "untitled"
-	}
-	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", title, p.status)
+	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", cmp.Or(pageTitle(p.doc), "untitled"), p.status)
 	if m := text(element(p.doc, "jira-message")); m != "" {
 		msg += ": " + m
 	}

@@ -10,7 +10,7 @@
 // serverInfo, the create metadata (the old createmeta and Jira 9's
 // per-project form, by flavor and Version; HideReporter takes Reporter off
 // a project's create screen), and small search and project answers. REST
-// calls may also use Basic authentication (basic.go).
+// calls may also use Basic authentication (rest.go).
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
 // front of everything, slowness, 5xx answers, another baseUrl in
@@ -191,11 +191,10 @@ func New(opts Options) *Jira {
 // normalizeContextPath turns "jira/", "/jira/" and "/jira" into "/jira",
 // and "" or "/" into "".
 func normalizeContextPath(p string) string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return ""
+	if p = strings.Trim(p, "/"); p != "" {
+		return "/" + p
 	}
-	return "/" + p
+	return ""
 }
 
 // Flavor returns the flavor this Jira simulates (Server when Options

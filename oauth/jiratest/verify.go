@@ -25,6 +25,10 @@ const (
 	checkREST                      // a REST call: an access token
 )
 
+// checkParams are the parameters each check requires besides the common ones.
+var checkParams = [...][]string{checkRequestToken: {"oauth_callback"}, checkAccessToken: {"oauth_token", "oauth_verifier"},
+	checkREST: {"oauth_token"}}
+
 // verifyLocked checks an OAuth message the way Jira's provider does, in
 // this order: parameters present, single and well formed; oauth_version;
 // the consumer; the signature method; the callback (request-token) or the
@@ -39,15 +43,8 @@ func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *tok
 	if len(m.repeated) > 0 {
 		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", strings.Join(m.repeated, "&")})
 	}
-	required := []string{"oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce"}
-	switch c {
-	case checkRequestToken:
-		required = append(required, "oauth_callback")
-	case checkAccessToken:
-		required = append(required, "oauth_token", "oauth_verifier")
-	case checkREST:
-		required = append(required, "oauth_token")
-	}
+	required := append([]string{"oauth_consumer_key", "oauth_signature_method", "oauth_signature", "oauth_timestamp", "oauth_nonce"},
+		checkParams[c]...)
 	if absent := slices.DeleteFunc(required, func(name string) bool { return m.get(name) != "" }); len(absent) > 0 {
 		return nil, nil, newProblem(ProblemParameterAbsent, param{"oauth_parameters_absent", strings.Join(absent, "&")})
 	}
