@@ -222,15 +222,10 @@ func (j *Jira) AddConsumer(consumerKey, name string, publicKey []byte, callbackU
 	if err != nil {
 		return err
 	}
-	if name == "" {
-		name = consumerKey
-	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, ok := j.consumers[consumerKey]; ok {
-		j.deleteTokensLocked(consumerKey)
-	}
-	j.consumers[consumerKey] = &consumer{key: consumerKey, name: name, pub: pub, callback: callbackURL}
+	j.deleteTokensLocked(consumerKey) // there are some only when the consumer exists
+	j.consumers[consumerKey] = &consumer{key: consumerKey, name: cmp.Or(name, consumerKey), pub: pub, callback: callbackURL}
 	return nil
 }
 
@@ -247,12 +242,8 @@ func (j *Jira) RemoveConsumer(consumerKey string) {
 // JIRAUSERnnnnn and a missing AccountID as 24 hex digits, both derived from
 // the Name, so that myself always has them. The Permissions map is copied.
 func (j *Jira) AddUser(u User) {
-	if u.Key == "" {
-		u.Key = fmt.Sprintf("JIRAUSER%d", 10000+int(nameHash(u.Name)%90000))
-	}
-	if u.AccountID == "" {
-		u.AccountID = fmt.Sprintf("%024x", nameHash(u.Name))[:24]
-	}
+	u.Key = cmp.Or(u.Key, fmt.Sprintf("JIRAUSER%d", 10000+int(nameHash(u.Name)%90000)))
+	u.AccountID = cmp.Or(u.AccountID, fmt.Sprintf("%024x", nameHash(u.Name))[:24])
 	u.Permissions = maps.Clone(u.Permissions)
 	for p, ks := range u.Permissions {
 		u.Permissions[p] = slices.Clone(ks)

@@ -1,11 +1,11 @@
 package jiratest
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -124,17 +124,10 @@ func receivedPath(r *http.Request) string {
 	p, _, _ := strings.Cut(r.RequestURI, "?")
 	if !strings.HasPrefix(p, "/") {
 		// An absolute-form request line, or none (a request built in a
-		// test): use the parsed URL.
-		if u, err := url.Parse(p); err == nil && u.Path != "" {
-			p = u.EscapedPath()
-		} else if r.URL != nil {
-			p = r.URL.EscapedPath()
-		}
+		// test): the parsed URL's path.
+		p = r.URL.EscapedPath()
 	}
-	if p == "" {
-		p = "/"
-	}
-	return p
+	return cmp.Or(p, "/")
 }
 
 // siteURL is the Jira base URL as this server sees the request: scheme,

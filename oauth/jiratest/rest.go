@@ -190,14 +190,11 @@ func (j *Jira) handleMyPermissions(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	var wanted []permission
-	seen := map[string]bool{}
 	for _, list := range q["permissions"] {
 		for _, k := range strings.Split(list, ",") {
-			k = strings.TrimSpace(k)
-			if k == "" || seen[k] {
+			if k = strings.TrimSpace(k); k == "" || slices.ContainsFunc(wanted, func(p permission) bool { return p.Key == k }) {
 				continue
 			}
-			seen[k] = true
 			p, known := permissionByKey(k)
 			if !known {
 				writeRESTError(w, http.StatusBadRequest, "Invalid permission key: "+k)
