@@ -214,20 +214,13 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 func submit(ctx context.Context, c *http.Client, p *page, f htmlForm, button string, values map[string]string) (*page, error) {
 	form := url.Values{}
 	for _, fld := range f.fields {
-		if fld.name == "" {
-			continue
-		}
+		v, given := values[fld.name]
 		switch {
-		case fld.typ == "submit":
-			if fld.name == button {
-				form.Add(fld.name, fld.value)
-			}
-		case fld.typ == "hidden":
+		case fld.name == "":
+		case fld.typ == "hidden" || fld.typ == "submit" && fld.name == button:
 			form.Add(fld.name, fld.value)
-		default:
-			if v, ok := values[fld.name]; ok {
-				form.Add(fld.name, v)
-			}
+		case fld.typ != "submit" && given:
+			form.Add(fld.name, v)
 		}
 	}
 	action, err := p.url.Parse(f.action)

@@ -59,11 +59,7 @@ func readMessage(r *http.Request) (*message, error) {
 			m.bad = "Authorization"
 			break
 		}
-		for _, p := range ps {
-			if p.name != "realm" {
-				m.params = append(m.params, p)
-			}
-		}
+		m.params = slices.DeleteFunc(ps, func(p param) bool { return p.name == "realm" })
 		break
 	}
 	m.addForm(r.URL.RawQuery)

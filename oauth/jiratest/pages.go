@@ -126,9 +126,8 @@ func (j *Jira) proxyError(w http.ResponseWriter, status int) {
 	if status < 500 || status > 599 {
 		status = http.StatusBadGateway
 	}
-	text := cmp.Or(http.StatusText(status), "Error")
 	execute(w, status, others, "proxyerror", struct {
 		Code int
 		Text string
-	}{status, text})
+	}{status, cmp.Or(http.StatusText(status), "Error")})
 }

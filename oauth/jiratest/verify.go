@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -80,10 +81,8 @@ func (j *Jira) verifyLocked(m *message, c check, now time.Time) (*consumer, *tok
 		return nil, nil, newProblem(ProblemParameterRejected, param{"oauth_parameters_rejected", "oauth_timestamp"})
 	}
 	if d := now.Unix() - ts; d > int64(j.window/time.Second) || -d > int64(j.window/time.Second) {
-		from := now.Add(-j.window).Unix()
-		to := now.Add(j.window).Unix()
 		return nil, nil, newProblem(ProblemTimestampRefused,
-			param{"oauth_acceptable_timestamps", strconv.FormatInt(from, 10) + "-" + strconv.FormatInt(to, 10)})
+			param{"oauth_acceptable_timestamps", fmt.Sprintf("%d-%d", now.Add(-j.window).Unix(), now.Add(j.window).Unix())})
 	}
 	base := m.baseString()
 	if !verifyRSASHA1(cons.pub, base, m.get("oauth_signature")) {
