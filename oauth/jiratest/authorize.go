@@ -51,7 +51,8 @@ func (j *Jira) newSessionLocked(now time.Time, user string) (string, *session) {
 // must survive the consumer's link to the authorize page), Secure on TLS.
 // An empty value deletes the cookie.
 func (j *Jira) setSessionCookie(w http.ResponseWriter, r *http.Request, value string) {
-	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cmp.Or(j.contextPath, "/"), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
+	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cmp.Or(j.contextPath, "/"), HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
 	if value == "" {
 		c.MaxAge = -1
 	}

@@ -215,10 +215,12 @@ func (j *Jira) handleMyPermissions(w http.ResponseWriter, r *http.Request) {
 		writeRESTError(w, http.StatusNotFound, "No project could be found with key '"+project+"'.")
 		return
 	}
-	out := map[string]permission{}
+	out := map[string]any{}
 	for _, p := range wanted {
-		p.HavePermission = holds(u, p, project)
-		out[p.Key] = p
+		out[p.Key] = struct {
+			permission
+			HavePermission bool `json:"havePermission"`
+		}{p, holds(u, p, project)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"permissions": out})
 }
@@ -286,57 +288,56 @@ func projectID(key string) string {
 
 // permission describes one Jira permission as mypermissions lists it.
 type permission struct {
-	ID             string `json:"id"`
-	Key            string `json:"key"`
-	Name           string `json:"name"`
-	Type           string `json:"type"` // "GLOBAL" or "PROJECT"
-	Description    string `json:"description"`
-	HavePermission bool   `json:"havePermission"`
+	ID          string `json:"id"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Type        string `json:"type"` // "GLOBAL" or "PROJECT"
+	Description string `json:"description"`
 }
 
 // knownPermissions are the permissions the simulated Jira knows, in the
 // order Jira lists them: the global ones, then the project ones (Jira
 // Software's MANAGE_SPRINTS_PERMISSION included).
 var knownPermissions = []permission{
-	{"0", "ADMINISTER", "Administer Jira", "GLOBAL", "Create and administer projects, issue types, fields, workflows, and schemes for all projects.", false},
-	{"44", "SYSTEM_ADMIN", "Jira System Administrators", "GLOBAL", "Ability to perform all administration functions.", false},
-	{"27", "USER_PICKER", "Browse users and groups", "GLOBAL", "View and select users or groups from the user picker, and share issues.", false},
-	{"22", "CREATE_SHARED_OBJECTS", "Share dashboards and filters", "GLOBAL", "Share dashboards and filters with other users.", false},
-	{"24", "MANAGE_GROUP_FILTER_SUBSCRIPTIONS", "Manage group filter subscriptions", "GLOBAL", "Create and delete group filter subscriptions.", false},
-	{"33", "BULK_CHANGE", "Make bulk changes", "GLOBAL", "Modify collections of issues at once.", false},
-	{"23", "ADMINISTER_PROJECTS", "Administer Projects", "PROJECT", "Ability to administer a project in Jira.", false},
-	{"10", "BROWSE_PROJECTS", "Browse Projects", "PROJECT", "Ability to browse projects and the issues within them.", false},
-	{"29", "VIEW_DEV_TOOLS", "View Development Tools", "PROJECT", "Allows users to view development-related information on the issue.", false},
-	{"45", "VIEW_READONLY_WORKFLOW", "View Read-Only Workflow", "PROJECT", "Users with this permission may view a read-only version of a workflow.", false},
-	{"11", "CREATE_ISSUES", "Create Issues", "PROJECT", "Ability to create issues.", false},
-	{"12", "EDIT_ISSUES", "Edit Issues", "PROJECT", "Ability to edit issues.", false},
-	{"46", "TRANSITION_ISSUES", "Transition Issues", "PROJECT", "Ability to transition issues.", false},
-	{"13", "ASSIGN_ISSUES", "Assign Issues", "PROJECT", "Ability to assign issues to other people.", false},
-	{"17", "ASSIGNABLE_USER", "Assignable User", "PROJECT", "Users with this permission may be assigned to issues.", false},
-	{"14", "RESOLVE_ISSUES", "Resolve Issues", "PROJECT", "Ability to resolve and reopen issues.", false},
-	{"18", "CLOSE_ISSUES", "Close Issues", "PROJECT", "Ability to close issues.", false},
-	{"16", "DELETE_ISSUES", "Delete Issues", "PROJECT", "Ability to delete issues.", false},
-	{"21", "LINK_ISSUES", "Link Issues", "PROJECT", "Ability to link issues together and create linked issues.", false},
-	{"30", "MODIFY_REPORTER", "Modify Reporter", "PROJECT", "Ability to modify the reporter when creating or editing an issue.", false},
-	{"25", "MOVE_ISSUES", "Move Issues", "PROJECT", "Ability to move issues between projects or between workflows of the same project.", false},
-	{"28", "SCHEDULE_ISSUES", "Schedule Issues", "PROJECT", "Ability to view or edit an issue's due date.", false},
-	{"26", "SET_ISSUE_SECURITY", "Set Issue Security", "PROJECT", "Ability to set the level of security on an issue.", false},
-	{"10300", "MANAGE_SPRINTS_PERMISSION", "Manage Sprints", "PROJECT", "Ability to manage sprints.", false},
-	{"15", "ADD_COMMENTS", "Add Comments", "PROJECT", "Ability to comment on issues.", false},
-	{"34", "EDIT_ALL_COMMENTS", "Edit All Comments", "PROJECT", "Ability to edit all comments made on issues.", false},
-	{"35", "EDIT_OWN_COMMENTS", "Edit Own Comments", "PROJECT", "Ability to edit own comments made on issues.", false},
-	{"36", "DELETE_ALL_COMMENTS", "Delete All Comments", "PROJECT", "Ability to delete all comments made on issues.", false},
-	{"37", "DELETE_OWN_COMMENTS", "Delete Own Comments", "PROJECT", "Ability to delete own comments made on issues.", false},
-	{"19", "CREATE_ATTACHMENTS", "Create Attachments", "PROJECT", "Users with this permission may create attachments.", false},
-	{"38", "DELETE_ALL_ATTACHMENTS", "Delete All Attachments", "PROJECT", "Users with this permission may delete all attachments.", false},
-	{"39", "DELETE_OWN_ATTACHMENTS", "Delete Own Attachments", "PROJECT", "Users with this permission may delete own attachments.", false},
-	{"20", "WORK_ON_ISSUES", "Work On Issues", "PROJECT", "Ability to log work done against an issue.", false},
-	{"40", "EDIT_OWN_WORKLOGS", "Edit Own Worklogs", "PROJECT", "Ability to edit own worklogs made on issues.", false},
-	{"41", "EDIT_ALL_WORKLOGS", "Edit All Worklogs", "PROJECT", "Ability to edit all worklogs made on issues.", false},
-	{"42", "DELETE_OWN_WORKLOGS", "Delete Own Worklogs", "PROJECT", "Ability to delete own worklogs made on issues.", false},
-	{"43", "DELETE_ALL_WORKLOGS", "Delete All Worklogs", "PROJECT", "Ability to delete all worklogs made on issues.", false},
-	{"31", "VIEW_VOTERS_AND_WATCHERS", "View Voters and Watchers", "PROJECT", "Ability to view the voters and watchers of an issue.", false},
-	{"32", "MANAGE_WATCHERS", "Manage Watchers", "PROJECT", "Ability to manage the watchers of an issue.", false},
+	{"0", "ADMINISTER", "Administer Jira", "GLOBAL", "Create and administer projects, issue types, fields, workflows, and schemes for all projects."},
+	{"44", "SYSTEM_ADMIN", "Jira System Administrators", "GLOBAL", "Ability to perform all administration functions."},
+	{"27", "USER_PICKER", "Browse users and groups", "GLOBAL", "View and select users or groups from the user picker, and share issues."},
+	{"22", "CREATE_SHARED_OBJECTS", "Share dashboards and filters", "GLOBAL", "Share dashboards and filters with other users."},
+	{"24", "MANAGE_GROUP_FILTER_SUBSCRIPTIONS", "Manage group filter subscriptions", "GLOBAL", "Create and delete group filter subscriptions."},
+	{"33", "BULK_CHANGE", "Make bulk changes", "GLOBAL", "Modify collections of issues at once."},
+	{"23", "ADMINISTER_PROJECTS", "Administer Projects", "PROJECT", "Ability to administer a project in Jira."},
+	{"10", "BROWSE_PROJECTS", "Browse Projects", "PROJECT", "Ability to browse projects and the issues within them."},
+	{"29", "VIEW_DEV_TOOLS", "View Development Tools", "PROJECT", "Allows users to view development-related information on the issue."},
+	{"45", "VIEW_READONLY_WORKFLOW", "View Read-Only Workflow", "PROJECT", "Users with this permission may view a read-only version of a workflow."},
+	{"11", "CREATE_ISSUES", "Create Issues", "PROJECT", "Ability to create issues."},
+	{"12", "EDIT_ISSUES", "Edit Issues", "PROJECT", "Ability to edit issues."},
+	{"46", "TRANSITION_ISSUES", "Transition Issues", "PROJECT", "Ability to transition issues."},
+	{"13", "ASSIGN_ISSUES", "Assign Issues", "PROJECT", "Ability to assign issues to other people."},
+	{"17", "ASSIGNABLE_USER", "Assignable User", "PROJECT", "Users with this permission may be assigned to issues."},
+	{"14", "RESOLVE_ISSUES", "Resolve Issues", "PROJECT", "Ability to resolve and reopen issues."},
+	{"18", "CLOSE_ISSUES", "Close Issues", "PROJECT", "Ability to close issues."},
+	{"16", "DELETE_ISSUES", "Delete Issues", "PROJECT", "Ability to delete issues."},
+	{"21", "LINK_ISSUES", "Link Issues", "PROJECT", "Ability to link issues together and create linked issues."},
+	{"30", "MODIFY_REPORTER", "Modify Reporter", "PROJECT", "Ability to modify the reporter when creating or editing an issue."},
+	{"25", "MOVE_ISSUES", "Move Issues", "PROJECT", "Ability to move issues between projects or between workflows of the same project."},
+	{"28", "SCHEDULE_ISSUES", "Schedule Issues", "PROJECT", "Ability to view or edit an issue's due date."},
+	{"26", "SET_ISSUE_SECURITY", "Set Issue Security", "PROJECT", "Ability to set the level of security on an issue."},
+	{"10300", "MANAGE_SPRINTS_PERMISSION", "Manage Sprints", "PROJECT", "Ability to manage sprints."},
+	{"15", "ADD_COMMENTS", "Add Comments", "PROJECT", "Ability to comment on issues."},
+	{"34", "EDIT_ALL_COMMENTS", "Edit All Comments", "PROJECT", "Ability to edit all comments made on issues."},
+	{"35", "EDIT_OWN_COMMENTS", "Edit Own Comments", "PROJECT", "Ability to edit own comments made on issues."},
+	{"36", "DELETE_ALL_COMMENTS", "Delete All Comments", "PROJECT", "Ability to delete all comments made on issues."},
+	{"37", "DELETE_OWN_COMMENTS", "Delete Own Comments", "PROJECT", "Ability to delete own comments made on issues."},
+	{"19", "CREATE_ATTACHMENTS", "Create Attachments", "PROJECT", "Users with this permission may create attachments."},
+	{"38", "DELETE_ALL_ATTACHMENTS", "Delete All Attachments", "PROJECT", "Users with this permission may delete all attachments."},
+	{"39", "DELETE_OWN_ATTACHMENTS", "Delete Own Attachments", "PROJECT", "Users with this permission may delete own attachments."},
+	{"20", "WORK_ON_ISSUES", "Work On Issues", "PROJECT", "Ability to log work done against an issue."},
+	{"40", "EDIT_OWN_WORKLOGS", "Edit Own Worklogs", "PROJECT", "Ability to edit own worklogs made on issues."},
+	{"41", "EDIT_ALL_WORKLOGS", "Edit All Worklogs", "PROJECT", "Ability to edit all worklogs made on issues."},
+	{"42", "DELETE_OWN_WORKLOGS", "Delete Own Worklogs", "PROJECT", "Ability to delete own worklogs made on issues."},
+	{"43", "DELETE_ALL_WORKLOGS", "Delete All Worklogs", "PROJECT", "Ability to delete all worklogs made on issues."},
+	{"31", "VIEW_VOTERS_AND_WATCHERS", "View Voters and Watchers", "PROJECT", "Ability to view the voters and watchers of an issue."},
+	{"32", "MANAGE_WATCHERS", "Manage Watchers", "PROJECT", "Ability to manage the watchers of an issue."},
 }
 
 // permissionByKey finds a known permission.
