@@ -197,11 +197,7 @@ func (j *Jira) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 // renderLogin writes the login page.
 func (j *Jira) renderLogin(w http.ResponseWriter, csrf, dest, username string, failed bool) {
 	v := j.newView("Log in")
-	v.Action = j.contextPath + PathLogin
-	v.CSRF = csrf
-	v.Destination = dest
-	v.Username = username
-	v.Failed = failed
+	v.Action, v.CSRF, v.Destination, v.Username, v.Failed = j.contextPath+PathLogin, csrf, dest, username, failed
 	if failed {
 		w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 	}

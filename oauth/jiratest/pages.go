@@ -35,29 +35,18 @@ func parseTemplates() (map[string]*template.Template, *template.Template) {
 
 // view is the data of every Jira page; each page uses what it needs.
 type view struct {
-	Title      string
-	Version    string
-	FlavorName string
-	Home       string // the home page path, ending in "/"
-	Cloud      bool
+	Title, Version, FlavorName string
+	Home                       string // the home page path, ending in "/"
+	Cloud                      bool
 
 	Message string // message page
 
 	// Forms.
-	Action       string
-	LogoutAction string
-	Destination  string
-	CSRF         string
-	Failed       bool
-	Username     string
+	Action, LogoutAction, Destination, CSRF, Username string
+	Failed                                            bool
 
 	// OAuth pages.
-	Consumer    string
-	Token       string
-	DisplayName string
-	Login       string
-	Email       string
-	Verifier    string
+	Consumer, Token, DisplayName, Login, Email, Verifier string
 }
 
 // newView fills the fields every page shows.

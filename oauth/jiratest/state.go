@@ -22,8 +22,7 @@ type consumer struct {
 type tokenKind int
 
 const (
-	noToken tokenKind = iota
-	requestToken
+	requestToken tokenKind = iota + 1
 	accessToken
 )
 
