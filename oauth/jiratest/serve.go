@@ -83,10 +83,10 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		j.ssoPage(w)
 		return
 	}
-	rel, ok := j.relative(r.URL.Path)
+	rel, inside := strings.CutPrefix(r.URL.Path, j.contextPath) // rel is "" for the context path itself
 	route, known := routes[rel]
 	switch {
-	case !ok:
+	case !inside || rel != "" && rel[0] != '/':
 		j.notFound(w, r)
 	case !known:
 		if rest, ok := strings.CutPrefix(rel, PathCreateMetaProject); ok && r.Method == http.MethodGet {
@@ -109,11 +109,4 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		http.Error(w, "HTTP method "+r.Method+" is not supported by this URL", http.StatusMethodNotAllowed)
 	}
-}
-
-// relative returns path relative to the context path ("" for the context
-// path itself); ok is false when path is outside it.
-func (j *Jira) relative(path string) (rel string, ok bool) {
-	rel, ok = strings.CutPrefix(path, j.contextPath)
-	return rel, ok && (rel == "" || rel[0] == '/')
 }
