@@ -35,9 +35,11 @@ type message struct {
 // get returns the first value of the oauth parameter name.
 func (m *message) get(name string) string { return m.oauth[name] }
 
-// baseString is Jira's signature base string for m.
+// baseString is Jira's signature base string for m (RFC 5849 3.4.1.1):
+// the upper-case method, the encoded base string URI and the encoded
+// normalized parameters.
 func (m *message) baseString() string {
-	return signatureBaseString(m.method, m.baseURI, m.params)
+	return strings.ToUpper(m.method) + "&" + percentEncode(m.baseURI) + "&" + percentEncode(normalizeParameters(m.params))
 }
 
 // errBodyTooLarge means a form body over maxFormBody.
@@ -63,7 +65,8 @@ func readMessage(r *http.Request) (*message, error) {
 		break
 	}
 	m.addForm(r.URL.RawQuery)
-	if r.Body != nil && isForm(r.Header.Get("Content-Type")) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if r.Body != nil && err == nil && mt == "application/x-www-form-urlencoded" {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
 		if err != nil {
 			return nil, err
@@ -94,12 +97,6 @@ func (m *message) addForm(s string) {
 		m.bad = bad
 	}
 	m.params = append(m.params, ps...)
-}
-
-// isForm reports whether a Content-Type is a URL-encoded form.
-func isForm(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
 // baseStringURI is the base string URI of RFC 5849 3.4.1.2 as this server

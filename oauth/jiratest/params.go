@@ -123,9 +123,3 @@ func encodeForm(params []param) string {
 	}
 	return strings.Join(pairs, "&")
 }
-
-// signatureBaseString is RFC 5849 3.4.1.1: the upper-case method, the
-// encoded base string URI and the encoded normalized parameters.
-func signatureBaseString(method, baseURI string, params []param) string {
-	return strings.ToUpper(method) + "&" + percentEncode(baseURI) + "&" + percentEncode(normalizeParameters(params))
-}

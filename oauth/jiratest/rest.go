@@ -239,7 +239,7 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 	if j.flavor == Cloud {
 		build = 100245
 	}
-	info := map[string]any{
+	writeJSON(w, http.StatusOK, map[string]any{
 		"baseUrl":        base,
 		"version":        j.ver,
 		"versionNumbers": versionNumbers(j.ver),
@@ -249,8 +249,7 @@ func (j *Jira) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 		"serverTime":     now.Format(jiraTimeFormat),
 		"scmInfo":        "simulated",
 		"serverTitle":    "Jira",
-	}
-	writeJSON(w, http.StatusOK, info)
+	})
 }
 
 // handleSearch serves /rest/api/2/search: an empty result, after checking
