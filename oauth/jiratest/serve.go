@@ -75,24 +75,18 @@ func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	j.pruneLocked(now)
 	j.mu.Unlock()
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
-	switch {
-	case f.Status5xx != 0:
-		j.proxyError(w, f.Status5xx)
-		return
-	case f.SSOPage:
-		j.ssoPage(w)
-		return
-	}
 	rel, inside := strings.CutPrefix(r.URL.Path, j.contextPath) // rel is "" for the context path itself
 	route, known := routes[rel]
 	switch {
+	case f.Status5xx != 0:
+		j.proxyError(w, f.Status5xx)
+	case f.SSOPage:
+		j.ssoPage(w)
 	case !inside || rel != "" && rel[0] != '/':
 		j.notFound(w, r)
+	case !known && strings.HasPrefix(rel, PathCreateMetaProject) && r.Method == http.MethodGet:
+		j.handleCreateMetaProject(w, r, strings.TrimPrefix(rel, PathCreateMetaProject))
 	case !known:
-		if rest, ok := strings.CutPrefix(rel, PathCreateMetaProject); ok && r.Method == http.MethodGet {
-			j.handleCreateMetaProject(w, r, rest)
-			return
-		}
 		j.notFound(w, r)
 	case r.Method == http.MethodPost && route.post != nil:
 		route.post(j, w, r)

@@ -121,15 +121,9 @@ func validCallback(cb string) bool {
 // verifyRSASHA1 checks an RSA-SHA1 signature (RFC 5849 3.4.3): base64 of
 // an RSASSA-PKCS1-v1_5 signature over the SHA-1 of the base string.
 func verifyRSASHA1(pub *rsa.PublicKey, base, signature string) bool {
-	if pub == nil {
-		return false
-	}
 	sig, err := base64.StdEncoding.DecodeString(signature)
-	if err != nil {
-		return false
-	}
 	sum := sha1.Sum([]byte(base))
-	return rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], sig) == nil
+	return pub != nil && err == nil && rsa.VerifyPKCS1v15(pub, crypto.SHA1, sum[:], sig) == nil
 }
 
 // Problems: the oauth_problem values of the OAuth Problem Reporting
