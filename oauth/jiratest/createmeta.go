@@ -100,7 +100,6 @@ func (j *Jira) handleCreateMeta(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	expand := strings.Contains(q.Get("expand"), "projects.issuetypes.fields")
-	site := j.siteURL(r)
 	projects := []map[string]any{}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -111,7 +110,7 @@ func (j *Jira) handleCreateMeta(w http.ResponseWriter, r *http.Request) {
 		types := []map[string]any{}
 		if holdsKey(u, key, "CREATE_ISSUES") {
 			for _, it := range issueTypes {
-				t := map[string]any{"id": it.ID, "name": it.Name, "self": site + "/rest/api/2/issuetype/" + it.ID}
+				t := map[string]any{"id": it.ID, "name": it.Name, "self": j.siteURL(r) + "/rest/api/2/issuetype/" + it.ID}
 				if expand {
 					fields := map[string]any{}
 					for _, f := range j.createFieldsLocked(u, key, it.Name) {

@@ -17,9 +17,8 @@ const maxFormBody = 1 << 20
 // method, the base string URI as this server sees it, and every parameter
 // from the Authorization header (realm excluded), the query and a form body.
 type message struct {
-	method  string
-	baseURI string
-	params  []param
+	method, baseURI string
+	params          []param
 	// oauth holds the first value of each oauth_* parameter.
 	oauth map[string]string
 	// repeated lists the oauth_* names sent more than once.

@@ -12,10 +12,9 @@ import (
 
 // consumer is an Application Link's incoming authentication.
 type consumer struct {
-	key      string
-	name     string
-	pub      *rsa.PublicKey
-	callback string
+	key, name string
+	pub       *rsa.PublicKey
+	callback  string
 }
 
 // tokenKind tells request tokens from access tokens.

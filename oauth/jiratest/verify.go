@@ -111,11 +111,8 @@ func parseTimestamp(s string) (int64, bool) {
 // validCallback reports whether oauth_callback is "oob" or an absolute
 // http(s) URL.
 func validCallback(cb string) bool {
-	if cb == "oob" {
-		return true
-	}
 	u, err := url.Parse(cb)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return cb == "oob" || err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // verifyRSASHA1 checks an RSA-SHA1 signature (RFC 5849 3.4.3): base64 of
