@@ -145,24 +145,18 @@ func (j *Jira) ClearLoginFailures(userName string) {
 	delete(j.failures, strings.ToLower(userName))
 }
 
-// notAuthenticated is Jira's answer to an anonymous call that needs a
-// user.
-func (j *Jira) notAuthenticated(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", `OAuth realm="`+percentEncode(j.siteURL(r))+`"`)
-	writeRESTError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
-}
-
 // handleMyself serves GET /rest/api/2/myself: who the access token acts
 // as. Server and Data Center answer name, key and emailAddress; Cloud
 // answers accountId and accountType, and no emailAddress when the user
-// hides it (or has none).
+// hides it (or has none). An anonymous call gets Jira's 401.
 func (j *Jira) handleMyself(w http.ResponseWriter, r *http.Request) {
 	u, ok := j.restUser(w, r)
 	if !ok {
 		return
 	}
 	if u == nil {
-		j.notAuthenticated(w, r)
+		w.Header().Set("WWW-Authenticate", `OAuth realm="`+percentEncode(j.siteURL(r))+`"`)
+		writeRESTError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
 		return
 	}
 	me := map[string]any{"displayName": displayName(u), "active": true, "timeZone": "Etc/UTC", "locale": "en_US"}
