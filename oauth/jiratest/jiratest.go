@@ -10,7 +10,7 @@
 // serverInfo, the create metadata (the old createmeta and Jira 9's
 // per-project form, by flavor and Version; HideReporter takes Reporter off
 // a project's create screen), and small search and project answers. REST
-// calls may also use Basic authentication (rest.go).
+// calls may also use Basic authentication, with Jira's CAPTCHA lockout.
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
 // front of everything, slowness, 5xx answers, another baseUrl in
@@ -22,9 +22,8 @@
 // this server sees), independently of package oauth, so that it catches
 // the consumer's mistakes instead of sharing them.
 //
-// Browser plays the person who approves, over HTTP. The tests use the
-// simulated Jira through net/http/httptest; `applink demo` serves it on
-// loopback.
+// Browser plays the person who approves, over HTTP. Tests start the
+// simulated Jira with NewServer; `applink demo` serves it on loopback.
 package jiratest
 
 import (
@@ -128,8 +127,8 @@ type Options struct {
 	Version string
 }
 
-// Jira is a simulated Jira. It is an http.Handler; serve it with
-// httptest.NewServer or net/http. It is safe for concurrent use.
+// Jira is a simulated Jira. It is an http.Handler; NewServer serves it in
+// a test. It is safe for concurrent use.
 type Jira struct {
 	flavor      Flavor
 	contextPath string
