@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,15 +18,13 @@ const apiToken = "cloud-api-token-1"
 // MODIFY_REPORTER on DEF, and USER_PICKER.
 func basicJira(t *testing.T, opts jiratest.Options) string {
 	t.Helper()
-	j := jiratest.New(opts)
 	partial := slices.DeleteFunc(slices.Clone(oauth.SyncPermissions), func(k string) bool { return k == "MODIFY_REPORTER" })
-	j.AddUser(jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc@example.com",
-		DisplayName: "Service Account", Password: svcPass, APIToken: apiToken,
-		Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "DEF": partial, "GHI": oauth.SyncPermissions, "": {"USER_PICKER"}}})
-	j.AddUser(jiratest.User{Name: adminUser, Key: "JIRAUSER10000", Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass})
+	j, srv := jiratest.NewServer(t, opts,
+		jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc@example.com",
+			DisplayName: "Service Account", Password: svcPass, APIToken: apiToken,
+			Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "DEF": partial, "GHI": oauth.SyncPermissions, "": {"USER_PICKER"}}},
+		jiratest.User{Name: adminUser, Key: "JIRAUSER10000", Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass})
 	j.HideReporter("GHI", "Bug")
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	return srv.URL
 }
 

@@ -80,9 +80,9 @@ const (
 
 func newJira(t *testing.T, flavor jiratest.Flavor, k *rsa.PublicKey) *fakeJira {
 	t.Helper()
-	j := jiratest.New(jiratest.Options{Flavor: flavor})
-	j.AddUser(jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "acc-svc", Email: "svc@example.com", DisplayName: "Service Account", Password: svcPass})
-	j.AddUser(jiratest.User{Name: adminUser, Key: "JIRAUSER10000", AccountID: "acc-admin", Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass})
+	j, srv := jiratest.NewServer(t, jiratest.Options{Flavor: flavor},
+		jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "acc-svc", Email: "svc@example.com", DisplayName: "Service Account", Password: svcPass},
+		jiratest.User{Name: adminUser, Key: "JIRAUSER10000", AccountID: "acc-admin", Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass})
 	if k != nil {
 		pub, err := keys.MarshalPublicKey(k)
 		if err != nil {
@@ -92,8 +92,6 @@ func newJira(t *testing.T, flavor jiratest.Flavor, k *rsa.PublicKey) *fakeJira {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	return &fakeJira{Jira: j, srv: srv}
 }
 

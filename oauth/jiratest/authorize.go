@@ -1,8 +1,10 @@
 package jiratest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,11 +51,8 @@ func (j *Jira) newSessionLocked(now time.Time, user string) (string, *session) {
 // must survive the consumer's link to the authorize page), Secure on TLS.
 // An empty value deletes the cookie.
 func (j *Jira) setSessionCookie(w http.ResponseWriter, r *http.Request, value string) {
-	path := j.contextPath
-	if path == "" {
-		path = "/"
-	}
-	c := &http.Cookie{Name: sessionCookie, Value: value, Path: path, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
+	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cmp.Or(j.contextPath, "/"), HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
 	if value == "" {
 		c.MaxAge = -1
 	}
@@ -122,7 +121,7 @@ func (j *Jira) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 		j.tokenErrorPage(w, terr)
 		return
 	}
-	j.render(w, http.StatusOK, pageApprove, v)
+	j.render(w, http.StatusOK, "approve", v)
 }
 
 // handleDecision serves POST authorize: the user clicked Allow or Deny.
@@ -170,11 +169,11 @@ func (j *Jira) handleDecision(w http.ResponseWriter, r *http.Request) {
 	v.Consumer, v.DisplayName, v.Login = d.consumer, displayName(u), u.Name
 	if !allow {
 		v.Title = "Access denied"
-		j.render(w, http.StatusOK, pageDenied, v)
+		j.render(w, http.StatusOK, "denied", v)
 		return
 	}
 	v.Verifier = d.verifier
-	j.render(w, http.StatusOK, pageVerifier, v)
+	j.render(w, http.StatusOK, "verifier", v)
 }
 
 // handleLoginPage serves GET login.jsp: the login form, with a session
@@ -198,15 +197,11 @@ func (j *Jira) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 // renderLogin writes the login page.
 func (j *Jira) renderLogin(w http.ResponseWriter, csrf, dest, username string, failed bool) {
 	v := j.newView("Log in")
-	v.Action = j.contextPath + PathLogin
-	v.CSRF = csrf
-	v.Destination = dest
-	v.Username = username
-	v.Failed = failed
+	v.Action, v.CSRF, v.Destination, v.Username, v.Failed = j.contextPath+PathLogin, csrf, dest, username, failed
 	if failed {
 		w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 	}
-	j.render(w, http.StatusOK, pageLogin, v)
+	j.render(w, http.StatusOK, "login", v)
 }
 
 // handleLogin serves POST login.jsp: a good user name (or email) and
@@ -236,11 +231,7 @@ func (j *Jira) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new session on login: a session id known before login is worth
 	// nothing after it.
-	for k, old := range j.sessions {
-		if old == s {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.sessions, func(_ string, old *session) bool { return old == s })
 	cookie, _ := j.newSessionLocked(now, strings.ToLower(u.Name))
 	j.mu.Unlock()
 	j.setSessionCookie(w, r, cookie)
@@ -262,11 +253,7 @@ func (j *Jira) handleLogout(w http.ResponseWriter, r *http.Request) {
 		j.xsrfPage(w)
 		return
 	}
-	for k, old := range j.sessions {
-		if old == s {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.sessions, func(_ string, old *session) bool { return old == s })
 	j.mu.Unlock()
 	j.setSessionCookie(w, r, "")
 	j.redirect(w, http.StatusSeeOther, destination(r.PostForm.Get("os_destination")))
@@ -362,11 +349,7 @@ func callbackURL(callback, tokenValue, verifier string) string {
 		return ""
 	}
 	q := "oauth_token=" + url.QueryEscape(tokenValue) + "&oauth_verifier=" + url.QueryEscape(verifier)
-	if u.RawQuery != "" {
-		u.RawQuery += "&" + q
-	} else {
-		u.RawQuery = q
-	}
+	u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+q, "&")
 	return u.String()
 }
 
@@ -378,7 +361,7 @@ func (j *Jira) consumerNameLocked(key string) string {
 	return key
 }
 
-// findUserLocked finds a user by name or email, without regard to case.
+// findUserLocked finds a user by name or email, compared lower-cased.
 func (j *Jira) findUserLocked(login string) *User {
 	login = strings.TrimSpace(login)
 	if login == "" {
@@ -388,7 +371,7 @@ func (j *Jira) findUserLocked(login string) *User {
 		return u
 	}
 	for _, u := range j.users {
-		if u.Email != "" && strings.EqualFold(u.Email, login) {
+		if u.Email != "" && sameName(u.Email, login) {
 			return u
 		}
 	}
@@ -396,12 +379,7 @@ func (j *Jira) findUserLocked(login string) *User {
 }
 
 // displayName is the user's display name, or the name.
-func displayName(u *User) string {
-	if u.DisplayName != "" {
-		return u.DisplayName
-	}
-	return u.Name
-}
+func displayName(u *User) string { return cmp.Or(u.DisplayName, u.Name) }
 
 // ApproveRequest approves or denies a request token as the named user
 // would by logging in and clicking Allow or Deny, without HTTP. It returns

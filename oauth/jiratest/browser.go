@@ -1,6 +1,7 @@
 package jiratest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/fault"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // maxPage bounds the size of a page Browser reads.
@@ -67,72 +70,58 @@ func (b *Browser) Approve(ctx context.Context, authorizeURL, user, password stri
 			return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
 				Message: fmt.Sprintf("the browser was sent away from Jira to %s before the Allow page (an SSO proxy?)", withoutQuery(page.away))}
 		}
-		if f, ok := findForm(page.doc, "approve-form"); ok && !decided {
+		var next htmlForm
+		var button string
+		var values map[string]string
+		if af, ok := findForm(page.doc, "approve-form"); ok && !decided {
 			cur := element(page.doc, "current-user")
-			if !sameUser(cur, user) {
-				lf, ok := findForm(page.doc, "logout-form")
-				if loggedOut || !ok {
-					return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
-						Message: fmt.Sprintf("the Allow page is for %q, not %q", attr(cur, "data-username"), user)}
+			lf, canLogOut := findForm(page.doc, "logout-form")
+			switch {
+			case sameUser(cur, user):
+				next, button, decided = af, "deny", true
+				if allow {
+					button = "approve"
 				}
-				loggedOut = true
-				page, err = submit(ctx, c, page, lf, "logout", nil)
-				if err != nil {
-					return nil, "", err
-				}
-				continue
+			case loggedOut || !canLogOut:
+				return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status,
+					Message: fmt.Sprintf("the Allow page is for %q, not %q", attr(cur, "data-username"), user)}
+			default:
+				next, button, loggedOut = lf, "logout", true
 			}
-			button := "approve"
-			if !allow {
-				button = "deny"
-			}
-			decided = true
-			page, err = submit(ctx, c, page, f, button, nil)
-			if err != nil {
-				return nil, "", err
-			}
-			continue
-		}
-		if f, ok := findForm(page.doc, "login-form"); ok && !decided {
+		} else if lf, ok := findForm(page.doc, "login-form"); ok && !decided {
 			if triedLogin || page.header.Get("X-Seraph-LoginReason") == "AUTHENTICATED_FAILED" {
 				return nil, "", &fault.Error{Code: CodeLoginFailed, Status: page.status,
 					Message: fmt.Sprintf("Jira refused the login of %q: wrong user name or password", user)}
 			}
-			triedLogin = true
-			page, err = submit(ctx, c, page, f, "login", map[string]string{"os_username": user, "os_password": password})
-			if err != nil {
-				return nil, "", err
-			}
-			continue
-		}
-		if code := text(element(page.doc, "oauth-verifier")); decided && code != "" {
+			next, button, triedLogin = lf, "login", true
+			values = map[string]string{"os_username": user, "os_password": password}
+		} else if code := text(element(page.doc, "oauth-verifier")); decided && code != "" {
 			return nil, code, nil
-		}
-		if decided && element(page.doc, "oauth-denied") != nil {
+		} else if decided && element(page.doc, "oauth-denied") != nil {
 			return nil, "denied", nil
+		} else {
+			return nil, "", unexpectedPage(page)
 		}
-		return nil, "", unexpectedPage(page)
+		if page, err = submit(ctx, c, page, next, button, values); err != nil {
+			return nil, "", err
+		}
 	}
 	return nil, "", &fault.Error{Code: CodeUnexpectedPage, Status: page.status, Message: "the browser went round in circles on Jira's pages"}
 }
 
 // sameUser reports whether the current-user element names user (by user
-// name or email, without regard to case); a nil element names no one.
+// name or email, compared as Jira compares them); a nil element names no one.
 func sameUser(cur *html.Node, user string) bool {
 	user = strings.TrimSpace(user)
 	if user == "" {
 		return false
 	}
-	return strings.EqualFold(attr(cur, "data-username"), user) || strings.EqualFold(attr(cur, "data-email"), user)
+	return sameName(attr(cur, "data-username"), user) || sameName(attr(cur, "data-email"), user)
 }
 
 // unexpectedPage describes a page Browser does not know.
 func unexpectedPage(p *page) *fault.Error {
-	title := pageTitle(p.doc)
-	if title == "" {
-		title = "untitled"
-	}
-	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", title, p.status)
+	msg := fmt.Sprintf("unexpected page %q (HTTP %d)", cmp.Or(pageTitle(p.doc), "untitled"), p.status)
 	if m := text(element(p.doc, "jira-message")); m != "" {
 		msg += ": " + m
 	}
@@ -172,14 +161,7 @@ func insideJira(site, u *url.URL) bool {
 		return false
 	}
 	rel, ok := strings.CutPrefix(u.Path, site.Path)
-	if !ok {
-		return false
-	}
-	switch rel {
-	case PathAuthorize, PathLogin, PathLogout, "/", "":
-		return true
-	}
-	return false
+	return ok && slices.Contains([]string{PathAuthorize, PathLogin, PathLogout, "/", ""}, rel)
 }
 
 // page is what the browser shows after a request.
@@ -211,11 +193,11 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 		return nil, &fault.Error{Code: CodeHTTP, Message: fmt.Sprintf("%s %s failed", method, withoutQuery(req.URL)), Err: err}
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	doc, err := html.Parse(io.LimitReader(resp.Body, maxPage))
 	if err != nil {
 		return nil, &fault.Error{Code: CodeHTTP, Message: "cannot read a page", Err: err}
 	}
-	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, doc: parsePage(string(b))}
+	p := &page{url: resp.Request.URL, status: resp.StatusCode, header: resp.Header, doc: doc}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		loc, err := resp.Location()
 		if err != nil {
@@ -232,20 +214,13 @@ func fetch(ctx context.Context, c *http.Client, method, target string, form url.
 func submit(ctx context.Context, c *http.Client, p *page, f htmlForm, button string, values map[string]string) (*page, error) {
 	form := url.Values{}
 	for _, fld := range f.fields {
-		if fld.name == "" {
-			continue
-		}
+		v, given := values[fld.name]
 		switch {
-		case fld.typ == "submit":
-			if fld.name == button {
-				form.Add(fld.name, fld.value)
-			}
-		case fld.typ == "hidden":
+		case fld.name == "":
+		case fld.typ == "hidden" || fld.typ == "submit" && fld.name == button:
 			form.Add(fld.name, fld.value)
-		default:
-			if v, ok := values[fld.name]; ok {
-				form.Add(fld.name, v)
-			}
+		case fld.typ != "submit" && given:
+			form.Add(fld.name, v)
 		}
 	}
 	action, err := p.url.Parse(f.action)
@@ -265,4 +240,81 @@ func submit(ctx context.Context, c *http.Client, p *page, f htmlForm, button str
 // which may hold tokens and verifiers.
 func withoutQuery(u *url.URL) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// element returns the first element of doc whose id is id, or nil.
+func element(doc *html.Node, id string) *html.Node {
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode && attr(n, "id") == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// attr returns the value of n's attribute key, "" when it has none (or n
+// is nil).
+func attr(n *html.Node, key string) string {
+	if n == nil {
+		return ""
+	}
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// text returns the text inside n (nil: ""), trimmed.
+func text(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// pageTitle returns the text of the title element of doc.
+func pageTitle(doc *html.Node) string {
+	for n := range doc.Descendants() {
+		if n.DataAtom == atom.Title {
+			return text(n)
+		}
+	}
+	return ""
+}
+
+// htmlForm is a form and its fields, in document order.
+type htmlForm struct {
+	action, method string // method in lower case
+	fields         []formField
+}
+
+// formField is an input or a button: its type (lower case; "submit" for a
+// button without one), name and value.
+type formField struct{ typ, name, value string }
+
+// findForm returns the form of doc whose id is id.
+func findForm(doc *html.Node, id string) (htmlForm, bool) {
+	n := element(doc, id)
+	if n == nil || n.DataAtom != atom.Form {
+		return htmlForm{}, false
+	}
+	f := htmlForm{action: attr(n, "action"), method: strings.ToLower(attr(n, "method"))}
+	for d := range n.Descendants() {
+		if d.DataAtom == atom.Input || d.DataAtom == atom.Button {
+			typ := strings.ToLower(attr(d, "type"))
+			if typ == "" && d.DataAtom == atom.Button {
+				typ = "submit"
+			}
+			f.fields = append(f.fields, formField{typ, attr(d, "name"), attr(d, "value")})
+		}
+	}
+	return f, true
 }

@@ -2,6 +2,7 @@ package jiratest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,8 +16,11 @@ const (
 	PathCreateMetaProject = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
+// issueType is an issue type of a project.
+type issueType struct{ ID, Name string }
+
 // issueTypes are the issue types of every project of the simulated Jira.
-var issueTypes = []struct{ ID, Name string }{
+var issueTypes = []issueType{
 	{"10001", "Story"}, {"10002", "Bug"}, {"10003", "Task"}, {"10004", "Epic"},
 }
 
@@ -26,26 +30,12 @@ var issueTypes = []struct{ ID, Name string }{
 func (j *Jira) HideReporter(project string, types ...string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.hidden == nil {
-		j.hidden = map[string][]string{}
-	}
 	if len(types) == 0 {
 		for _, it := range issueTypes {
 			types = append(types, it.Name)
 		}
 	}
 	j.hidden[project] = append(j.hidden[project], types...)
-}
-
-// reporterHiddenLocked reports whether the Reporter field is off the
-// create screen of an issue type of project. j.mu must be held.
-func (j *Jira) reporterHiddenLocked(project, issueType string) bool {
-	for _, t := range j.hidden[project] {
-		if t == issueType {
-			return true
-		}
-	}
-	return false
 }
 
 // createMetaForms tells which create-metadata forms this Jira serves:
@@ -55,11 +45,10 @@ func (j *Jira) createMetaForms() (old, perProject bool) {
 	if j.flavor == Cloud {
 		return true, true
 	}
-	major, minor := j.versionNumbers()
-	switch {
-	case major >= 9:
+	switch v := versionNumbers(j.ver); {
+	case slices.Compare(v, []int{9}) >= 0:
 		return false, true
-	case major == 8 && minor >= 4:
+	case slices.Compare(v, []int{8, 4}) >= 0:
 		return true, true
 	}
 	return true, false
@@ -78,7 +67,7 @@ type metaField struct {
 // j.mu must be held.
 func (j *Jira) createFieldsLocked(u *User, project, issueType string) []metaField {
 	out := []metaField{{"project", "Project", true}, {"issuetype", "Issue Type", true}, {"summary", "Summary", true}}
-	if holdsKey(u, project, "MODIFY_REPORTER") && !j.reporterHiddenLocked(project, issueType) {
+	if holdsKey(u, project, "MODIFY_REPORTER") && !slices.Contains(j.hidden[project], issueType) {
 		out = append(out, metaField{"reporter", "Reporter", true})
 	}
 	if holdsKey(u, project, "ASSIGN_ISSUES") {
@@ -87,11 +76,9 @@ func (j *Jira) createFieldsLocked(u *User, project, issueType string) []metaFiel
 	return append(out, metaField{"description", "Description", false})
 }
 
-// holdsKey reports whether u holds the project permission key in project.
-func holdsKey(u *User, project, key string) bool {
-	p, ok := permissionByKey(key)
-	return ok && holds(u, p, project)
-}
+// holdsKey reports whether u, who can see project, holds the project
+// permission key in it.
+func holdsKey(u *User, project, key string) bool { return slices.Contains(u.Permissions[project], key) }
 
 // visible reports whether u can see project.
 func visible(u *User, project string) bool {
@@ -113,7 +100,6 @@ func (j *Jira) handleCreateMeta(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	expand := strings.Contains(q.Get("expand"), "projects.issuetypes.fields")
-	site := j.siteURL(r)
 	projects := []map[string]any{}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -124,7 +110,7 @@ func (j *Jira) handleCreateMeta(w http.ResponseWriter, r *http.Request) {
 		types := []map[string]any{}
 		if holdsKey(u, key, "CREATE_ISSUES") {
 			for _, it := range issueTypes {
-				t := map[string]any{"id": it.ID, "name": it.Name, "self": site + "/rest/api/2/issuetype/" + it.ID}
+				t := map[string]any{"id": it.ID, "name": it.Name, "self": j.siteURL(r) + "/rest/api/2/issuetype/" + it.ID}
 				if expand {
 					fields := map[string]any{}
 					for _, f := range j.createFieldsLocked(u, key, it.Name) {
@@ -166,7 +152,7 @@ func (j *Jira) handleCreateMetaProject(w http.ResponseWriter, r *http.Request, r
 		return
 	}
 	j.mu.Lock()
-	var items []any
+	items := []any{}
 	listName := "issueTypes"
 	if len(parts) == 2 {
 		if holdsKey(u, key, "CREATE_ISSUES") {
@@ -176,19 +162,14 @@ func (j *Jira) handleCreateMetaProject(w http.ResponseWriter, r *http.Request, r
 		}
 	} else {
 		listName = "fields"
-		found := false
-		for _, it := range issueTypes {
-			if it.ID == parts[2] && holdsKey(u, key, "CREATE_ISSUES") {
-				found = true
-				for _, f := range j.createFieldsLocked(u, key, it.Name) {
-					items = append(items, f)
-				}
-			}
-		}
-		if !found {
+		i := slices.IndexFunc(issueTypes, func(it issueType) bool { return it.ID == parts[2] })
+		if i < 0 || !holdsKey(u, key, "CREATE_ISSUES") {
 			j.mu.Unlock()
 			writeRESTError(w, http.StatusNotFound, "Issue type with id '"+parts[2]+"' does not exist or is not available in this project.")
 			return
+		}
+		for _, f := range j.createFieldsLocked(u, key, issueTypes[i].Name) {
+			items = append(items, f)
 		}
 	}
 	j.mu.Unlock()
@@ -206,9 +187,6 @@ func writePage(w http.ResponseWriter, r *http.Request, items []any, cloudName st
 	start = min(max(start, 0), len(items))
 	end := min(start+createMetaPageSize, len(items))
 	page := items[start:end]
-	if page == nil {
-		page = []any{}
-	}
 	out := map[string]any{"startAt": start, "maxResults": createMetaPageSize, "total": len(items)}
 	if cloud {
 		out[cloudName] = page

@@ -341,3 +341,31 @@ func TestConcurrentHandshakes(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestNamesCompareLowerCased: Jira compares user names and emails
+// lower-cased, without Unicode folding: "ſ" (long s) is not "s" for a
+// Basic login, the login form or the Browser's check of who is logged in.
+func TestNamesCompareLowerCased(t *testing.T) {
+	e := newEnv(t, jiratest.Options{})
+	for login, want := range map[string]int{"SVC-Jira": http.StatusOK, "ſvc-jira": http.StatusUnauthorized} {
+		req, _ := http.NewRequest("GET", e.base+jiratest.PathMyself, nil)
+		req.SetBasicAuth(login, svcPass)
+		if resp, body := send(t, req); resp.StatusCode != want {
+			t.Errorf("Basic login %q: %d %s, want %d", login, resp.StatusCode, body, want)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	b := &jiratest.Browser{Client: &http.Client{Jar: jar}}
+	for i, login := range []string{"SVC-JIRA@example.com", "ſvc-jira@example.com"} {
+		rt, _, err := e.cfg.RequestToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		au, _ := e.cfg.AuthorizationURL(rt)
+		_, _, err = b.Approve(t.Context(), au.String(), login, svcPass, true)
+		var fe *fault.Error
+		if failed := errors.As(err, &fe) && fe.Code == jiratest.CodeLoginFailed; failed != (i == 1) {
+			t.Errorf("approve as %q: err = %v, want CodeLoginFailed only for the long s", login, err)
+		}
+	}
+}

@@ -96,16 +96,14 @@ func newEnv(t *testing.T, opts jiratest.Options) *env {
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
-	j := jiratest.New(opts)
-	j.AddUser(jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc-jira@example.com",
-		DisplayName: "Jira Align Service", Password: svcPass,
-		Permissions: map[string][]string{project: {"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"}, "": {"USER_PICKER"}}})
-	j.AddUser(jiratest.User{Name: adminUser, Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass, HideEmail: true})
+	j, srv := jiratest.NewServer(t, opts,
+		jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc-jira@example.com",
+			DisplayName: "Jira Align Service", Password: svcPass,
+			Permissions: map[string][]string{project: {"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"}, "": {"USER_PICKER"}}},
+		jiratest.User{Name: adminUser, Email: "alex@example.com", DisplayName: "Alex Admin", Password: adminPass, HideEmail: true})
 	if err := j.AddConsumer(consumerKeyName, "Jira Align", publicPEM(t, consumerKey()), ""); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	base := srv.URL + j.ContextPath()
 	return &env{j: j, srv: srv, base: base, clock: c, cfg: config(base, consumerKeyName, consumerKey())}
 }

@@ -10,7 +10,7 @@
 // serverInfo, the create metadata (the old createmeta and Jira 9's
 // per-project form, by flavor and Version; HideReporter takes Reporter off
 // a project's create screen), and small search and project answers. REST
-// calls may also use Basic authentication (basic.go).
+// calls may also use Basic authentication, with Jira's CAPTCHA lockout.
 //
 // It can be told to misbehave (Faults): a clock offset, an HTML SSO page in
 // front of everything, slowness, 5xx answers, another baseUrl in
@@ -22,21 +22,38 @@
 // this server sees), independently of package oauth, so that it catches
 // the consumer's mistakes instead of sharing them.
 //
-// Browser plays the person who approves, over HTTP. The tests use the
-// simulated Jira through net/http/httptest; `applink demo` serves it on
-// loopback.
+// Browser plays the person who approves, over HTTP. Tests start the
+// simulated Jira with NewServer; `applink demo` serves it on loopback.
 package jiratest
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
+)
+
+// Codes of the *fault.Error failures of the simulated Jira's Go API and of
+// Browser. Their Message is one line for people and never holds a
+// password, a token secret or a verifier; Status is the HTTP status of the
+// page that caused a Browser failure, 0 otherwise.
+const (
+	CodeBadInput       fault.Code = "bad_input"       // an empty consumer key, user name...
+	CodeUnknownToken   fault.Code = "token_unknown"   // no such request token (or it was deleted)
+	CodeTokenExpired   fault.Code = "token_expired"   // the request token is older than RequestTokenTTL
+	CodeTokenUsed      fault.Code = "token_used"      // the request token was already approved or denied
+	CodeUnknownUser    fault.Code = "user_unknown"    // no user of that name
+	CodeLoginFailed    fault.Code = "login_failed"    // the login form refused the user name or password
+	CodeUnexpectedPage fault.Code = "unexpected_page" // Browser met a page it does not know (SSO, error, 404...)
+	CodeHTTP           fault.Code = "http_error"      // Browser could not get a page at all
 )
 
 // Flavor selects the shape of /rest/api/2/myself and serverInfo.
@@ -110,8 +127,8 @@ type Options struct {
 	Version string
 }
 
-// Jira is a simulated Jira. It is an http.Handler; serve it with
-// httptest.NewServer or net/http. It is safe for concurrent use.
+// Jira is a simulated Jira. It is an http.Handler; NewServer serves it in
+// a test. It is safe for concurrent use.
 type Jira struct {
 	flavor      Flavor
 	contextPath string
@@ -119,7 +136,7 @@ type Jira struct {
 	window      time.Duration
 	requestTTL  time.Duration
 	accessTTL   time.Duration
-	ver         string
+	ver         string // the version Jira claims
 
 	mu        sync.Mutex
 	faults    Faults
@@ -147,30 +164,25 @@ func New(opts Options) *Jira {
 		flavor:      opts.Flavor,
 		contextPath: normalizeContextPath(opts.ContextPath),
 		now:         opts.Now,
-		window:      opts.TimestampWindow,
-		requestTTL:  opts.RequestTokenTTL,
-		accessTTL:   opts.AccessTokenTTL,
-		ver:         opts.Version,
+		window:      cmp.Or(opts.TimestampWindow, DefaultTimestampWindow),
+		requestTTL:  cmp.Or(opts.RequestTokenTTL, DefaultRequestTokenTTL),
+		accessTTL:   cmp.Or(opts.AccessTokenTTL, DefaultAccessTokenTTL),
+		ver:         cmp.Or(opts.Version, "9.12.2"),
 		consumers:   map[string]*consumer{},
 		users:       map[string]*User{},
 		tokens:      map[string]*token{},
 		nonces:      map[nonceKey]int64{},
 		sessions:    map[string]*session{},
-	}
-	if j.flavor != Cloud && j.flavor != DataCenter {
-		j.flavor = Server
+		hidden:      map[string][]string{},
+		failures:    map[string]int{},
 	}
 	if j.now == nil {
 		j.now = time.Now
 	}
-	if j.window <= 0 {
-		j.window = DefaultTimestampWindow
-	}
-	if j.requestTTL <= 0 {
-		j.requestTTL = DefaultRequestTokenTTL
-	}
-	if j.accessTTL <= 0 {
-		j.accessTTL = DefaultAccessTokenTTL
+	if j.flavor == Cloud {
+		j.ver = "1001.0.0-SNAPSHOT"
+	} else if j.flavor != DataCenter {
+		j.flavor = Server
 	}
 	return j
 }
@@ -178,11 +190,10 @@ func New(opts Options) *Jira {
 // normalizeContextPath turns "jira/", "/jira/" and "/jira" into "/jira",
 // and "" or "/" into "".
 func normalizeContextPath(p string) string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return ""
+	if p = strings.Trim(p, "/"); p != "" {
+		return "/" + p
 	}
-	return "/" + p
+	return ""
 }
 
 // Flavor returns the flavor this Jira simulates (Server when Options
@@ -210,15 +221,10 @@ func (j *Jira) AddConsumer(consumerKey, name string, publicKey []byte, callbackU
 	if err != nil {
 		return err
 	}
-	if name == "" {
-		name = consumerKey
-	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, ok := j.consumers[consumerKey]; ok {
-		j.deleteTokensLocked(consumerKey)
-	}
-	j.consumers[consumerKey] = &consumer{key: consumerKey, name: name, pub: pub, callback: callbackURL}
+	j.deleteTokensLocked(consumerKey) // there are some only when the consumer exists
+	j.consumers[consumerKey] = &consumer{key: consumerKey, name: cmp.Or(name, consumerKey), pub: pub, callback: callbackURL}
 	return nil
 }
 
@@ -235,21 +241,22 @@ func (j *Jira) RemoveConsumer(consumerKey string) {
 // JIRAUSERnnnnn and a missing AccountID as 24 hex digits, both derived from
 // the Name, so that myself always has them. The Permissions map is copied.
 func (j *Jira) AddUser(u User) {
-	if u.Key == "" {
-		u.Key = fmt.Sprintf("JIRAUSER%d", 10000+int(nameHash(u.Name)%90000))
-	}
-	if u.AccountID == "" {
-		u.AccountID = fmt.Sprintf("%024x", nameHash(u.Name))[:24]
-	}
-	perms := make(map[string][]string, len(u.Permissions))
+	u.Key = cmp.Or(u.Key, fmt.Sprintf("JIRAUSER%d", 10000+int(nameHash(u.Name)%90000)))
+	u.AccountID = cmp.Or(u.AccountID, fmt.Sprintf("%024x", nameHash(u.Name))[:24])
+	u.Permissions = maps.Clone(u.Permissions)
 	for p, ks := range u.Permissions {
-		perms[p] = append([]string(nil), ks...)
+		u.Permissions[p] = slices.Clone(ks)
 	}
-	u.Permissions = perms
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.users[strings.ToLower(u.Name)] = &u
 }
+
+// sameName reports whether two user names (or emails) are the same to
+// Jira, which compares them lower-cased, without Unicode case folding.
+//
+//lint:ignore SA6005 strings.EqualFold folds Unicode: "ſ" would be "s".
+func sameName(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
 
 // nameHash is a stable number derived from a user name.
 func nameHash(name string) uint64 {
@@ -277,9 +284,5 @@ func (j *Jira) RevokeAccessTokens(userName string) {
 	name := strings.ToLower(userName)
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for v, t := range j.tokens {
-		if t.kind == accessToken && t.user == name {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return t.kind == accessToken && t.user == name })
 }

@@ -1,11 +1,12 @@
 package jiratest
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -16,9 +17,8 @@ const maxFormBody = 1 << 20
 // method, the base string URI as this server sees it, and every parameter
 // from the Authorization header (realm excluded), the query and a form body.
 type message struct {
-	method  string
-	baseURI string
-	params  []param
+	method, baseURI string
+	params          []param
 	// oauth holds the first value of each oauth_* parameter.
 	oauth map[string]string
 	// repeated lists the oauth_* names sent more than once.
@@ -34,9 +34,11 @@ type message struct {
 // get returns the first value of the oauth parameter name.
 func (m *message) get(name string) string { return m.oauth[name] }
 
-// baseString is Jira's signature base string for m.
+// baseString is Jira's signature base string for m (RFC 5849 3.4.1.1):
+// the upper-case method, the encoded base string URI and the encoded
+// normalized parameters.
 func (m *message) baseString() string {
-	return signatureBaseString(m.method, m.baseURI, m.params)
+	return strings.ToUpper(m.method) + "&" + percentEncode(m.baseURI) + "&" + percentEncode(normalizeParameters(m.params))
 }
 
 // errBodyTooLarge means a form body over maxFormBody.
@@ -58,15 +60,12 @@ func readMessage(r *http.Request) (*message, error) {
 			m.bad = "Authorization"
 			break
 		}
-		for _, p := range ps {
-			if p.name != "realm" {
-				m.params = append(m.params, p)
-			}
-		}
+		m.params = slices.DeleteFunc(ps, func(p param) bool { return p.name == "realm" })
 		break
 	}
-	m.addForm(rawQuery(r))
-	if r.Body != nil && isForm(r.Header.Get("Content-Type")) {
+	m.addForm(r.URL.RawQuery)
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if r.Body != nil && err == nil && mt == "application/x-www-form-urlencoded" {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
 		if err != nil {
 			return nil, err
@@ -76,16 +75,14 @@ func readMessage(r *http.Request) (*message, error) {
 		}
 		m.addForm(string(b))
 	}
-	count := map[string]int{}
 	for _, p := range m.params {
 		if !strings.HasPrefix(p.name, "oauth_") {
 			continue
 		}
 		m.hasOAuth = true
-		count[p.name]++
-		if count[p.name] == 1 {
+		if _, seen := m.oauth[p.name]; !seen {
 			m.oauth[p.name] = p.value
-		} else if count[p.name] == 2 {
+		} else if !slices.Contains(m.repeated, p.name) {
 			m.repeated = append(m.repeated, p.name)
 		}
 	}
@@ -94,29 +91,11 @@ func readMessage(r *http.Request) (*message, error) {
 
 // addForm adds the parameters of a query or form body.
 func (m *message) addForm(s string) {
-	ps, err := parseForm(s)
-	if err != nil {
-		var bp *badParamError
-		if m.bad == "" && errors.As(err, &bp) {
-			m.bad = bp.name
-		}
-		return
+	ps, bad := parseForm(s)
+	if m.bad == "" {
+		m.bad = bad
 	}
 	m.params = append(m.params, ps...)
-}
-
-// isForm reports whether a Content-Type is a URL-encoded form.
-func isForm(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/x-www-form-urlencoded"
-}
-
-// rawQuery is the query string as received.
-func rawQuery(r *http.Request) string {
-	if r.URL == nil {
-		return ""
-	}
-	return r.URL.RawQuery
 }
 
 // baseStringURI is the base string URI of RFC 5849 3.4.1.2 as this server
@@ -124,39 +103,23 @@ func rawQuery(r *http.Request) string {
 // Host header lower-cased without the scheme's default port, and the path
 // exactly as received (the context path included, no query).
 func baseStringURI(r *http.Request) string {
-	scheme := "http"
+	scheme, port := "http", ":80"
 	if r.TLS != nil {
-		scheme = "https"
+		scheme, port = "https", ":443"
 	}
-	host := strings.ToLower(r.Host)
-	if scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	} else {
-		host = strings.TrimSuffix(host, ":443")
-	}
-	return scheme + "://" + host + receivedPath(r)
+	return scheme + "://" + strings.TrimSuffix(strings.ToLower(r.Host), port) + receivedPath(r)
 }
 
 // receivedPath is the request path as it came on the request line,
 // still percent-encoded.
 func receivedPath(r *http.Request) string {
-	p := r.RequestURI
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
+	p, _, _ := strings.Cut(r.RequestURI, "?")
 	if !strings.HasPrefix(p, "/") {
 		// An absolute-form request line, or none (a request built in a
-		// test): use the parsed URL.
-		if u, err := url.Parse(p); err == nil && u.Path != "" {
-			p = u.EscapedPath()
-		} else if r.URL != nil {
-			p = r.URL.EscapedPath()
-		}
+		// test): the parsed URL's path.
+		p = r.URL.EscapedPath()
 	}
-	if p == "" {
-		p = "/"
-	}
-	return p
+	return cmp.Or(p, "/")
 }
 
 // siteURL is the Jira base URL as this server sees the request: scheme,

@@ -1,9 +1,10 @@
 package jiratest
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -27,48 +28,29 @@ var errNotOAuth = errors.New("not an OAuth Authorization header")
 func parseAuthorizationHeader(h string) ([]param, error) {
 	const lws = " \t\r\n"
 	h = strings.TrimLeft(h, lws)
-	const scheme = "oauth"
-	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return nil, errNotOAuth
-	}
-	rest := h[len(scheme):]
-	if rest != "" && !strings.ContainsRune(lws, rune(rest[0])) {
+	if len(h) < 5 || !strings.EqualFold(h[:5], "oauth") || len(h) > 5 && !strings.ContainsRune(lws, rune(h[5])) {
 		return nil, errNotOAuth
 	}
 	var params []param
-	for {
-		rest = strings.TrimLeft(rest, lws+",")
-		if rest == "" {
+	for rest := h[5:]; ; {
+		if rest = strings.TrimLeft(rest, lws+","); rest == "" {
 			return params, nil
 		}
-		eq := strings.IndexByte(rest, '=')
-		if eq < 0 {
-			return nil, errors.New("authorization header: a parameter without '='")
+		rawName, v, ok := strings.Cut(rest, "=")
+		if rawName = strings.TrimRight(rawName, lws); !ok || rawName == "" || strings.ContainsAny(rawName, lws+",\"") {
+			return nil, errors.New("authorization header: a parameter without a name and '='")
 		}
-		rawName := strings.TrimRight(rest[:eq], lws)
-		if rawName == "" || strings.ContainsAny(rawName, lws+",\"") {
-			return nil, errors.New("authorization header: a malformed parameter name")
-		}
-		rest = strings.TrimLeft(rest[eq+1:], lws)
 		var rawValue string
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.IndexByte(rest[1:], '"')
-			if end < 0 {
+		if v, ok = strings.CutPrefix(strings.TrimLeft(v, lws), `"`); ok {
+			if rawValue, rest, ok = strings.Cut(v, `"`); !ok {
 				return nil, errors.New("authorization header: an unterminated quoted value")
 			}
-			rawValue = rest[1 : 1+end]
-			rest = rest[2+end:]
-		} else {
-			end := strings.IndexByte(rest, ',')
-			if end < 0 {
-				end = len(rest)
+			if rest = strings.TrimLeft(rest, lws); rest != "" && rest[0] != ',' {
+				return nil, errors.New("authorization header: parameters must be separated by commas")
 			}
-			rawValue = strings.TrimRight(rest[:end], lws)
-			rest = rest[end:]
-		}
-		rest = strings.TrimLeft(rest, lws)
-		if rest != "" && rest[0] != ',' {
-			return nil, errors.New("authorization header: parameters must be separated by commas")
+		} else {
+			rawValue, rest, _ = strings.Cut(v, ",")
+			rawValue = strings.TrimRight(rawValue, lws)
 		}
 		name, err1 := url.PathUnescape(rawName)
 		value, err2 := url.PathUnescape(rawValue)
@@ -83,9 +65,8 @@ func parseAuthorizationHeader(h string) ([]param, error) {
 // a form body) into params, keeping order and repeated names ("+" is a
 // space, as RFC 5849 3.4.1.3.1 says). Empty pairs are skipped; a pair
 // without "=" has an empty value. A bad percent escape is an error that
-// names the parameter.
-func parseForm(s string) ([]param, error) {
-	var params []param
+// stops it: bad is then the name of that parameter.
+func parseForm(s string) (params []param, bad string) {
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -96,17 +77,12 @@ func parseForm(s string) ([]param, error) {
 		name, err1 := url.QueryUnescape(rawName)
 		value, err2 := url.QueryUnescape(rawValue)
 		if err1 != nil || err2 != nil {
-			return nil, &badParamError{name: safeName(rawName)}
+			return nil, safeName(rawName)
 		}
 		params = append(params, param{name, value})
 	}
-	return params, nil
+	return params, ""
 }
-
-// badParamError is a parameter that cannot be decoded.
-type badParamError struct{ name string }
-
-func (e *badParamError) Error() string { return "cannot decode parameter " + e.name }
 
 // safeName shortens a raw parameter name for an error message; names are
 // never secret, values may be.
@@ -119,27 +95,10 @@ func safeName(s string) string {
 
 // percentEncode encodes s as RFC 5849 3.6 says: every byte except the
 // unreserved characters ALPHA, DIGIT, "-", ".", "_" and "~" becomes %XX with
-// upper-case hex digits.
+// upper-case hex digits. url.QueryEscape does the same but for the space,
+// which it writes "+" (a "+" of s it writes "%2B").
 func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 // normalizeParameters builds the normalized parameter string of RFC 5849
@@ -147,33 +106,20 @@ func unreserved(c byte) bool {
 // percent-encoded, sorted by name and then by value, joined with "=" and
 // "&". Repeated names all take part.
 func normalizeParameters(params []param) string {
-	enc := make([]param, 0, len(params))
-	for _, p := range params {
-		if p.name == "oauth_signature" {
-			continue
-		}
-		enc = append(enc, param{percentEncode(p.name), percentEncode(p.value)})
-	}
-	sort.Slice(enc, func(i, j int) bool {
-		if enc[i].name != enc[j].name {
-			return enc[i].name < enc[j].name
-		}
-		return enc[i].value < enc[j].value
+	ps := slices.DeleteFunc(slices.Clone(params), func(p param) bool { return p.name == "oauth_signature" })
+	slices.SortFunc(ps, func(a, b param) int {
+		return cmp.Or(strings.Compare(percentEncode(a.name), percentEncode(b.name)),
+			strings.Compare(percentEncode(a.value), percentEncode(b.value)))
 	})
-	var b strings.Builder
-	for i, p := range enc {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.name)
-		b.WriteByte('=')
-		b.WriteString(p.value)
-	}
-	return b.String()
+	return encodeForm(ps)
 }
 
-// signatureBaseString is RFC 5849 3.4.1.1: the upper-case method, the
-// encoded base string URI and the encoded normalized parameters.
-func signatureBaseString(method, baseURI string, params []param) string {
-	return strings.ToUpper(method) + "&" + percentEncode(baseURI) + "&" + percentEncode(normalizeParameters(params))
+// encodeForm encodes params as OAuth form-encodes answers: percent-encoded
+// names and values (RFC 5849 3.6), joined with "=" and "&".
+func encodeForm(params []param) string {
+	pairs := make([]string, len(params))
+	for i, p := range params {
+		pairs[i] = percentEncode(p.name) + "=" + percentEncode(p.value)
+	}
+	return strings.Join(pairs, "&")
 }

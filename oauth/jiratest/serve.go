@@ -1,9 +1,10 @@
 package jiratest
 
 import (
-	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -22,134 +23,84 @@ const (
 	PathLogout        = "/logout"
 )
 
+// NewServer starts a simulated Jira for a test, as httptest.NewServer
+// starts a handler: New(opts) with users, served on loopback until the test
+// ends. The Jira's base URL is the server's URL followed by ContextPath.
+func NewServer(tb testing.TB, opts Options, users ...User) (*Jira, *httptest.Server) {
+	j := New(opts)
+	for _, u := range users {
+		j.AddUser(u)
+	}
+	srv := httptest.NewServer(j)
+	tb.Cleanup(srv.Close)
+	return j, srv
+}
+
+// handler serves one of Jira's endpoints.
+type handler func(*Jira, http.ResponseWriter, *http.Request)
+
+// routes are Jira's endpoints by path: the handler of GET (HEAD too) and
+// the handler of POST.
+var routes = map[string]struct{ get, post handler }{
+	"/":               {get: (*Jira).homePage},
+	"":                {get: (*Jira).homePage},
+	PathRequestToken:  {post: (*Jira).handleRequestToken},
+	PathAuthorize:     {get: (*Jira).handleAuthorizePage, post: (*Jira).handleDecision},
+	PathAccessToken:   {post: (*Jira).handleAccessToken},
+	PathLogin:         {get: (*Jira).handleLoginPage, post: (*Jira).handleLogin},
+	PathLogout:        {post: (*Jira).handleLogout},
+	PathServerInfo:    {get: (*Jira).handleServerInfo},
+	PathMyself:        {get: (*Jira).handleMyself},
+	PathMyPermissions: {get: (*Jira).handleMyPermissions},
+	PathSearch:        {get: (*Jira).handleSearch, post: (*Jira).handleSearch},
+	PathProject:       {get: (*Jira).handleProjects},
+	PathCreateMeta:    {get: (*Jira).handleCreateMeta},
+}
+
 // ServeHTTP serves Jira's endpoints under the context path: the OAuth
 // servlets, the login form, the REST resources, and Jira's 404 page for
-// anything else. Faults apply to every request.
+// anything else; a method an endpoint does not take is a 405. Faults apply
+// to every request.
 func (j *Jira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := j.Faults()
-	if f.Latency > 0 && !wait(r.Context(), f.Latency) {
-		return // the client has gone: nobody to answer
+	if f.Latency > 0 {
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return // the client has gone: nobody to answer
+		}
 	}
 	j.mu.Lock()
 	now := j.nowLocked()
 	j.pruneLocked(now)
 	j.mu.Unlock()
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	rel, inside := strings.CutPrefix(r.URL.Path, j.contextPath) // rel is "" for the context path itself
+	route, known := routes[rel]
 	switch {
 	case f.Status5xx != 0:
 		j.proxyError(w, f.Status5xx)
-		return
 	case f.SSOPage:
 		j.ssoPage(w)
-		return
-	}
-	rel, ok := j.relative(r.URL.Path)
-	if !ok {
+	case !inside || rel != "" && rel[0] != '/':
 		j.notFound(w, r)
-		return
-	}
-	switch rel {
-	case "/", "":
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.homePage(w, r)
-		}
-	case PathRequestToken:
-		if allowMethods(w, r, http.MethodPost) {
-			j.handleRequestToken(w, r)
-		}
-	case PathAuthorize:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
-			if r.Method == http.MethodPost {
-				j.handleDecision(w, r)
-			} else {
-				j.handleAuthorizePage(w, r)
-			}
-		}
-	case PathAccessToken:
-		if allowMethods(w, r, http.MethodPost) {
-			j.handleAccessToken(w, r)
-		}
-	case PathLogin:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
-			if r.Method == http.MethodPost {
-				j.handleLogin(w, r)
-			} else {
-				j.handleLoginPage(w, r)
-			}
-		}
-	case PathLogout:
-		if allowMethods(w, r, http.MethodPost) {
-			j.handleLogout(w, r)
-		}
-	case PathServerInfo:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.handleServerInfo(w, r)
-		}
-	case PathMyself:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.handleMyself(w, r)
-		}
-	case PathMyPermissions:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.handleMyPermissions(w, r)
-		}
-	case PathSearch:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
-			j.handleSearch(w, r)
-		}
-	case PathProject:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.handleProjects(w, r)
-		}
-	case PathCreateMeta:
-		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			j.handleCreateMeta(w, r)
-		}
+	case !known && strings.HasPrefix(rel, PathCreateMetaProject) && r.Method == http.MethodGet:
+		j.handleCreateMetaProject(w, r, strings.TrimPrefix(rel, PathCreateMetaProject))
+	case !known:
+		j.notFound(w, r)
+	case r.Method == http.MethodPost && route.post != nil:
+		route.post(j, w, r)
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && route.get != nil:
+		route.get(j, w, r)
 	default:
-		if rest, ok := strings.CutPrefix(rel, PathCreateMetaProject); ok && r.Method == http.MethodGet {
-			j.handleCreateMetaProject(w, r, rest)
-			return
+		var allow []string
+		if route.get != nil {
+			allow = append(allow, http.MethodGet, http.MethodHead)
 		}
-		j.notFound(w, r)
-	}
-}
-
-// relative returns path relative to the context path; ok is false when
-// path is outside it.
-func (j *Jira) relative(path string) (rel string, ok bool) {
-	if j.contextPath == "" {
-		return path, true
-	}
-	if path == j.contextPath {
-		return "/", true
-	}
-	if strings.HasPrefix(path, j.contextPath+"/") {
-		return path[len(j.contextPath):], true
-	}
-	return "", false
-}
-
-// allowMethods answers 405 and returns false when r's method is not one
-// of methods.
-func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
+		if route.post != nil {
+			allow = append(allow, http.MethodPost)
 		}
-	}
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	http.Error(w, "HTTP method "+r.Method+" is not supported by this URL", http.StatusMethodNotAllowed)
-	return false
-}
-
-// wait waits for d, or until ctx ends; it reports whether d elapsed.
-func wait(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		http.Error(w, "HTTP method "+r.Method+" is not supported by this URL", http.StatusMethodNotAllowed)
 	}
 }

@@ -5,23 +5,23 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"math/big"
 	"time"
 )
 
 // consumer is an Application Link's incoming authentication.
 type consumer struct {
-	key      string
-	name     string
-	pub      *rsa.PublicKey
-	callback string
+	key, name string
+	pub       *rsa.PublicKey
+	callback  string
 }
 
 // tokenKind tells request tokens from access tokens.
 type tokenKind int
 
 const (
-	noToken tokenKind = iota
-	requestToken
+	requestToken tokenKind = iota + 1
 	accessToken
 )
 
@@ -83,31 +83,15 @@ func (j *Jira) pruneLocked(now time.Time) {
 		return
 	}
 	j.lastPrune = now
-	for v, t := range j.tokens {
-		if now.Sub(t.expires) > j.requestTTL {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return now.Sub(t.expires) > j.requestTTL })
 	oldest := now.Add(-j.window).Unix()
-	for k, ts := range j.nonces {
-		if ts < oldest {
-			delete(j.nonces, k)
-		}
-	}
-	for k, s := range j.sessions {
-		if now.Sub(s.lastUsed) > sessionLife {
-			delete(j.sessions, k)
-		}
-	}
+	maps.DeleteFunc(j.nonces, func(_ nonceKey, ts int64) bool { return ts < oldest })
+	maps.DeleteFunc(j.sessions, func(_ string, s *session) bool { return now.Sub(s.lastUsed) > sessionLife })
 }
 
 // deleteTokensLocked deletes every token of a consumer.
 func (j *Jira) deleteTokensLocked(consumerKey string) {
-	for v, t := range j.tokens {
-		if t.consumerKey == consumerKey {
-			delete(j.tokens, v)
-		}
-	}
+	maps.DeleteFunc(j.tokens, func(_ string, t *token) bool { return t.consumerKey == consumerKey })
 }
 
 // randomToken returns a random token value: 32 characters of base32
@@ -125,16 +109,10 @@ const verifierLen = 6
 // randomVerifier returns a verifier of verifierLen alphanumerics, drawn
 // without bias.
 func randomVerifier() string {
-	out := make([]byte, 0, verifierLen)
-	var buf [16]byte
-	for len(out) < verifierLen {
-		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails
-		for _, c := range buf {
-			// 62*4 = 248: reject 248..255 to keep the draw uniform.
-			if c < 248 && len(out) < verifierLen {
-				out = append(out, verifierAlphabet[int(c)%len(verifierAlphabet)])
-			}
-		}
+	out := make([]byte, verifierLen)
+	for i := range out {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(verifierAlphabet)))) // crypto/rand never fails
+		out[i] = verifierAlphabet[n.Int64()]
 	}
 	return string(out)
 }

@@ -3,7 +3,10 @@ package jiratest
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestFindForm(t *testing.T) {
@@ -90,7 +93,7 @@ func TestReadOwnPages(t *testing.T) {
 	v.Action, v.LogoutAction, v.Destination = "/jira"+PathAuthorize, "/jira"+PathLogout, authorizeDestination("TOK")
 	v.Login, v.Email, v.DisplayName = "svc", "svc@example.com", "Service"
 	var buf bytes.Buffer
-	if err := pages[pageApprove].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages["approve"].ExecuteTemplate(&buf, "layout", v); err != nil {
 		t.Fatal(err)
 	}
 	doc := parsePage(buf.String())
@@ -135,4 +138,10 @@ func FuzzReadPage(f *testing.F) {
 		text(element(doc, "oauth-verifier"))
 		pageTitle(doc)
 	})
+}
+
+// parsePage parses a page as Browser does.
+func parsePage(body string) *html.Node {
+	doc, _ := html.Parse(strings.NewReader(body)) // a strings.Reader does not fail
+	return doc
 }
