@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -25,8 +24,10 @@ const (
 
 // NewServer starts a simulated Jira for a test, as httptest.NewServer
 // starts a handler: New(opts) with users, served on loopback until the test
-// ends. The Jira's base URL is the server's URL followed by ContextPath.
-func NewServer(tb testing.TB, opts Options, users ...User) (*Jira, *httptest.Server) {
+// ends (tb is the test's *testing.T or *testing.B; the product does not
+// link package testing). The Jira's base URL is the server's URL followed
+// by ContextPath.
+func NewServer(tb interface{ Cleanup(func()) }, opts Options, users ...User) (*Jira, *httptest.Server) {
 	j := New(opts)
 	for _, u := range users {
 		j.AddUser(u)
