@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -153,16 +152,14 @@ func (s *Store) checkDir(rel string) error {
 
 // readDirNames returns the names in a folder inside the data folder, sorted.
 func (s *Store) readDirNames(rel string) ([]string, error) {
-	f, err := s.root.Open(rel)
+	entries, err := fs.ReadDir(s.root.FS(), filepath.ToSlash(rel))
 	if err != nil {
 		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
 	}
-	slices.Sort(names)
 	return names, nil
 }
 

@@ -15,7 +15,7 @@ func FuzzCheckName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		err := CheckName(name)
 		if err == nil {
-			if name == "" || len(name) > MaxNameLen || name == "." || name == ".." ||
+			if name == "" || len(name) > maxNameLen || name == "." || name == ".." ||
 				strings.ContainsAny(name, `/\.`+"\x00") || filepath.Base(name) != name || !filepath.IsLocal(name) {
 				t.Errorf("CheckName(%q) accepted an unsafe name", name)
 			}

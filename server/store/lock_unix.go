@@ -8,9 +8,6 @@ import (
 	"syscall"
 )
 
-// errLocked: another open file description holds the lock.
-var errLocked = errors.New("lock held by another process")
-
 // flock takes an exclusive, non-blocking lock on f. The lock lasts until f
 // is closed (or the process ends, even by a crash).
 func flock(f *os.File) error {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/internal/datakey"
@@ -26,6 +27,9 @@ const (
 	tmpLinkPrefix     = ".tmp-" // CreateLink's folder before its rename
 	deletedLinkPrefix = ".del-" // DeleteLink's folder before its removal
 )
+
+// errLocked is flock's error when another process holds the lock.
+var errLocked = errors.New("lock held by another process")
 
 // Open opens (creating when missing, mode 0700) the data folder dir.
 //
@@ -109,14 +113,10 @@ func (s *Store) prepare() error {
 			return ioError(err, "cannot create %s: %v", s.abs(d))
 		}
 	}
-	if err := s.removeLeftovers("."); err != nil {
-		return err
-	}
-	if err := s.removeLeftovers(linksDir); err != nil {
-		return err
-	}
-	if err := s.removeLeftovers(handshakesDir); err != nil {
-		return err
+	for _, d := range []string{".", linksDir, handshakesDir} {
+		if err := s.removeLeftovers(d); err != nil {
+			return err
+		}
 	}
 	if err := s.checkSecrets(); err != nil {
 		return err
@@ -209,5 +209,5 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.problems...)
+	return slices.Clone(s.problems)
 }
