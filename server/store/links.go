@@ -58,35 +58,64 @@ func (s *Store) requireLink(name string) error {
 	return err
 }
 
+// readLinkFile reads the file of link name that holds its what: an error
+// matching fs.ErrNotExist when it is missing, CodeIO when it cannot be read.
+// The caller holds s.mu.
+func (s *Store) readLinkFile(name, file, what string) ([]byte, error) {
+	data, err := s.readFile(linkPath(name, file))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, ioError(err, "cannot read the %s of link %q (%s): %v", what, name, s.abs(linkPath(name, file)))
+	}
+	return data, err
+}
+
+// corrupt is the CodeCorrupt error of a link's file that holds its what
+// and is missing, or does not parse (err says why).
+func (s *Store) corrupt(name, file, what string, err error) *fault.Error {
+	why := fmt.Sprintf("is damaged (%v)", err)
+	if errors.Is(err, fs.ErrNotExist) {
+		why = "is missing"
+	}
+	return newError(CodeCorrupt, err, "the %s of link %q (%s) %s: %s", what, name, s.abs(linkPath(name, file)), why, hintBrokenLink)
+}
+
 // readLink reads a link's record; the folder name is the link's name. The
 // caller holds s.mu.
 func (s *Store) readLink(name string) (*Link, error) {
-	file := linkPath(name, linkFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, linkFile, "record")
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := s.requireLink(name); err != nil {
 			return nil, err
 		}
-		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
+		return nil, s.corrupt(name, linkFile, "record", err)
 	}
 	if err != nil {
-		return nil, ioError(err, "cannot read the record of link %q (%s): %v", name, s.abs(file))
+		return nil, err
 	}
 	l, err := decodeLink(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+		return nil, s.corrupt(name, linkFile, "record", err)
 	}
 	l.Name = name
 	return l, nil
 }
 
-// brokenLink is what ListLinks shows for a link that cannot be read.
-func brokenLink(name string, e *fault.Error) *Link {
-	return &Link{
-		Name:      name,
-		State:     StateFailed,
-		LastError: &fault.Error{Code: fault.Code(e.Code), Message: e.Message, Hint: hintBrokenLink},
+// encodeLink checks a link record and encodes it.
+func encodeLink(l *Link) ([]byte, error) {
+	if l == nil {
+		return nil, newError(CodeInvalid, nil, "no link given")
 	}
+	if err := CheckName(l.Name); err != nil {
+		return nil, err
+	}
+	if !validState(l.State) {
+		return nil, newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, l.State)
+	}
+	data, err := marshal(l)
+	if err != nil {
+		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+	}
+	return data, nil
 }
 
 // CreateLink saves a new link and its private key in one step: on any
@@ -98,101 +127,51 @@ func brokenLink(name string, e *fault.Error) *Link {
 // The link is written into a temporary folder that is renamed into place,
 // so a crash leaves either the whole link or none of it.
 func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
-	files, err := encodeLink(l, key)
+	if l != nil && l.State == "" {
+		rec := *l // shallow: only read by marshal
+		rec.State, l = StateNew, &rec
+	}
+	linkJSON, err := encodeLink(l)
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireNoLink(l.Name); err != nil {
-		return err
-	}
-	tmp, err := s.writeTempLink(l.Name, files)
-	if err != nil {
-		return err
-	}
-	return s.renameLink(l.Name, tmp)
-}
-
-// namedFile is a file to write: its name and content.
-type namedFile struct {
-	name string
-	data []byte
-}
-
-// encodeLink checks a new link and its key, and encodes the files of its
-// folder: the private key, the public key and the record.
-func encodeLink(l *Link, key *rsa.PrivateKey) ([]namedFile, error) {
-	if l == nil {
-		return nil, newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
-		return nil, err
 	}
 	if key == nil || key.N == nil {
-		return nil, newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
+		return newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
 	}
 	if bits := key.N.BitLen(); bits < keys.MinBits {
-		return nil, newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
-	}
-	rec := *l // shallow: only read by marshal
-	if rec.State == "" {
-		rec.State = StateNew
-	}
-	if !validState(rec.State) {
-		return nil, newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, rec.State)
-	}
-	linkJSON, err := marshal(&rec)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+		return newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
 	}
 	privPEM, err := keys.MarshalPrivateKey(key)
 	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
+		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
 	}
-	pubPEM, err := keys.MarshalPublicKey(&key.PublicKey)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q: the public key cannot be encoded: %v", l.Name, err)
-	}
-	return []namedFile{{keys.PrivateKeyFile, privPEM}, {keys.PublicKeyFile, pubPEM}, {linkFile, linkJSON}}, nil
-}
-
-// requireNoLink checks that the store is open and that no link is named
-// name. The caller holds s.mu.
-func (s *Store) requireNoLink(name string) error {
+	pubPEM, _ := keys.MarshalPublicKey(&key.PublicKey) // never fails for a key MarshalPrivateKey validated
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return s.errClosed()
 	}
-	final := linkPath(name)
+	name, final := l.Name, linkPath(l.Name)
 	if _, err := s.root.Lstat(final); err == nil {
 		return newError(CodeExists, nil, "a link named %q already exists", name)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return ioError(err, "cannot check %s: %v", s.abs(final))
 	}
-	return nil
-}
-
-// writeTempLink writes a link's files into a new temporary folder of the
-// links folder and returns the folder; on failure it leaves nothing behind.
-// The caller holds s.mu.
-func (s *Store) writeTempLink(name string, files []namedFile) (string, error) {
 	tmp := filepath.Join(linksDir, tmpLinkPrefix+name+"-"+randomHex(8))
 	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
-		return "", ioError(err, "cannot create the folder of link %q: %v", name)
+		return ioError(err, "cannot create the folder of link %q: %v", name)
 	}
+	files := []struct {
+		name string
+		data []byte
+	}{{keys.PrivateKeyFile, privPEM}, {keys.PublicKeyFile, pubPEM}, {linkFile, linkJSON}}
 	for _, f := range files {
 		if err := s.writeFileAs(filepath.Join(tmp, f.name), linkPath(name, f.name), f.data, true); err != nil {
 			_ = s.change("remove", tmp, s.root.RemoveAll)
-			return "", ioError(err, "cannot save link %q (%s): %v", name, f.name)
+			return ioError(err, "cannot save link %q (%s): %v", name, f.name)
 		}
 	}
-	return tmp, nil
-}
-
-// renameLink renames a link's temporary folder into place (removing it on
-// failure) and flushes the links folder to disk. The caller holds s.mu.
-func (s *Store) renameLink(name, tmp string) error {
-	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, linkPath(name)) }); err != nil {
+	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {
 		_ = s.change("remove", tmp, s.root.RemoveAll)
 		return ioError(err, "cannot save link %q: %v", name)
 	}
@@ -235,14 +214,11 @@ func (s *Store) ListLinks() ([]*Link, error) {
 		}
 		l, err := s.readLink(name)
 		if err != nil {
-			e, ok := fault.As(err)
-			if !ok {
-				e = ioError(err, "cannot read link %q: %v", name)
-			}
+			e := ioError(err, "cannot read link %q: %v", name)
 			if e.Code == CodeNotFound {
 				continue
 			}
-			l = brokenLink(name, e)
+			l = &Link{Name: name, State: StateFailed, LastError: &fault.Error{Code: e.Code, Message: e.Message, Hint: hintBrokenLink}}
 		}
 		links = append(links, l)
 	}
@@ -252,18 +228,9 @@ func (s *Store) ListLinks() ([]*Link, error) {
 // UpdateLink replaces a link's record atomically (CodeNotFound if none,
 // CodeInvalid when the state is not one of the link states).
 func (s *Store) UpdateLink(l *Link) error {
-	if l == nil {
-		return newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
-		return err
-	}
-	if !validState(l.State) {
-		return newError(CodeInvalid, nil, "link %q: unknown state %q", l.Name, l.State)
-	}
-	data, err := marshal(l)
+	data, err := encodeLink(l)
 	if err != nil {
-		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -318,32 +285,28 @@ func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
 	if err := s.requireLink(name); err != nil {
 		return nil, err
 	}
-	file := linkPath(name, keys.PrivateKeyFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, keys.PrivateKeyFile, "private key")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the private key of link %q (%s): %v", name, s.abs(file))
+		return nil, s.corrupt(name, keys.PrivateKeyFile, "private key", err)
+	} else if err != nil {
+		return nil, err
 	}
 	key, err := keys.ParsePrivateKey(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+		return nil, s.corrupt(name, keys.PrivateKeyFile, "private key", err)
 	}
-	pubFile := linkPath(name, keys.PublicKeyFile)
-	pubData, err := s.readFile(pubFile)
+	pubData, err := s.readLinkFile(name, keys.PublicKeyFile, "public key")
 	if errors.Is(err, fs.ErrNotExist) {
 		return key, nil
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the public key of link %q (%s): %v", name, s.abs(pubFile))
+	} else if err != nil {
+		return nil, err
 	}
 	pub, err := keys.ParsePublicKey(pubData)
-	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the public key of link %q (%s) is damaged (%v): %s", name, s.abs(pubFile), err, hintBrokenLink)
+	if err == nil && !pub.Equal(&key.PublicKey) {
+		err = errors.New("it is not the public half of the private key")
 	}
-	if !pub.Equal(&key.PublicKey) {
-		return nil, newError(CodeCorrupt, nil, "the public key of link %q (%s) is not the public half of its private key: %s", name, s.abs(pubFile), hintBrokenLink)
+	if err != nil {
+		return nil, s.corrupt(name, keys.PublicKeyFile, "public key", err)
 	}
 	return key, nil
 }

@@ -62,18 +62,16 @@ func (s *Store) Token(name string) (*Token, error) {
 	if err := s.requireLink(name); err != nil {
 		return nil, err
 	}
-	file := linkPath(name, tokenFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, tokenFile, "access token")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the access token of link %q (%s): %v", name, s.abs(file))
+	} else if err != nil {
+		return nil, err
 	}
 	t, err := decodeToken(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, nil,
-			"the access token of link %q (%s) is damaged (%v): approve the link again to replace it", name, s.abs(file), err)
+		return nil, newError(CodeCorrupt, nil, "the access token of link %q (%s) is damaged (%v): approve the link again to replace it",
+			name, s.abs(linkPath(name, tokenFile)), err)
 	}
 	return t, nil
 }
