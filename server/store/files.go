@@ -58,6 +58,18 @@ func (s *Store) errClosed() *fault.Error {
 	return newError(CodeIO, nil, "the data folder %s is closed", s.dir)
 }
 
+// locked returns f's result, run with s.mu held, or errClosed when the
+// Store is closed.
+func locked[T any](s *Store, f func() (T, error)) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		var zero T
+		return zero, s.errClosed()
+	}
+	return f()
+}
+
 // abs returns the absolute path of a name inside the data folder.
 func (s *Store) abs(rel ...string) string {
 	return filepath.Join(append([]string{s.dir}, rel...)...)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
@@ -198,31 +197,28 @@ func (s *Store) GetLink(name string) (*Link, error) {
 // of the links folder that cannot be links (names that are not slugs) are
 // reported by Problems, not here.
 func (s *Store) ListLinks() ([]*Link, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
-	}
-	names, err := s.readDirNames(linksDir)
-	if err != nil {
-		return nil, err
-	}
-	links := []*Link{}
-	for _, name := range names {
-		if strings.HasPrefix(name, ".") || CheckName(name) != nil {
-			continue
-		}
-		l, err := s.readLink(name)
+	return locked(s, func() ([]*Link, error) {
+		names, err := s.readDirNames(linksDir)
 		if err != nil {
-			e := ioError(err, "cannot read link %q: %v", name)
-			if e.Code == CodeNotFound {
+			return nil, err
+		}
+		links := []*Link{}
+		for _, name := range names {
+			if CheckName(name) != nil { // also skips the temporary folders (".tmp-", ".del-")
 				continue
 			}
-			l = &Link{Name: name, State: StateFailed, LastError: &fault.Error{Code: e.Code, Message: e.Message, Hint: hintBrokenLink}}
+			l, err := s.readLink(name)
+			if err != nil {
+				e := ioError(err, "cannot read link %q: %v", name)
+				if e.Code == CodeNotFound {
+					continue
+				}
+				l = &Link{Name: name, State: StateFailed, LastError: &fault.Error{Code: e.Code, Message: e.Message, Hint: hintBrokenLink}}
+			}
+			links = append(links, l)
 		}
-		links = append(links, l)
-	}
-	return links, nil
+		return links, nil
+	})
 }
 
 // UpdateLink replaces a link's record atomically (CodeNotFound if none,
@@ -260,12 +256,9 @@ func (s *Store) DeleteLink(name string) error {
 	var errs []error
 	errs = append(errs, s.syncDir(linksDir))
 	for id, h := range s.handshakes {
-		if h.Link != name {
-			continue
-		}
-		delete(s.handshakes, id)
-		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
+		if h.Link == name {
+			errs = append(errs, s.removeHandshake(id))
+			delete(s.handshakes, id) // even when its file stays: its link is gone
 		}
 	}
 	errs = append(errs, s.change("remove", gone, s.root.RemoveAll))

@@ -140,21 +140,18 @@ func (s *Store) AddSession(id string, x Session) error {
 // when the write fails: the error then says that they would come back
 // after a restart.
 func (s *Store) EndSessions(end func(Session) bool) (n int, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, s.errClosed()
-	}
-	for k, x := range s.sessions {
-		if end == nil || end(x) {
-			delete(s.sessions, k)
-			n++
+	return locked(s, func() (int, error) {
+		for k, x := range s.sessions {
+			if end == nil || end(x) {
+				delete(s.sessions, k)
+				n++
+			}
 		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, s.saveSessionsLocked()
+		if n == 0 {
+			return 0, nil
+		}
+		return n, s.saveSessionsLocked()
+	})
 }
 
 // EndSession ends the session of an id, if there is one.
