@@ -138,12 +138,7 @@ func (s *Store) EncryptSecrets() (int, error) {
 			if err := s.checkDir(filepath.Dir(rel)); err != nil {
 				return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
 			}
-			if filepath.Base(rel) == tokenFile {
-				err = s.writeToken(rel, plain)
-			} else {
-				err = s.writeFile(rel, plain, false)
-			}
-			if err != nil {
+			if err := s.writeFile(rel, plain, false); err != nil {
 				return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
 			}
 			n++

@@ -126,10 +126,13 @@ func (s *Store) change(op, rel string, do func(rel string) error) error {
 }
 
 // writeFile writes a file inside the data folder atomically with mode 0600,
-// a secret file encrypted under the current data key (see writeFileAs).
-// Its folder must exist and be checked (checkDir) by the caller: writes go
-// through fsutil by path.
+// a secret file encrypted under the current data key (see writeFileAs, and
+// writeToken for a link's token). Its folder must exist and be checked
+// (checkDir) by the caller: writes go through fsutil by path.
 func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
+	if filepath.Base(rel) == tokenFile && len(s.dataKeys) > 0 {
+		return s.writeToken(rel, data)
+	}
 	return s.writeFileAs(rel, rel, data, exclusive)
 }
 

@@ -124,7 +124,7 @@ func FuzzParseAdminToken(f *testing.F) {
 			}
 			return
 		}
-		if len(tok) < MinAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
+		if len(tok) < minAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
 			t.Errorf("parseAdminToken accepted %q", tok)
 		}
 	})
@@ -139,7 +139,7 @@ func FuzzParseSessionKeys(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(hk) != HashKeyLen || len(ek) != EncryptionKeyLen {
+		if len(hk) != hashKeyLen || len(ek) != encryptionKeyLen {
 			t.Errorf("accepted keys of %d and %d bytes", len(hk), len(ek))
 		}
 	})

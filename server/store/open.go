@@ -189,12 +189,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.handshakes = nil
 	s.sessions = nil
-	var errs []error
-	if s.lock != nil {
-		errs = append(errs, s.lock.Close()) // closing releases the flock
-	}
-	errs = append(errs, s.root.Close())
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(s.lock.Close(), s.root.Close()); err != nil { // closing the lock file releases the flock
 		return ioError(err, "closing the data folder %s: %v", s.dir)
 	}
 	return nil

@@ -8,23 +8,18 @@ import (
 	"io/fs"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Lengths of the session cookie's keys returned by SessionKeys, in bytes.
 const (
-	HashKeyLen       = 64 // the HMAC key
-	EncryptionKeyLen = 32 // the AES-256 key
-)
-
-const (
+	hashKeyLen         = 64   // bytes of the session cookie's HMAC key
+	encryptionKeyLen   = 32   // bytes of its AES-256 key
 	adminTokenBytes    = 32   // random bytes of a new admin token
-	maxAdminTokenBytes = 4096 // size of the admin-token file
+	minAdminTokenLen   = 32   // the fewest characters of an admin token
+	maxAdminTokenBytes = 4096 // the most
 )
-
-// MinAdminTokenLen is the fewest characters an admin token may have.
-const MinAdminTokenLen = 32
 
 // AdminTokenHint says how to make a good admin token.
 const AdminTokenHint = "make one with: openssl rand -base64 32"
@@ -33,18 +28,16 @@ const AdminTokenHint = "make one with: openssl rand -base64 32"
 // from: at least 32 characters, no white space or control characters.
 // Errors never quote the token.
 func CheckAdminToken(tok string) error {
-	if tok == "" {
+	switch {
+	case tok == "":
 		return errors.New("it is empty")
-	}
-	for _, r := range tok {
-		if r <= ' ' || r == 0x7f || r == '\uFFFD' || unicode.IsSpace(r) || unicode.IsControl(r) {
-			return errors.New("it holds white space or control characters; it must be one word on one line")
-		}
-	}
-	if len(tok) < MinAdminTokenLen {
+	case strings.ContainsFunc(tok, func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r)
+	}):
+		return errors.New("it holds white space or control characters; it must be one word on one line")
+	case len(tok) < minAdminTokenLen:
 		return errors.New("it is shorter than 32 characters")
-	}
-	if len(tok) > maxAdminTokenBytes {
+	case len(tok) > maxAdminTokenBytes:
 		return errors.New("it is too long")
 	}
 	return nil
@@ -53,14 +46,8 @@ func CheckAdminToken(tok string) error {
 // parseAdminToken reads the admin-token file: one token (CheckAdminToken),
 // surrounding white space ignored. Errors never quote the token.
 func parseAdminToken(data []byte) (string, error) {
-	if len(data) > maxAdminTokenBytes {
-		return "", errors.New("it is too long")
-	}
 	tok := strings.TrimSpace(string(data))
-	if err := CheckAdminToken(tok); err != nil {
-		return "", err
-	}
-	return tok, nil
+	return tok, CheckAdminToken(tok)
 }
 
 // AdminToken returns the admin token kept in the folder, making and saving
@@ -124,7 +111,7 @@ func parseSessionKeys(data []byte) (hashKey, encryptionKey []byte, err error) {
 	if err := json.Unmarshal(data, &k); err != nil {
 		return nil, nil, errors.New("not a session keys record")
 	}
-	if len(k.HashKey) != HashKeyLen || len(k.EncryptionKey) != EncryptionKeyLen {
+	if len(k.HashKey) != hashKeyLen || len(k.EncryptionKey) != encryptionKeyLen {
 		return nil, nil, errors.New("a key has the wrong length")
 	}
 	return k.HashKey, k.EncryptionKey, nil
@@ -138,7 +125,7 @@ func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, _, err := s.loadOrMake(sessionKeysFile, "the session keys", func() []byte {
-		k := sessionKeys{HashKey: make([]byte, HashKeyLen), EncryptionKey: make([]byte, EncryptionKeyLen)}
+		k := sessionKeys{HashKey: make([]byte, hashKeyLen), EncryptionKey: make([]byte, encryptionKeyLen)}
 		rand.Read(k.HashKey)
 		rand.Read(k.EncryptionKey)
 		data, _ := marshal(&k) // []byte fields: never fails

@@ -48,7 +48,7 @@ func (s *Store) SaveToken(name string, t *Token) error {
 	if err := s.requireLink(name); err != nil {
 		return err
 	}
-	if err := s.writeToken(linkPath(name, tokenFile), data); err != nil {
+	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
 		return ioError(err, "cannot save the access token of link %q: %v", name)
 	}
 	return nil
@@ -90,14 +90,11 @@ func (s *Store) tokenNames(rel string) []string {
 	return tags
 }
 
-// writeToken writes a link's token file rel; under a data key, sealed for
+// writeToken writes a link's token file rel under a data key: sealed for
 // rel and a new random tag, added to the link's (sealed) tags file before
 // and left alone in it after, so that an older token file put back is
 // refused and a crash leaves the old or new token readable. s.mu held.
 func (s *Store) writeToken(rel string, data []byte) error {
-	if len(s.dataKeys) == 0 {
-		return s.writeFile(rel, data, false)
-	}
 	tags := filepath.Join(filepath.Dir(rel), tagsFile)
 	old, _ := s.readFile(tags) // missing or damaged: no older tag is kept
 	tag := randomHex(16)
