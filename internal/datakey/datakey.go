@@ -68,7 +68,7 @@ const (
 )
 
 // Key is a data key. Its zero value is not usable: make one with New or
-// parse.
+// Load.
 type Key struct {
 	id   string
 	raw  []byte

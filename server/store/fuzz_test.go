@@ -135,10 +135,11 @@ func FuzzParseSessionKeys(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"hash_key":"!!"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		hk, ek, err := parseSessionKeys(data)
+		k, err := parseSessionKeys(data)
 		if err != nil {
 			return
 		}
+		hk, ek := k.HashKey, k.EncryptionKey
 		if len(hk) != hashKeyLen || len(ek) != encryptionKeyLen {
 			t.Errorf("accepted keys of %d and %d bytes", len(hk), len(ek))
 		}
