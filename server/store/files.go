@@ -200,9 +200,6 @@ func marshal(v any) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// probeFile is the file Probe writes and removes.
-const probeFile = ".probe"
-
 // Probe checks that the data folder can be written: it writes a small file
 // atomically and removes it, both through the FailWrites hook. A failure
 // is the CodeIO *fault.Error of the write (Why says why in words).
@@ -212,11 +209,12 @@ func (s *Store) Probe() error {
 	if s.closed {
 		return s.errClosed()
 	}
-	if err := s.writeFile(probeFile, []byte("ok\n"), false); err != nil {
+	const probe = ".probe"
+	if err := s.writeFile(probe, []byte("ok\n"), false); err != nil {
 		return ioError(err, "cannot write to the data folder %s: %v", s.dir)
 	}
-	if err := s.change("remove", probeFile, s.root.Remove); err != nil {
-		return ioError(err, "cannot remove %s: %v", s.abs(probeFile))
+	if err := s.change("remove", probe, s.root.Remove); err != nil {
+		return ioError(err, "cannot remove %s: %v", s.abs(probe))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
@@ -22,11 +23,7 @@ func linkPath(name string, file ...string) string {
 
 // validState reports whether st is one of the link states.
 func validState(st string) bool {
-	switch st {
-	case StateNew, StateAwaitingApproval, StateAuthorized, StateDenied, StateFailed:
-		return true
-	}
-	return false
+	return slices.Contains([]string{StateNew, StateAwaitingApproval, StateAuthorized, StateDenied, StateFailed}, st)
 }
 
 // decodeLink parses a link record. The record must name a known state.
@@ -160,14 +157,11 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
 		return ioError(err, "cannot create the folder of link %q: %v", name)
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{{keys.PrivateKeyFile, privPEM}, {keys.PublicKeyFile, pubPEM}, {linkFile, linkJSON}}
-	for _, f := range files {
-		if err := s.writeFileAs(filepath.Join(tmp, f.name), linkPath(name, f.name), f.data, true); err != nil {
+	files := map[string][]byte{keys.PrivateKeyFile: privPEM, keys.PublicKeyFile: pubPEM, linkFile: linkJSON}
+	for _, f := range []string{keys.PrivateKeyFile, keys.PublicKeyFile, linkFile} {
+		if err := s.writeFileAs(filepath.Join(tmp, f), linkPath(name, f), files[f], true); err != nil {
 			_ = s.change("remove", tmp, s.root.RemoveAll)
-			return ioError(err, "cannot save link %q (%s): %v", name, f.name)
+			return ioError(err, "cannot save link %q (%s): %v", name, f)
 		}
 	}
 	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {

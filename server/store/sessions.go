@@ -49,17 +49,15 @@ func (s *Store) loadSessions() error {
 	data, err := s.readFile(sessionsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return ioError(err, "cannot read the sessions in %s: %v", s.abs(sessionsFile))
 	}
-	sessions, err := parseSessions(data)
-	if err != nil {
+	if sessions, err := parseSessions(data); err == nil {
+		s.sessions = sessions
+	} else {
 		s.problems = append(s.problems, s.abs(sessionsFile)+
 			" is damaged (not a sessions record): everyone must sign in again, and it is replaced at the next sign-in")
-		return nil
 	}
-	s.sessions = sessions
 	return nil
 }
 
@@ -115,12 +113,8 @@ func (s *Store) AddSession(id string, x Session) error {
 		return s.errClosed()
 	}
 	before := s.sessions
-	s.sessions = make(map[string]Session, len(before)+1)
-	for k, old := range before {
-		if old.ExpiresAt.After(x.CreatedAt) {
-			s.sessions[k] = old
-		}
-	}
+	s.sessions = maps.Clone(before)
+	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
 	for len(s.sessions) >= MaxSessions {
 		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int {
 			return s.sessions[a].CreatedAt.Compare(s.sessions[b].CreatedAt)
