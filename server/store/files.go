@@ -191,6 +191,20 @@ func (s *Store) syncDir(rel string) error {
 	return nil
 }
 
+// decode parses a JSON record of the data folder and checks it with check.
+// A JSON error is said as "not a WHAT record" only: it could quote a
+// character of a secret.
+func decode[T any](data []byte, what string, check func(*T) error) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, errors.New("not a " + what + " record")
+	}
+	if err := check(v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // marshal encodes a record as indented JSON with a final newline.
 func marshal(v any) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")

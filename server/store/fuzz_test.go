@@ -69,7 +69,7 @@ func FuzzDecodeHandshake(f *testing.F) {
 	f.Add([]byte(`{"id":"0123456789abcdef0123456789abcdef","link":"../x","request_token":"x","expires_at":"2025-01-01T00:00:00Z"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, err := decodeHandshake(data)
+		h, err := decode(data, "handshake", checkHandshake)
 		if err != nil {
 			if strings.Contains(err.Error(), "token_secret") {
 				t.Errorf("error mentions the secret field: %v", err)
@@ -77,7 +77,7 @@ func FuzzDecodeHandshake(f *testing.F) {
 			return
 		}
 		if !validID(h.ID) || CheckName(h.Link) != nil || h.RequestToken == "" || h.ExpiresAt.IsZero() {
-			t.Errorf("decodeHandshake accepted %+v", h)
+			t.Errorf("decode accepted the handshake %+v", h)
 		}
 		if !filepath.IsLocal(hsPath(h.ID)) || filepath.Dir(hsPath(h.ID)) != handshakesDir {
 			t.Errorf("ID %q names a file outside handshakes/", h.ID)

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -34,20 +33,6 @@ func checkHandshake(h *Handshake) error {
 	return nil
 }
 
-// decodeHandshake parses a handshake record and checks it as SaveHandshake
-// does.
-func decodeHandshake(data []byte) (*Handshake, error) {
-	var h Handshake
-	if err := json.Unmarshal(data, &h); err != nil {
-		// The JSON error may quote a character of a secret: not kept.
-		return nil, errors.New("not a handshake record")
-	}
-	if err := checkHandshake(&h); err != nil {
-		return nil, err
-	}
-	return &h, nil
-}
-
 // loadHandshakes reads the pending handshakes into memory, removes those
 // whose link is gone and reports the files it cannot read. Called by Open.
 func (s *Store) loadHandshakes() error {
@@ -70,7 +55,7 @@ func (s *Store) loadHandshakes() error {
 			s.problems = append(s.problems, ioError(err, "cannot read the pending handshake %s: %v", s.shown(file)).Error())
 			continue
 		}
-		h, err := decodeHandshake(data)
+		h, err := decode(data, "handshake", checkHandshake)
 		if err == nil && h.ID != id {
 			err = errors.New("its ID is not its file name")
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,14 +27,12 @@ func validState(st string) bool {
 
 // decodeLink parses a link record. The record must name a known state.
 func decodeLink(data []byte) (*Link, error) {
-	var l Link
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("not a link record: %w", err)
-	}
-	if !validState(l.State) {
-		return nil, fmt.Errorf("unknown state %q", l.State)
-	}
-	return &l, nil
+	return decode(data, "link", func(l *Link) error {
+		if !validState(l.State) {
+			return fmt.Errorf("unknown state %q", l.State)
+		}
+		return nil
+	})
 }
 
 // requireLink checks a link name and that the link exists. The caller

@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"strings"
@@ -103,14 +102,12 @@ type sessionKeys struct {
 
 // parseSessionKeys reads the session-keys file. Errors never quote a key.
 func parseSessionKeys(data []byte) (*sessionKeys, error) {
-	var k sessionKeys
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, errors.New("not a session keys record")
-	}
-	if len(k.HashKey) != hashKeyLen || len(k.EncryptionKey) != encryptionKeyLen {
-		return nil, errors.New("a key has the wrong length")
-	}
-	return &k, nil
+	return decode(data, "session keys", func(k *sessionKeys) error {
+		if len(k.HashKey) != hashKeyLen || len(k.EncryptionKey) != encryptionKeyLen {
+			return errors.New("a key has the wrong length")
+		}
+		return nil
+	})
 }
 
 // SessionKeys returns the session cookie's hash key (64 bytes) and

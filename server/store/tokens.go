@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -14,18 +13,15 @@ import (
 // record written before tokens kept their verdict reads as
 // oauth.VerdictUnknown: approve again to check who approved it.
 func decodeToken(data []byte) (*Token, error) {
-	var t Token
-	if err := json.Unmarshal(data, &t); err != nil {
-		// The JSON error may quote a character of a secret: not kept.
-		return nil, errors.New("not a token record")
-	}
-	if t.AccessToken == "" {
-		return nil, errors.New("no access token in it")
-	}
-	if !t.Verdict.Valid() {
-		t.Verdict = oauth.VerdictUnknown
-	}
-	return &t, nil
+	return decode(data, "token", func(t *Token) error {
+		if t.AccessToken == "" {
+			return errors.New("no access token in it")
+		}
+		if !t.Verdict.Valid() {
+			t.Verdict = oauth.VerdictUnknown
+		}
+		return nil
+	})
 }
 
 // SaveToken saves a link's access token with its approval atomically,
