@@ -79,22 +79,16 @@ type Key struct {
 func New() *Key {
 	raw := make([]byte, keyLen)
 	rand.Read(raw) // never returns an error (crypto/rand, Go 1.24+)
-	k, _ := fromBytes(raw)
-	return k
+	return fromBytes(raw)
 }
 
-// fromBytes makes a Key of 32 bytes.
-func fromBytes(raw []byte) (*Key, error) {
-	block, err := aes.NewCipher(raw)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCMWithRandomNonce(block)
-	if err != nil {
-		return nil, err
-	}
+// fromBytes makes a Key of 32 bytes (keyLen), for which AES-256-GCM
+// cannot fail.
+func fromBytes(raw []byte) *Key {
+	block, _ := aes.NewCipher(raw)
+	aead, _ := cipher.NewGCMWithRandomNonce(block)
 	sum := sha256.Sum256(append([]byte("applink data key id\x00"), raw...))
-	return &Key{id: hex.EncodeToString(sum[:idLen/2]), raw: raw, aead: aead}, nil
+	return &Key{id: hex.EncodeToString(sum[:idLen/2]), raw: raw, aead: aead}
 }
 
 // ID returns the key's id: 16 hex digits, safe to log and to show.
@@ -143,10 +137,7 @@ func parse(data []byte) (*Key, error) {
 	if err != nil || len(raw) != keyLen {
 		return bad("the key is not 32 bytes of base64")
 	}
-	k, err := fromBytes(raw)
-	if err != nil {
-		return bad("the key is not usable")
-	}
+	k := fromBytes(raw)
 	if k.id != id {
 		return bad("its id does not match its key (the file was changed)")
 	}
