@@ -131,34 +131,27 @@ func (s *Store) AddSession(id string, x Session) error {
 
 // EndSessions ends every session for which end returns true (all when end
 // is nil) and saves the rest; n is how many ended. They end at once, even
-// when the write fails: the error then says that they would come back
-// after a restart.
+// when the write fails (CodeIO): they would then come back after a restart.
 func (s *Store) EndSessions(end func(Session) bool) (n int, err error) {
-	return locked(s, func() (int, error) {
-		for k, x := range s.sessions {
-			if end == nil || end(x) {
-				delete(s.sessions, k)
-				n++
-			}
-		}
-		if n == 0 {
-			return 0, nil
-		}
-		return n, s.saveSessionsLocked()
-	})
+	return s.endSessions(func(_ string, x Session) bool { return end == nil || end(x) })
 }
 
 // EndSession ends the session of an id, if there is one.
 func (s *Store) EndSession(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return s.errClosed()
-	}
 	k := sessionKey(id)
-	if _, ok := s.sessions[k]; !ok {
-		return nil
-	}
-	delete(s.sessions, k)
-	return s.saveSessionsLocked()
+	_, err := s.endSessions(func(key string, _ Session) bool { return key == k })
+	return err
+}
+
+// endSessions ends the sessions for whose key end returns true, as
+// EndSessions does.
+func (s *Store) endSessions(end func(key string, x Session) bool) (int, error) {
+	return locked(s, func() (int, error) {
+		n := len(s.sessions)
+		maps.DeleteFunc(s.sessions, end)
+		if n -= len(s.sessions); n == 0 {
+			return 0, nil
+		}
+		return n, s.saveSessionsLocked()
+	})
 }
