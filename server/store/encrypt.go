@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,11 +44,8 @@ func (s *Store) decrypt(rel string, data []byte) ([]byte, error) {
 		}
 	}
 	if e, ok := fault.As(err); ok {
-		hint := e.Hint
-		if hint == "" {
-			hint = "restore it from a backup of the data folder, or delete it (a link's file: delete the link and create it again)"
-		}
-		return nil, fault.Wrap(err, e.Code, s.shown(rel)+": "+e.Message, hint)
+		return nil, fault.Wrap(err, e.Code, s.shown(rel)+": "+e.Message,
+			cmp.Or(e.Hint, "restore it from a backup of the data folder, or delete it (a link's file: delete the link and create it again)"))
 	}
 	return plain, nil
 }

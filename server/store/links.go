@@ -244,8 +244,7 @@ func (s *Store) DeleteLink(name string) error {
 	if err := s.change("rename", linkPath(name), func(old string) error { return s.root.Rename(old, gone) }); err != nil {
 		return ioError(err, "cannot delete link %q: %v", name)
 	}
-	var errs []error
-	errs = append(errs, s.syncDir(linksDir))
+	errs := []error{s.syncDir(linksDir)}
 	for id, h := range s.handshakes {
 		if h.Link == name {
 			errs = append(errs, s.removeHandshake(id))

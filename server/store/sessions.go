@@ -26,8 +26,8 @@ type Session struct {
 	Values map[string]string `json:"values,omitempty"`
 }
 
-// MaxSessions bounds the sessions kept: past it, the oldest ends.
-const MaxSessions = 1000
+// maxSessions bounds the sessions kept: past it, the oldest ends.
+const maxSessions = 1000
 
 // sessionsRecord is the JSON form of the sessions file: sessions by the
 // hex SHA-256 of their id.
@@ -102,7 +102,7 @@ func (s *Store) Session(id string) (Session, bool) {
 // AddSession saves a session under id (random, made by the caller),
 // replacing the record of that id if there is one. Sessions expired at
 // x.CreatedAt are dropped in the same write, and the oldest ones past
-// MaxSessions. When the write fails nothing changes.
+// maxSessions. When the write fails nothing changes.
 func (s *Store) AddSession(id string, x Session) error {
 	if id == "" || x.ExpiresAt.IsZero() {
 		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")
@@ -115,7 +115,7 @@ func (s *Store) AddSession(id string, x Session) error {
 	before := s.sessions
 	s.sessions = maps.Clone(before)
 	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
-	for len(s.sessions) >= MaxSessions {
+	for len(s.sessions) >= maxSessions {
 		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int {
 			return s.sessions[a].CreatedAt.Compare(s.sessions[b].CreatedAt)
 		})
