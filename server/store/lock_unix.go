@@ -13,14 +13,10 @@ import (
 func flock(f *os.File) error {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EWOULDBLOCK):
+		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return errLocked
-		default:
+		}
+		if !errors.Is(err, syscall.EINTR) {
 			return err
 		}
 	}
