@@ -128,15 +128,12 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	if err != nil {
 		return err
 	}
-	if key == nil || key.N == nil {
-		return newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
+	privPEM, err := keys.MarshalPrivateKey(key) // refuses a missing or incomplete key
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
 	}
 	if bits := key.N.BitLen(); bits < keys.MinBits {
 		return newError(CodeInvalid, nil, "link %q: the private key has %d bits; at least %d are needed", l.Name, bits, keys.MinBits)
-	}
-	privPEM, err := keys.MarshalPrivateKey(key)
-	if err != nil {
-		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
 	}
 	pubPEM, _ := keys.MarshalPublicKey(&key.PublicKey) // never fails for a key MarshalPrivateKey validated
 	s.mu.Lock()

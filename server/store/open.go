@@ -103,7 +103,8 @@ func lockFolder(root *os.Root, abs string) (*os.File, error) {
 	return f, nil
 }
 
-// prepare makes the sub-folders, cleans leftovers and loads handshakes.
+// prepare makes the sub-folders, removes leftovers, checks the secret
+// files, reads the link records and loads the sessions and handshakes.
 func (s *Store) prepare() error {
 	for _, d := range []string{linksDir, handshakesDir} {
 		if err := s.checkDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -135,8 +136,7 @@ func (s *Store) prepare() error {
 			continue
 		}
 		if err := s.checkDir(linkPath(name)); err != nil {
-			s.problems = append(s.problems, s.abs(linksDir, name)+
-				" is not a link folder: move it out of the data folder")
+			s.problems = append(s.problems, s.abs(linksDir, name)+" is not a link folder: move it out of the data folder")
 			continue
 		}
 		if err := s.removeLeftovers(linkPath(name)); err != nil {
