@@ -154,11 +154,10 @@ func (s *Store) prepare() error {
 
 // isLeftover reports whether a folder entry is what an interrupted write
 // left: a temporary file of fsutil.WriteFile (".NAME.tmp-RANDOM"), or a
-// link folder of an interrupted CreateLink or DeleteLink.
+// link folder of an interrupted CreateLink (".tmp-NAME-RANDOM", matched by
+// the same rule) or DeleteLink.
 func isLeftover(name string) bool {
-	return strings.HasPrefix(name, tmpLinkPrefix) ||
-		strings.HasPrefix(name, deletedLinkPrefix) ||
-		(strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"))
+	return strings.HasPrefix(name, deletedLinkPrefix) || strings.HasPrefix(name, ".") && strings.Contains(name, tmpLinkPrefix)
 }
 
 // removeLeftovers removes the leftovers found directly in dir.
