@@ -146,9 +146,7 @@ func (s *Store) prepare() error {
 			s.problems = append(s.problems, err.Error())
 		}
 	}
-	if err := s.loadSessions(); err != nil {
-		return err
-	}
+	s.loadSessions()
 	return s.loadHandshakes()
 }
 

@@ -44,21 +44,21 @@ func sessionKey(id string) string {
 // loadSessions reads the sessions file, when there is one. A damaged file
 // is a problem, not a failure: no one is signed in, and the file is
 // replaced at the next sign-in. Called by Open.
-func (s *Store) loadSessions() error {
+func (s *Store) loadSessions() {
 	s.sessions = map[string]Session{}
 	data, err := s.readFile(sessionsFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return ioError(err, "cannot read the sessions in %s: %v", s.abs(sessionsFile))
+		return
 	}
-	if sessions, err := parseSessions(data); err == nil {
-		s.sessions = sessions
-	} else {
-		s.problems = append(s.problems, s.abs(sessionsFile)+
-			" is damaged (not a sessions record): everyone must sign in again, and it is replaced at the next sign-in")
+	if err == nil {
+		var sessions map[string]Session
+		if sessions, err = parseSessions(data); err == nil {
+			s.sessions = sessions
+			return
+		}
 	}
-	return nil
+	s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
+		"): everyone must sign in again, and it is replaced at the next sign-in")
 }
 
 // parseSessions reads the sessions file, keeping the well-formed sessions
