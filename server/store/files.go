@@ -153,13 +153,12 @@ func (s *Store) writeFileAs(rel, as string, data []byte, exclusive bool) error {
 // missing, and a *fault.Error otherwise.
 func (s *Store) checkDir(rel string) error {
 	fi, err := s.root.Lstat(rel)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return err
+	case err != nil:
 		return ioError(err, "cannot read %s: %v", s.abs(rel))
-	}
-	if !fi.IsDir() {
+	case !fi.IsDir():
 		return newError(CodeIO, nil, "%s should be a folder but is not (a file or a symbolic link): move it out of the data folder", s.abs(rel))
 	}
 	return nil
