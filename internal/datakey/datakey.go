@@ -68,7 +68,7 @@ const (
 )
 
 // Key is a data key. Its zero value is not usable: make one with New or
-// Parse.
+// Load.
 type Key struct {
 	id   string
 	raw  []byte
@@ -79,22 +79,16 @@ type Key struct {
 func New() *Key {
 	raw := make([]byte, keyLen)
 	rand.Read(raw) // never returns an error (crypto/rand, Go 1.24+)
-	k, _ := fromBytes(raw)
-	return k
+	return fromBytes(raw)
 }
 
-// fromBytes makes a Key of 32 bytes.
-func fromBytes(raw []byte) (*Key, error) {
-	block, err := aes.NewCipher(raw)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCMWithRandomNonce(block)
-	if err != nil {
-		return nil, err
-	}
+// fromBytes makes a Key of 32 bytes (keyLen), for which AES-256-GCM
+// cannot fail.
+func fromBytes(raw []byte) *Key {
+	block, _ := aes.NewCipher(raw)
+	aead, _ := cipher.NewGCMWithRandomNonce(block)
 	sum := sha256.Sum256(append([]byte("applink data key id\x00"), raw...))
-	return &Key{id: hex.EncodeToString(sum[:idLen/2]), raw: raw, aead: aead}, nil
+	return &Key{id: hex.EncodeToString(sum[:idLen/2]), raw: raw, aead: aead}
 }
 
 // ID returns the key's id: 16 hex digits, safe to log and to show.
@@ -106,18 +100,18 @@ func (k *Key) String() string { return "data key " + k.id }
 // GoString is String, for %#v.
 func (k *Key) GoString() string { return k.String() }
 
-// Marshal returns the key file's content.
-func (k *Key) Marshal() []byte {
+// marshal returns the key file's content.
+func (k *Key) marshal() []byte {
 	return fmt.Appendf(nil, "# applink data key: it decrypts the secrets of applink's data folder.\n"+
 		"# Keep it secret, out of the data folder, and backed up apart from it:\n"+
 		"# without it the encrypted secrets cannot be read.\n"+
 		"%s\nid %s\nkey %s\n", keyHeader, k.id, base64.StdEncoding.EncodeToString(k.raw))
 }
 
-// Parse reads a key file (see the package comment). Lines starting with
+// parse reads a key file (see the package comment). Lines starting with
 // '#' and blank lines are ignored. The id must be the key's. Errors never
 // quote the key.
-func Parse(data []byte) (*Key, error) {
+func parse(data []byte) (*Key, error) {
 	bad := func(why string) (*Key, error) {
 		return nil, fault.New(CodeInvalidKey, "not an applink data key: "+why,
 			"give the file 'applink datakey --out FILE' wrote, unchanged")
@@ -143,10 +137,7 @@ func Parse(data []byte) (*Key, error) {
 	if err != nil || len(raw) != keyLen {
 		return bad("the key is not 32 bytes of base64")
 	}
-	k, err := fromBytes(raw)
-	if err != nil {
-		return bad("the key is not usable")
-	}
+	k := fromBytes(raw)
 	if k.id != id {
 		return bad("its id does not match its key (the file was changed)")
 	}
@@ -165,7 +156,7 @@ func Load(path string) (*Key, error) {
 	if err != nil {
 		return nil, fault.Wrap(err, CodeInvalidKey, "cannot read the data key "+path+": "+rootCause(err), hint)
 	}
-	k, err := Parse(data)
+	k, err := parse(data)
 	if e, ok := fault.As(err); ok {
 		e.Message = path + " is " + e.Message
 	}
@@ -188,7 +179,7 @@ func Write(path string, k *Key, force bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
 		return fault.Wrap(err, CodeInvalidKey, "cannot create the folder of "+path+": "+rootCause(err), "choose a folder you may write to")
 	}
-	err := fsutil.WriteFile(path, k.Marshal(), fsutil.FileMode, !force)
+	err := fsutil.WriteFile(path, k.marshal(), fsutil.FileMode, !force)
 	if errors.Is(err, fs.ErrExist) {
 		return fault.Wrap(err, CodeKeyExists, path+" already exists; not replacing a data key without --force",
 			"choose another file; replace it only if no data folder is encrypted with it (or rotate first: applink datakey --rotate)")
@@ -226,8 +217,7 @@ func KeyID(data []byte) (id string, encrypted bool, err error) {
 	if !ok || len(rest) < idLen+1 || rest[idLen] != '\n' {
 		return "", true, fault.New(CodeDamaged, "its encryption header is not one applink writes", "")
 	}
-	id = string(rest[:idLen])
-	if _, err := hex.DecodeString(id); err != nil || strings.ToLower(id) != id {
+	if id = string(rest[:idLen]); strings.Trim(id, "0123456789abcdef") != "" {
 		return "", true, fault.New(CodeDamaged, "its encryption header names no key id", "")
 	}
 	return id, true, nil

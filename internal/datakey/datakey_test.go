@@ -104,7 +104,7 @@ func TestKeyFile(t *testing.T) {
 		t.Error("Write with force did not replace the key")
 	}
 	// A changed id, a short key, another file: refused, naming the file, never quoting the key.
-	data := other.Marshal()
+	data := other.marshal()
 	for name, bad := range map[string][]byte{
 		"changed id": bytes.Replace(data, []byte(other.ID()), []byte(k.ID()), 1),
 		"short key":  []byte(keyHeader + "\nid " + other.ID() + "\nkey AAAA\n"),
@@ -130,7 +130,7 @@ func TestKeyFile(t *testing.T) {
 
 // base64Of returns the key's base64 form, as in its file.
 func base64Of(k *Key) string {
-	_, after, _ := strings.Cut(string(k.Marshal()), "\nkey ")
+	_, after, _ := strings.Cut(string(k.marshal()), "\nkey ")
 	return strings.TrimSpace(after)
 }
 
@@ -162,14 +162,14 @@ func FuzzDecrypt(f *testing.F) {
 // FuzzParse: the key-file parser never panics, and a key it accepts
 // writes back to a file that parses to the same key.
 func FuzzParse(f *testing.F) {
-	f.Add(New().Marshal())
+	f.Add(New().marshal())
 	f.Add([]byte(keyHeader + "\nid 0\nkey AAAA\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := Parse(data)
+		k, err := parse(data)
 		if err != nil {
 			return
 		}
-		again, err := Parse(k.Marshal())
+		again, err := parse(k.marshal())
 		if err != nil || again.ID() != k.ID() {
 			t.Fatalf("round trip: %v", err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,11 +44,8 @@ func (s *Store) decrypt(rel string, data []byte) ([]byte, error) {
 		}
 	}
 	if e, ok := fault.As(err); ok {
-		hint := e.Hint
-		if hint == "" {
-			hint = "restore it from a backup of the data folder, or delete it (a link's file: delete the link and create it again)"
-		}
-		return nil, fault.Wrap(err, e.Code, s.shown(rel)+": "+e.Message, hint)
+		return nil, fault.Wrap(err, e.Code, s.shown(rel)+": "+e.Message,
+			cmp.Or(e.Hint, "restore it from a backup of the data folder, or delete it (a link's file: delete the link and create it again)"))
 	}
 	return plain, nil
 }
@@ -114,43 +112,35 @@ func (s *Store) checkSecrets() error {
 // read or write (CodeIO, or datakey's code naming the file). Without a
 // data key it does nothing.
 func (s *Store) EncryptSecrets() (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, s.errClosed()
-	}
-	if len(s.dataKeys) == 0 {
-		return 0, nil
-	}
-	files, err := s.secretFiles()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, rel := range files {
-		raw, err := s.root.ReadFile(rel)
+	return locked(s, func() (int, error) {
+		if len(s.dataKeys) == 0 {
+			return 0, nil
+		}
+		files, err := s.secretFiles()
 		if err != nil {
-			return n, ioError(err, "cannot read %s: %v", s.shown(rel))
+			return 0, err
 		}
-		if id, _, _ := datakey.KeyID(raw); id == s.dataKeys[0].ID() {
-			continue
+		n := 0
+		for _, rel := range files {
+			raw, err := s.root.ReadFile(rel)
+			if err != nil {
+				return n, ioError(err, "cannot read %s: %v", s.shown(rel))
+			}
+			if id, _, _ := datakey.KeyID(raw); id == s.dataKeys[0].ID() {
+				continue
+			}
+			plain, err := s.decrypt(rel, raw)
+			if err != nil {
+				return n, err
+			}
+			if err := s.checkDir(filepath.Dir(rel)); err != nil {
+				return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
+			}
+			if err := s.writeFile(rel, plain, false); err != nil {
+				return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
+			}
+			n++
 		}
-		plain, err := s.decrypt(rel, raw)
-		if err != nil {
-			return n, err
-		}
-		if err := s.checkDir(filepath.Dir(rel)); err != nil {
-			return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
-		}
-		if filepath.Base(rel) == tokenFile {
-			err = s.writeToken(rel, plain)
-		} else {
-			err = s.writeFile(rel, plain, false)
-		}
-		if err != nil {
-			return n, ioError(err, "cannot encrypt %s: %v", s.shown(rel))
-		}
-		n++
-	}
-	return n, nil
+		return n, nil
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -57,6 +56,18 @@ func Why(err error) (why, hint string) {
 // errClosed is returned by every method of a closed Store.
 func (s *Store) errClosed() *fault.Error {
 	return newError(CodeIO, nil, "the data folder %s is closed", s.dir)
+}
+
+// locked returns f's result, run with s.mu held, or errClosed when the
+// Store is closed.
+func locked[T any](s *Store, f func() (T, error)) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		var zero T
+		return zero, s.errClosed()
+	}
+	return f()
 }
 
 // abs returns the absolute path of a name inside the data folder.
@@ -115,10 +126,13 @@ func (s *Store) change(op, rel string, do func(rel string) error) error {
 }
 
 // writeFile writes a file inside the data folder atomically with mode 0600,
-// a secret file encrypted under the current data key (see writeFileAs).
-// Its folder must exist and be checked (checkDir) by the caller: writes go
-// through fsutil by path.
+// a secret file encrypted under the current data key (see writeFileAs, and
+// writeToken for a link's token). Its folder must exist and be checked
+// (checkDir) by the caller: writes go through fsutil by path.
 func (s *Store) writeFile(rel string, data []byte, exclusive bool) error {
+	if filepath.Base(rel) == tokenFile && len(s.dataKeys) > 0 {
+		return s.writeToken(rel, data)
+	}
 	return s.writeFileAs(rel, rel, data, exclusive)
 }
 
@@ -139,13 +153,12 @@ func (s *Store) writeFileAs(rel, as string, data []byte, exclusive bool) error {
 // missing, and a *fault.Error otherwise.
 func (s *Store) checkDir(rel string) error {
 	fi, err := s.root.Lstat(rel)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return err
+	case err != nil:
 		return ioError(err, "cannot read %s: %v", s.abs(rel))
-	}
-	if !fi.IsDir() {
+	case !fi.IsDir():
 		return newError(CodeIO, nil, "%s should be a folder but is not (a file or a symbolic link): move it out of the data folder", s.abs(rel))
 	}
 	return nil
@@ -153,16 +166,14 @@ func (s *Store) checkDir(rel string) error {
 
 // readDirNames returns the names in a folder inside the data folder, sorted.
 func (s *Store) readDirNames(rel string) ([]string, error) {
-	f, err := s.root.Open(rel)
+	entries, err := fs.ReadDir(s.root.FS(), filepath.ToSlash(rel))
 	if err != nil {
 		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
 	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, ioError(err, "cannot read the folder %s: %v", s.abs(rel))
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
 	}
-	slices.Sort(names)
 	return names, nil
 }
 
@@ -179,6 +190,20 @@ func (s *Store) syncDir(rel string) error {
 	return nil
 }
 
+// decode parses a JSON record of the data folder and checks it with check.
+// A JSON error is said as "not a WHAT record" only: it could quote a
+// character of a secret.
+func decode[T any](data []byte, what string, check func(*T) error) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, errors.New("not a " + what + " record")
+	}
+	if err := check(v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // marshal encodes a record as indented JSON with a final newline.
 func marshal(v any) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -187,9 +212,6 @@ func marshal(v any) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
-
-// probeFile is the file Probe writes and removes.
-const probeFile = ".probe"
 
 // Probe checks that the data folder can be written: it writes a small file
 // atomically and removes it, both through the FailWrites hook. A failure
@@ -200,11 +222,12 @@ func (s *Store) Probe() error {
 	if s.closed {
 		return s.errClosed()
 	}
-	if err := s.writeFile(probeFile, []byte("ok\n"), false); err != nil {
+	const probe = ".probe"
+	if err := s.writeFile(probe, []byte("ok\n"), false); err != nil {
 		return ioError(err, "cannot write to the data folder %s: %v", s.dir)
 	}
-	if err := s.change("remove", probeFile, s.root.Remove); err != nil {
-		return ioError(err, "cannot remove %s: %v", s.abs(probeFile))
+	if err := s.change("remove", probe, s.root.Remove); err != nil {
+		return ioError(err, "cannot remove %s: %v", s.abs(probe))
 	}
 	return nil
 }

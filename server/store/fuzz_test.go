@@ -15,7 +15,7 @@ func FuzzCheckName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		err := CheckName(name)
 		if err == nil {
-			if name == "" || len(name) > MaxNameLen || name == "." || name == ".." ||
+			if name == "" || len(name) > maxNameLen || name == "." || name == ".." ||
 				strings.ContainsAny(name, `/\.`+"\x00") || filepath.Base(name) != name || !filepath.IsLocal(name) {
 				t.Errorf("CheckName(%q) accepted an unsafe name", name)
 			}
@@ -66,7 +66,7 @@ func FuzzDecodeHandshake(f *testing.F) {
 	f.Add([]byte(`{"id":"0123456789abcdef0123456789abcdef","link":"../x","request_token":"x","expires_at":"2025-01-01T00:00:00Z"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, err := decodeHandshake(data)
+		h, err := decode(data, "handshake", checkHandshake)
 		if err != nil {
 			if strings.Contains(err.Error(), "token_secret") {
 				t.Errorf("error mentions the secret field: %v", err)
@@ -74,7 +74,7 @@ func FuzzDecodeHandshake(f *testing.F) {
 			return
 		}
 		if !validID(h.ID) || CheckName(h.Link) != nil || h.RequestToken == "" || h.ExpiresAt.IsZero() {
-			t.Errorf("decodeHandshake accepted %+v", h)
+			t.Errorf("decode accepted the handshake %+v", h)
 		}
 		if !filepath.IsLocal(hsPath(h.ID)) || filepath.Dir(hsPath(h.ID)) != handshakesDir {
 			t.Errorf("ID %q names a file outside handshakes/", h.ID)
@@ -121,7 +121,7 @@ func FuzzParseAdminToken(f *testing.F) {
 			}
 			return
 		}
-		if len(tok) < MinAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
+		if len(tok) < minAdminTokenLen || strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
 			t.Errorf("parseAdminToken accepted %q", tok)
 		}
 	})
@@ -132,11 +132,12 @@ func FuzzParseSessionKeys(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"hash_key":"!!"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		hk, ek, err := parseSessionKeys(data)
+		k, err := parseSessionKeys(data)
 		if err != nil {
 			return
 		}
-		if len(hk) != HashKeyLen || len(ek) != EncryptionKeyLen {
+		hk, ek := k.HashKey, k.EncryptionKey
+		if len(hk) != hashKeyLen || len(ek) != encryptionKeyLen {
 			t.Errorf("accepted keys of %d and %d bytes", len(hk), len(ek))
 		}
 	})

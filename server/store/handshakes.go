@@ -1,8 +1,8 @@
 package store
 
 import (
+	"cmp"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -33,20 +33,6 @@ func checkHandshake(h *Handshake) error {
 	return nil
 }
 
-// decodeHandshake parses a handshake record and checks it as SaveHandshake
-// does.
-func decodeHandshake(data []byte) (*Handshake, error) {
-	var h Handshake
-	if err := json.Unmarshal(data, &h); err != nil {
-		// The JSON error may quote a character of a secret: not kept.
-		return nil, errors.New("not a handshake record")
-	}
-	if err := checkHandshake(&h); err != nil {
-		return nil, err
-	}
-	return &h, nil
-}
-
 // loadHandshakes reads the pending handshakes into memory, removes those
 // whose link is gone and reports the files it cannot read. Called by Open.
 func (s *Store) loadHandshakes() error {
@@ -69,7 +55,7 @@ func (s *Store) loadHandshakes() error {
 			s.problems = append(s.problems, ioError(err, "cannot read the pending handshake %s: %v", s.shown(file)).Error())
 			continue
 		}
-		h, err := decodeHandshake(data)
+		h, err := decode(data, "handshake", checkHandshake)
 		if err == nil && h.ID != id {
 			err = errors.New("its ID is not its file name")
 		}
@@ -127,38 +113,31 @@ func (s *Store) SaveHandshake(h *Handshake) error {
 // Handshake returns a pending handshake by ID (CodeNotFound if none, or if
 // id is malformed).
 func (s *Store) Handshake(id string) (*Handshake, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
-	}
-	h, ok := s.handshakes[id]
-	if !ok || !validID(id) {
-		return nil, errNoHandshake()
-	}
-	return &h, nil
+	return locked(s, func() (*Handshake, error) {
+		h, ok := s.handshakes[id] // holds valid IDs only
+		if !ok {
+			return nil, errNoHandshake()
+		}
+		return &h, nil
+	})
 }
 
 // LatestHandshake returns the pending handshake of a link started last
 // (CodeNotFound when it has none). Expired ones count too: the caller
 // decides about expiry, as with TakeHandshake.
 func (s *Store) LatestHandshake(link string) (*Handshake, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
-	}
-	var latest *Handshake
-	for _, h := range s.handshakes {
-		if h.Link == link && (latest == nil || h.CreatedAt.After(latest.CreatedAt)) {
-			h := h
-			latest = &h
+	return locked(s, func() (*Handshake, error) {
+		var latest *Handshake
+		for _, h := range s.handshakes {
+			if h.Link == link && (latest == nil || h.CreatedAt.After(latest.CreatedAt)) {
+				latest = &h
+			}
 		}
-	}
-	if latest == nil {
-		return nil, errNoHandshake()
-	}
-	return latest, nil
+		if latest == nil {
+			return nil, errNoHandshake()
+		}
+		return latest, nil
+	})
 }
 
 // errNoHandshake does not repeat the ID or token asked for: both are
@@ -167,13 +146,10 @@ func errNoHandshake() *fault.Error {
 	return newError(CodeNotFound, nil, "no such pending handshake: it was used already, expired, or never started here")
 }
 
-// findByToken returns the ID of the handshake of a request token. It
-// compares every pending handshake's token in constant time. The caller
-// holds s.mu.
+// findByToken returns the ID of the handshake of a request token (never
+// empty: see checkHandshake). It compares every pending handshake's token
+// in constant time. The caller holds s.mu.
 func (s *Store) findByToken(requestToken string) (string, bool) {
-	if requestToken == "" {
-		return "", false
-	}
 	found := ""
 	for id, h := range s.handshakes {
 		if subtle.ConstantTimeCompare([]byte(h.RequestToken), []byte(requestToken)) == 1 {
@@ -186,17 +162,24 @@ func (s *Store) findByToken(requestToken string) (string, bool) {
 // HandshakeByRequestToken returns the pending handshake of a request
 // token, comparing in constant time (CodeNotFound if none).
 func (s *Store) HandshakeByRequestToken(requestToken string) (*Handshake, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
+	return locked(s, func() (*Handshake, error) {
+		id, ok := s.findByToken(requestToken)
+		if !ok {
+			return nil, errNoHandshake()
+		}
+		h := s.handshakes[id]
+		return &h, nil
+	})
+}
+
+// removeHandshake removes a pending handshake's file (one already gone is
+// fine) and then forgets it. The caller holds s.mu.
+func (s *Store) removeHandshake(id string) error {
+	if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	id, ok := s.findByToken(requestToken)
-	if !ok {
-		return nil, errNoHandshake()
-	}
-	h := s.handshakes[id]
-	return &h, nil
+	delete(s.handshakes, id)
+	return nil
 }
 
 // TakeHandshake removes and returns the pending handshake of a request
@@ -206,52 +189,40 @@ func (s *Store) HandshakeByRequestToken(requestToken string) (*Handshake, error)
 // from an unknown one. When its file cannot be removed the handshake is
 // not returned (CodeIO) and stays pending.
 func (s *Store) TakeHandshake(requestToken string) (*Handshake, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
-	}
-	id, ok := s.findByToken(requestToken)
-	if !ok {
-		return nil, errNoHandshake()
-	}
-	h := s.handshakes[id]
-	if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, ioError(err, "cannot remove the pending handshake of link %q: %v", h.Link)
-	}
-	delete(s.handshakes, id)
-	if err := s.syncDir(handshakesDir); err != nil {
-		return nil, ioError(err, "the pending handshake of link %q is removed, but %s could not be flushed to disk: %v",
-			h.Link, s.abs(handshakesDir))
-	}
-	return &h, nil
+	return locked(s, func() (*Handshake, error) {
+		id, ok := s.findByToken(requestToken)
+		if !ok {
+			return nil, errNoHandshake()
+		}
+		h := s.handshakes[id]
+		if err := s.removeHandshake(id); err != nil {
+			return nil, ioError(err, "cannot remove the pending handshake of link %q: %v", h.Link)
+		}
+		if err := s.syncDir(handshakesDir); err != nil {
+			return nil, ioError(err, "the pending handshake of link %q is removed, but %s could not be flushed to disk: %v",
+				h.Link, s.abs(handshakesDir))
+		}
+		return &h, nil
+	})
 }
 
 // PruneHandshakes removes pending handshakes that expired before now and
 // returns how many. A handshake whose file cannot be removed stays pending
 // and the first such failure is returned with the count of the others.
 func (s *Store) PruneHandshakes(now time.Time) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, s.errClosed()
-	}
-	n := 0
-	var first error
-	for id, h := range s.handshakes {
-		if !h.ExpiresAt.Before(now) {
-			continue
-		}
-		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			if first == nil {
-				first = ioError(err, "cannot remove an expired handshake of link %q: %v", h.Link)
+	return locked(s, func() (n int, first error) {
+		for id, h := range s.handshakes {
+			if !h.ExpiresAt.Before(now) {
+				continue
 			}
-			continue
+			if err := s.removeHandshake(id); err != nil {
+				first = cmp.Or(first, error(ioError(err, "cannot remove an expired handshake of link %q: %v", h.Link)))
+				continue
+			}
+			n++
 		}
-		delete(s.handshakes, id)
-		n++
-	}
-	return n, first
+		return n, first
+	})
 }
 
 // PendingHandshakes returns how many handshakes of a link are pending and

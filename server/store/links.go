@@ -2,12 +2,10 @@ package store
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
@@ -23,11 +21,7 @@ func linkPath(name string, file ...string) string {
 
 // decodeLink parses a link record.
 func decodeLink(data []byte) (*Link, error) {
-	var l Link
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("not a link record: %w", err)
-	}
-	return &l, nil
+	return decode(data, "link", func(*Link) error { return nil })
 }
 
 // requireLink checks a link name and that the link exists. The caller
@@ -46,34 +40,61 @@ func (s *Store) requireLink(name string) error {
 	return err
 }
 
+// readLinkFile reads the file of link name that holds its what: an error
+// matching fs.ErrNotExist when it is missing, CodeIO when it cannot be read.
+// The caller holds s.mu.
+func (s *Store) readLinkFile(name, file, what string) ([]byte, error) {
+	data, err := s.readFile(linkPath(name, file))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, ioError(err, "cannot read the %s of link %q (%s): %v", what, name, s.abs(linkPath(name, file)))
+	}
+	return data, err
+}
+
+// corrupt is the CodeCorrupt error of a link's file that holds its what
+// and is missing, or does not parse (err says why).
+func (s *Store) corrupt(name, file, what string, err error) *fault.Error {
+	why := fmt.Sprintf("is damaged (%v)", err)
+	if errors.Is(err, fs.ErrNotExist) {
+		why = "is missing"
+	}
+	return newError(CodeCorrupt, err, "the %s of link %q (%s) %s: %s", what, name, s.abs(linkPath(name, file)), why, hintBrokenLink)
+}
+
 // readLink reads a link's record; the folder name is the link's name. The
 // caller holds s.mu.
 func (s *Store) readLink(name string) (*Link, error) {
-	file := linkPath(name, linkFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, linkFile, "record")
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := s.requireLink(name); err != nil {
 			return nil, err
 		}
-		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
+		return nil, s.corrupt(name, linkFile, "record", err)
 	}
 	if err != nil {
-		return nil, ioError(err, "cannot read the record of link %q (%s): %v", name, s.abs(file))
+		return nil, err
 	}
 	l, err := decodeLink(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the record of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+		return nil, s.corrupt(name, linkFile, "record", err)
 	}
 	l.Name = name
 	return l, nil
 }
 
-// brokenLink is what ListLinks shows for a link that cannot be read.
-func brokenLink(name string, e *fault.Error) *Link {
-	return &Link{
-		Name:      name,
-		LastError: &fault.Error{Code: fault.Code(e.Code), Message: e.Message, Hint: hintBrokenLink},
+// encodeLink checks a link record and encodes it.
+func encodeLink(l *Link) ([]byte, error) {
+	if l == nil {
+		return nil, newError(CodeInvalid, nil, "no link given")
 	}
+	if err := CheckName(l.Name); err != nil {
+		return nil, err
+	}
+	data, err := marshal(l)
+	if err != nil {
+		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+	}
+	return data, nil
 }
 
 // CreateLink saves a new link and its private key in one step: on any
@@ -84,94 +105,41 @@ func brokenLink(name string, e *fault.Error) *Link {
 // The link is written into a temporary folder that is renamed into place,
 // so a crash leaves either the whole link or none of it.
 func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
-	files, err := encodeLink(l, key)
+	linkJSON, err := encodeLink(l)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireNoLink(l.Name); err != nil {
-		return err
-	}
-	tmp, err := s.writeTempLink(l.Name, files)
+	privPEM, err := keys.MarshalPrivateKey(key) // refuses a missing or incomplete key
 	if err != nil {
-		return err
-	}
-	return s.renameLink(l.Name, tmp)
-}
-
-// namedFile is a file to write: its name and content.
-type namedFile struct {
-	name string
-	data []byte
-}
-
-// encodeLink checks a new link and its key, and encodes the files of its
-// folder: the private key, the public key and the record.
-func encodeLink(l *Link, key *rsa.PrivateKey) ([]namedFile, error) {
-	if l == nil {
-		return nil, newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
-		return nil, err
-	}
-	if key == nil || key.N == nil {
-		return nil, newError(CodeInvalid, nil, "link %q: no private key given", l.Name)
+		return newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
 	}
 	if err := keys.CheckSize(&key.PublicKey); err != nil {
-		return nil, newError(CodeInvalid, err, "link %q: %v", l.Name, err)
+		return newError(CodeInvalid, err, "link %q: %v", l.Name, err)
 	}
-	linkJSON, err := marshal(l)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
-	}
-	privPEM, err := keys.MarshalPrivateKey(key)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q: the private key cannot be encoded: %v", l.Name, err)
-	}
-	pubPEM, err := keys.MarshalPublicKey(&key.PublicKey)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q: the public key cannot be encoded: %v", l.Name, err)
-	}
-	return []namedFile{{keys.PrivateKeyFile, privPEM}, {keys.PublicKeyFile, pubPEM}, {linkFile, linkJSON}}, nil
-}
-
-// requireNoLink checks that the store is open and that no link is named
-// name. The caller holds s.mu.
-func (s *Store) requireNoLink(name string) error {
+	pubPEM, _ := keys.MarshalPublicKey(&key.PublicKey) // never fails for a key MarshalPrivateKey validated
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return s.errClosed()
 	}
-	final := linkPath(name)
+	name, final := l.Name, linkPath(l.Name)
 	if _, err := s.root.Lstat(final); err == nil {
 		return newError(CodeExists, nil, "a link named %q already exists", name)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return ioError(err, "cannot check %s: %v", s.abs(final))
 	}
-	return nil
-}
-
-// writeTempLink writes a link's files into a new temporary folder of the
-// links folder and returns the folder; on failure it leaves nothing behind.
-// The caller holds s.mu.
-func (s *Store) writeTempLink(name string, files []namedFile) (string, error) {
 	tmp := filepath.Join(linksDir, tmpLinkPrefix+name+"-"+randomHex(8))
 	if err := s.change("mkdir", tmp, func(tmp string) error { return s.root.Mkdir(tmp, 0o700) }); err != nil {
-		return "", ioError(err, "cannot create the folder of link %q: %v", name)
+		return ioError(err, "cannot create the folder of link %q: %v", name)
 	}
-	for _, f := range files {
-		if err := s.writeFileAs(filepath.Join(tmp, f.name), linkPath(name, f.name), f.data, true); err != nil {
+	files := map[string][]byte{keys.PrivateKeyFile: privPEM, keys.PublicKeyFile: pubPEM, linkFile: linkJSON}
+	for _, f := range []string{keys.PrivateKeyFile, keys.PublicKeyFile, linkFile} {
+		if err := s.writeFileAs(filepath.Join(tmp, f), linkPath(name, f), files[f], true); err != nil {
 			_ = s.change("remove", tmp, s.root.RemoveAll)
-			return "", ioError(err, "cannot save link %q (%s): %v", name, f.name)
+			return ioError(err, "cannot save link %q (%s): %v", name, f)
 		}
 	}
-	return tmp, nil
-}
-
-// renameLink renames a link's temporary folder into place (removing it on
-// failure) and flushes the links folder to disk. The caller holds s.mu.
-func (s *Store) renameLink(name, tmp string) error {
-	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, linkPath(name)) }); err != nil {
+	if err := s.change("rename", tmp, func(tmp string) error { return s.root.Rename(tmp, final) }); err != nil {
 		_ = s.change("remove", tmp, s.root.RemoveAll)
 		return ioError(err, "cannot save link %q: %v", name)
 	}
@@ -193,52 +161,40 @@ func (s *Store) GetLink(name string) (*Link, error) {
 }
 
 // ListLinks returns copies of every link, sorted by name. A link whose
-// record cannot be read is not skipped: it is returned in state "failed"
-// with only its name, a warning and a LastError that name the file. Entries
+// record cannot be read is not skipped: it is returned with only its name
+// and a LastError that names the file. Entries
 // of the links folder that cannot be links (names that are not slugs) are
 // reported by Problems, not here.
 func (s *Store) ListLinks() ([]*Link, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.errClosed()
-	}
-	names, err := s.readDirNames(linksDir)
-	if err != nil {
-		return nil, err
-	}
-	links := []*Link{}
-	for _, name := range names {
-		if strings.HasPrefix(name, ".") || CheckName(name) != nil {
-			continue
-		}
-		l, err := s.readLink(name)
+	return locked(s, func() ([]*Link, error) {
+		names, err := s.readDirNames(linksDir)
 		if err != nil {
-			e, ok := fault.As(err)
-			if !ok {
-				e = ioError(err, "cannot read link %q: %v", name)
-			}
-			if e.Code == CodeNotFound {
+			return nil, err
+		}
+		links := []*Link{}
+		for _, name := range names {
+			if CheckName(name) != nil { // also skips the temporary folders (".tmp-", ".del-")
 				continue
 			}
-			l = brokenLink(name, e)
+			l, err := s.readLink(name)
+			if err != nil {
+				e := ioError(err, "cannot read link %q: %v", name)
+				if e.Code == CodeNotFound {
+					continue
+				}
+				l = &Link{Name: name, LastError: &fault.Error{Code: e.Code, Message: e.Message, Hint: hintBrokenLink}}
+			}
+			links = append(links, l)
 		}
-		links = append(links, l)
-	}
-	return links, nil
+		return links, nil
+	})
 }
 
 // UpdateLink replaces a link's record atomically (CodeNotFound if none).
 func (s *Store) UpdateLink(l *Link) error {
-	if l == nil {
-		return newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
-		return err
-	}
-	data, err := marshal(l)
+	data, err := encodeLink(l)
 	if err != nil {
-		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -265,15 +221,11 @@ func (s *Store) DeleteLink(name string) error {
 	if err := s.change("rename", linkPath(name), func(old string) error { return s.root.Rename(old, gone) }); err != nil {
 		return ioError(err, "cannot delete link %q: %v", name)
 	}
-	var errs []error
-	errs = append(errs, s.syncDir(linksDir))
+	errs := []error{s.syncDir(linksDir)}
 	for id, h := range s.handshakes {
-		if h.Link != name {
-			continue
-		}
-		delete(s.handshakes, id)
-		if err := s.change("remove", hsPath(id), s.root.Remove); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
+		if h.Link == name {
+			errs = append(errs, s.removeHandshake(id))
+			delete(s.handshakes, id) // even when its file stays: its link is gone
 		}
 	}
 	errs = append(errs, s.change("remove", gone, s.root.RemoveAll))
@@ -293,32 +245,28 @@ func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
 	if err := s.requireLink(name); err != nil {
 		return nil, err
 	}
-	file := linkPath(name, keys.PrivateKeyFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, keys.PrivateKeyFile, "private key")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is missing: %s", name, s.abs(file), hintBrokenLink)
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the private key of link %q (%s): %v", name, s.abs(file))
+		return nil, s.corrupt(name, keys.PrivateKeyFile, "private key", err)
+	} else if err != nil {
+		return nil, err
 	}
 	key, err := keys.ParsePrivateKey(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the private key of link %q (%s) is damaged (%v): %s", name, s.abs(file), err, hintBrokenLink)
+		return nil, s.corrupt(name, keys.PrivateKeyFile, "private key", err)
 	}
-	pubFile := linkPath(name, keys.PublicKeyFile)
-	pubData, err := s.readFile(pubFile)
+	pubData, err := s.readLinkFile(name, keys.PublicKeyFile, "public key")
 	if errors.Is(err, fs.ErrNotExist) {
 		return key, nil
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the public key of link %q (%s): %v", name, s.abs(pubFile))
+	} else if err != nil {
+		return nil, err
 	}
 	pub, err := keys.ParsePublicKey(pubData)
-	if err != nil {
-		return nil, newError(CodeCorrupt, err, "the public key of link %q (%s) is damaged (%v): %s", name, s.abs(pubFile), err, hintBrokenLink)
+	if err == nil && !pub.Equal(&key.PublicKey) {
+		err = errors.New("it is not the public half of the private key")
 	}
-	if !pub.Equal(&key.PublicKey) {
-		return nil, newError(CodeCorrupt, nil, "the public key of link %q (%s) is not the public half of its private key: %s", name, s.abs(pubFile), hintBrokenLink)
+	if err != nil {
+		return nil, s.corrupt(name, keys.PublicKeyFile, "public key", err)
 	}
 	return key, nil
 }

@@ -2,13 +2,7 @@
 
 package store
 
-import (
-	"errors"
-	"os"
-)
-
-// errLocked: another open file description holds the lock.
-var errLocked = errors.New("lock held by another process")
+import "os"
 
 // flock does nothing on systems without flock(2): there, nothing stops two
 // processes from sharing a data folder.

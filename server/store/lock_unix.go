@@ -8,22 +8,15 @@ import (
 	"syscall"
 )
 
-// errLocked: another open file description holds the lock.
-var errLocked = errors.New("lock held by another process")
-
 // flock takes an exclusive, non-blocking lock on f. The lock lasts until f
 // is closed (or the process ends, even by a crash).
 func flock(f *os.File) error {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EWOULDBLOCK):
+		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return errLocked
-		default:
+		}
+		if !errors.Is(err, syscall.EINTR) {
 			return err
 		}
 	}

@@ -3,17 +3,14 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 )
 
-// MaxNameLen is the longest link name.
-const MaxNameLen = 64
+// maxNameLen is the longest link name.
+const maxNameLen = 64
 
-// Lengths of a handshake ID: 128 random bits are 22 characters of unpadded
-// base64url or 32 of hex.
-const (
-	minIDLen = 22
-	maxIDLen = 64
-)
+// slugChars are the characters of a link name or a handshake ID.
+const slugChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
 
 // CheckName returns nil when name is a valid link name: 1 to 64 letters
 // (a-z, A-Z), digits, '-' or '_'. Otherwise it returns a *fault.Error
@@ -22,32 +19,20 @@ const (
 func CheckName(name string) error {
 	switch {
 	case name == "":
-		return newError(CodeInvalid, nil, "a link name is required (1 to %d letters, digits, '-' or '_')", MaxNameLen)
-	case len(name) > MaxNameLen:
-		return newError(CodeInvalid, nil, "a link name has at most %d characters; this one has %d", MaxNameLen, len(name))
-	case !isSlug(name):
+		return newError(CodeInvalid, nil, "a link name is required (1 to %d letters, digits, '-' or '_')", maxNameLen)
+	case len(name) > maxNameLen:
+		return newError(CodeInvalid, nil, "a link name has at most %d characters; this one has %d", maxNameLen, len(name))
+	case strings.Trim(name, slugChars) != "":
 		return newError(CodeInvalid, nil, "link name %q may hold only letters, digits, '-' and '_' (for example prod or jira-sandbox)", name)
 	}
 	return nil
 }
 
-// isSlug reports whether s is made only of ASCII letters, digits, '-' and
-// '_'.
-func isSlug(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // validID reports whether id has the form of a handshake ID: 22 to 64
-// characters of the base64url alphabet (hex is a subset).
+// characters of the base64url alphabet (hex is a subset), as 128 random
+// bits are in unpadded base64url (22) or hex (32).
 func validID(id string) bool {
-	return len(id) >= minIDLen && len(id) <= maxIDLen && isSlug(id)
+	return len(id) >= 22 && len(id) <= 64 && strings.Trim(id, slugChars) == ""
 }
 
 // NewHandshakeID returns a new random handshake ID: 128 bits from

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/applink/applink/internal/datakey"
@@ -26,6 +27,9 @@ const (
 	tmpLinkPrefix     = ".tmp-" // CreateLink's folder before its rename
 	deletedLinkPrefix = ".del-" // DeleteLink's folder before its removal
 )
+
+// errLocked is flock's error when another process holds the lock.
+var errLocked = errors.New("lock held by another process")
 
 // Open opens (creating when missing, mode 0700) the data folder dir.
 //
@@ -99,7 +103,8 @@ func lockFolder(root *os.Root, abs string) (*os.File, error) {
 	return f, nil
 }
 
-// prepare makes the sub-folders, cleans leftovers and loads handshakes.
+// prepare makes the sub-folders, removes leftovers, checks the secret
+// files, reads the link records and loads the sessions and handshakes.
 func (s *Store) prepare() error {
 	for _, d := range []string{linksDir, handshakesDir} {
 		if err := s.checkDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -109,14 +114,10 @@ func (s *Store) prepare() error {
 			return ioError(err, "cannot create %s: %v", s.abs(d))
 		}
 	}
-	if err := s.removeLeftovers("."); err != nil {
-		return err
-	}
-	if err := s.removeLeftovers(linksDir); err != nil {
-		return err
-	}
-	if err := s.removeLeftovers(handshakesDir); err != nil {
-		return err
+	for _, d := range []string{".", linksDir, handshakesDir} {
+		if err := s.removeLeftovers(d); err != nil {
+			return err
+		}
 	}
 	if err := s.checkSecrets(); err != nil {
 		return err
@@ -135,8 +136,7 @@ func (s *Store) prepare() error {
 			continue
 		}
 		if err := s.checkDir(linkPath(name)); err != nil {
-			s.problems = append(s.problems, s.abs(linksDir, name)+
-				" is not a link folder: move it out of the data folder")
+			s.problems = append(s.problems, s.abs(linksDir, name)+" is not a link folder: move it out of the data folder")
 			continue
 		}
 		if err := s.removeLeftovers(linkPath(name)); err != nil {
@@ -146,19 +146,16 @@ func (s *Store) prepare() error {
 			s.problems = append(s.problems, err.Error())
 		}
 	}
-	if err := s.loadSessions(); err != nil {
-		return err
-	}
+	s.loadSessions()
 	return s.loadHandshakes()
 }
 
 // isLeftover reports whether a folder entry is what an interrupted write
 // left: a temporary file of fsutil.WriteFile (".NAME.tmp-RANDOM"), or a
-// link folder of an interrupted CreateLink or DeleteLink.
+// link folder of an interrupted CreateLink (".tmp-NAME-RANDOM", matched by
+// the same rule) or DeleteLink.
 func isLeftover(name string) bool {
-	return strings.HasPrefix(name, tmpLinkPrefix) ||
-		strings.HasPrefix(name, deletedLinkPrefix) ||
-		(strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"))
+	return strings.HasPrefix(name, deletedLinkPrefix) || strings.HasPrefix(name, ".") && strings.Contains(name, tmpLinkPrefix)
 }
 
 // removeLeftovers removes the leftovers found directly in dir.
@@ -189,12 +186,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.handshakes = nil
 	s.sessions = nil
-	var errs []error
-	if s.lock != nil {
-		errs = append(errs, s.lock.Close()) // closing releases the flock
-	}
-	errs = append(errs, s.root.Close())
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(s.lock.Close(), s.root.Close()); err != nil { // closing the lock file releases the flock
 		return ioError(err, "closing the data folder %s: %v", s.dir)
 	}
 	return nil
@@ -209,5 +201,5 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.problems...)
+	return slices.Clone(s.problems)
 }

@@ -3,28 +3,22 @@ package store
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/applink/applink/internal/fsutil"
 )
 
-// Lengths of the session cookie's keys returned by SessionKeys, in bytes.
 const (
-	HashKeyLen       = 64 // the HMAC key
-	EncryptionKeyLen = 32 // the AES-256 key
-)
-
-const (
+	hashKeyLen         = 64   // bytes of the session cookie's HMAC key
+	encryptionKeyLen   = 32   // bytes of its AES-256 key
 	adminTokenBytes    = 32   // random bytes of a new admin token
-	maxAdminTokenBytes = 4096 // size of the admin-token file
+	minAdminTokenLen   = 32   // the fewest characters of an admin token
+	maxAdminTokenBytes = 4096 // the most
 )
-
-// MinAdminTokenLen is the fewest characters an admin token may have.
-const MinAdminTokenLen = 32
 
 // AdminTokenHint says how to make a good admin token.
 const AdminTokenHint = "make one with: openssl rand -base64 32"
@@ -33,18 +27,16 @@ const AdminTokenHint = "make one with: openssl rand -base64 32"
 // from: at least 32 characters, no white space or control characters.
 // Errors never quote the token.
 func CheckAdminToken(tok string) error {
-	if tok == "" {
+	switch {
+	case tok == "":
 		return errors.New("it is empty")
-	}
-	for _, r := range tok {
-		if r <= ' ' || r == 0x7f || r == '\uFFFD' || unicode.IsSpace(r) || unicode.IsControl(r) {
-			return errors.New("it holds white space or control characters; it must be one word on one line")
-		}
-	}
-	if len(tok) < MinAdminTokenLen {
+	case strings.ContainsFunc(tok, func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r)
+	}):
+		return errors.New("it holds white space or control characters; it must be one word on one line")
+	case len(tok) < minAdminTokenLen:
 		return errors.New("it is shorter than 32 characters")
-	}
-	if len(tok) > maxAdminTokenBytes {
+	case len(tok) > maxAdminTokenBytes:
 		return errors.New("it is too long")
 	}
 	return nil
@@ -53,14 +45,8 @@ func CheckAdminToken(tok string) error {
 // parseAdminToken reads the admin-token file: one token (CheckAdminToken),
 // surrounding white space ignored. Errors never quote the token.
 func parseAdminToken(data []byte) (string, error) {
-	if len(data) > maxAdminTokenBytes {
-		return "", errors.New("it is too long")
-	}
 	tok := strings.TrimSpace(string(data))
-	if err := CheckAdminToken(tok); err != nil {
-		return "", err
-	}
-	return tok, nil
+	return tok, CheckAdminToken(tok)
 }
 
 // AdminToken returns the admin token kept in the folder, making and saving
@@ -68,48 +54,44 @@ func parseAdminToken(data []byte) (string, error) {
 // crypto/rand as unpadded base64url, in the file admin-token (0600). A file
 // that holds no usable token gives CodeCorrupt; it is never replaced.
 func (s *Store) AdminToken() (token string, created bool, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, created, err := s.loadOrMake(adminTokenFile, "the admin token", func() []byte {
+	return loadOrMake(s, adminTokenFile, "the admin token", func() []byte {
 		b := make([]byte, adminTokenBytes)
 		rand.Read(b) // never returns an error (crypto/rand, Go 1.24+)
 		return []byte(base64.RawURLEncoding.EncodeToString(b) + "\n")
-	})
-	if err != nil {
-		return "", false, err
-	}
-	tok, err := parseAdminToken(data)
-	if err != nil {
-		return "", false, newError(CodeCorrupt, nil,
-			"%s does not hold a usable admin token (%v): delete it to have applink make a new one, or write a good one into it (%s)",
-			s.abs(adminTokenFile), err, AdminTokenHint)
-	}
-	return tok, created, nil
+	}, parseAdminToken, "%s does not hold a usable admin token (%v): delete it to have applink make a new one, or write a good one into it ("+
+		AdminTokenHint+")")
 }
 
 // loadOrMake reads the secret file rel (removing group and other
 // permissions set by hand), or, when it is missing, writes the content mk
-// makes and returns it with created true. what names it in errors. The
-// caller holds s.mu.
-func (s *Store) loadOrMake(rel, what string, mk func() []byte) (data []byte, created bool, err error) {
+// makes (created true), and returns what parse reads in it. what names the
+// file in errors; a file parse refuses gives CodeCorrupt, whose message is
+// damaged with the file and why, and is never replaced.
+func loadOrMake[T any](s *Store, rel, what string, mk func() []byte, parse func([]byte) (T, error),
+	damaged string) (T, bool, error) {
+	var zero T
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		return nil, false, s.errClosed()
+		return zero, false, s.errClosed()
 	}
-	data, err = s.readFile(rel)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := s.readFile(rel)
+	created := errors.Is(err, fs.ErrNotExist)
+	if created {
 		data = mk()
 		if err := s.writeFile(rel, data, true); err != nil {
-			return nil, false, ioError(err, "cannot save "+what+" in %s: %v", s.abs(rel))
+			return zero, false, ioError(err, "cannot save "+what+" in %s: %v", s.abs(rel))
 		}
-		return data, true, nil
+	} else if err != nil {
+		return zero, false, ioError(err, "cannot read "+what+" in %s: %v", s.abs(rel))
+	} else if err := s.tighten(rel); err != nil {
+		return zero, false, err
 	}
-	if err == nil {
-		err = s.tighten(rel)
-	}
+	v, err := parse(data)
 	if err != nil {
-		return nil, false, ioError(err, "cannot read "+what+" in %s: %v", s.abs(rel))
+		return zero, false, newError(CodeCorrupt, nil, damaged, s.abs(rel), err)
 	}
-	return data, false, nil
+	return v, created, nil
 }
 
 // sessionKeys is the JSON form of the session-keys file.
@@ -119,15 +101,13 @@ type sessionKeys struct {
 }
 
 // parseSessionKeys reads the session-keys file. Errors never quote a key.
-func parseSessionKeys(data []byte) (hashKey, encryptionKey []byte, err error) {
-	var k sessionKeys
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, nil, errors.New("not a session keys record")
-	}
-	if len(k.HashKey) != HashKeyLen || len(k.EncryptionKey) != EncryptionKeyLen {
-		return nil, nil, errors.New("a key has the wrong length")
-	}
-	return k.HashKey, k.EncryptionKey, nil
+func parseSessionKeys(data []byte) (*sessionKeys, error) {
+	return decode(data, "session keys", func(k *sessionKeys) error {
+		if len(k.HashKey) != hashKeyLen || len(k.EncryptionKey) != encryptionKeyLen {
+			return errors.New("a key has the wrong length")
+		}
+		return nil
+	})
 }
 
 // SessionKeys returns the session cookie's hash key (64 bytes) and
@@ -135,24 +115,17 @@ func parseSessionKeys(data []byte) (hashKey, encryptionKey []byte, err error) {
 // session-keys, 0600, JSON with base64 keys). A file that holds no usable
 // keys gives CodeCorrupt; it is never replaced.
 func (s *Store) SessionKeys() (hashKey, encryptionKey []byte, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, _, err := s.loadOrMake(sessionKeysFile, "the session keys", func() []byte {
-		k := sessionKeys{HashKey: make([]byte, HashKeyLen), EncryptionKey: make([]byte, EncryptionKeyLen)}
+	k, _, err := loadOrMake(s, sessionKeysFile, "the session keys", func() []byte {
+		k := sessionKeys{HashKey: make([]byte, hashKeyLen), EncryptionKey: make([]byte, encryptionKeyLen)}
 		rand.Read(k.HashKey)
 		rand.Read(k.EncryptionKey)
 		data, _ := marshal(&k) // []byte fields: never fails
 		return data
-	})
+	}, parseSessionKeys, "%s does not hold usable session keys (%v): delete it to have applink make new ones (everyone signed in is signed out)")
 	if err != nil {
 		return nil, nil, err
 	}
-	if hashKey, encryptionKey, err = parseSessionKeys(data); err != nil {
-		return nil, nil, newError(CodeCorrupt, nil,
-			"%s does not hold usable session keys (%v): delete it to have applink make new ones (everyone signed in is signed out)",
-			s.abs(sessionKeysFile), err)
-	}
-	return hashKey, encryptionKey, nil
+	return k.HashKey, k.EncryptionKey, nil
 }
 
 // tighten removes group and other permissions from a secret file written

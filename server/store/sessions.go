@@ -26,8 +26,8 @@ type Session struct {
 	Values map[string]string `json:"values,omitempty"`
 }
 
-// MaxSessions bounds the sessions kept: past it, the oldest ends.
-const MaxSessions = 1000
+// maxSessions bounds the sessions kept: past it, the oldest ends.
+const maxSessions = 1000
 
 // sessionsRecord is the JSON form of the sessions file: sessions by the
 // hex SHA-256 of their id.
@@ -44,23 +44,21 @@ func sessionKey(id string) string {
 // loadSessions reads the sessions file, when there is one. A damaged file
 // is a problem, not a failure: no one is signed in, and the file is
 // replaced at the next sign-in. Called by Open.
-func (s *Store) loadSessions() error {
+func (s *Store) loadSessions() {
 	s.sessions = map[string]Session{}
 	data, err := s.readFile(sessionsFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return
 	}
-	if err != nil {
-		return ioError(err, "cannot read the sessions in %s: %v", s.abs(sessionsFile))
+	if err == nil {
+		var sessions map[string]Session
+		if sessions, err = parseSessions(data); err == nil {
+			s.sessions = sessions
+			return
+		}
 	}
-	sessions, err := parseSessions(data)
-	if err != nil {
-		s.problems = append(s.problems, s.abs(sessionsFile)+
-			" is damaged (not a sessions record): everyone must sign in again, and it is replaced at the next sign-in")
-		return nil
-	}
-	s.sessions = sessions
-	return nil
+	s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
+		"): everyone must sign in again, and it is replaced at the next sign-in")
 }
 
 // parseSessions reads the sessions file, keeping the well-formed sessions
@@ -104,7 +102,7 @@ func (s *Store) Session(id string) (Session, bool) {
 // AddSession saves a session under id (random, made by the caller),
 // replacing the record of that id if there is one. Sessions expired at
 // x.CreatedAt are dropped in the same write, and the oldest ones past
-// MaxSessions. When the write fails nothing changes.
+// maxSessions. When the write fails nothing changes.
 func (s *Store) AddSession(id string, x Session) error {
 	if id == "" || x.ExpiresAt.IsZero() {
 		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")
@@ -115,13 +113,9 @@ func (s *Store) AddSession(id string, x Session) error {
 		return s.errClosed()
 	}
 	before := s.sessions
-	s.sessions = make(map[string]Session, len(before)+1)
-	for k, old := range before {
-		if old.ExpiresAt.After(x.CreatedAt) {
-			s.sessions[k] = old
-		}
-	}
-	for len(s.sessions) >= MaxSessions {
+	s.sessions = maps.Clone(before)
+	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
+	for len(s.sessions) >= maxSessions {
 		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int {
 			return s.sessions[a].CreatedAt.Compare(s.sessions[b].CreatedAt)
 		})
@@ -137,37 +131,27 @@ func (s *Store) AddSession(id string, x Session) error {
 
 // EndSessions ends every session for which end returns true (all when end
 // is nil) and saves the rest; n is how many ended. They end at once, even
-// when the write fails: the error then says that they would come back
-// after a restart.
+// when the write fails (CodeIO): they would then come back after a restart.
 func (s *Store) EndSessions(end func(Session) bool) (n int, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, s.errClosed()
-	}
-	for k, x := range s.sessions {
-		if end == nil || end(x) {
-			delete(s.sessions, k)
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, s.saveSessionsLocked()
+	return s.endSessions(func(_ string, x Session) bool { return end == nil || end(x) })
 }
 
 // EndSession ends the session of an id, if there is one.
 func (s *Store) EndSession(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return s.errClosed()
-	}
 	k := sessionKey(id)
-	if _, ok := s.sessions[k]; !ok {
-		return nil
-	}
-	delete(s.sessions, k)
-	return s.saveSessionsLocked()
+	_, err := s.endSessions(func(key string, _ Session) bool { return key == k })
+	return err
+}
+
+// endSessions ends the sessions for whose key end returns true, as
+// EndSessions does.
+func (s *Store) endSessions(end func(key string, x Session) bool) (int, error) {
+	return locked(s, func() (int, error) {
+		n := len(s.sessions)
+		maps.DeleteFunc(s.sessions, end)
+		if n -= len(s.sessions); n == 0 {
+			return 0, nil
+		}
+		return n, s.saveSessionsLocked()
+	})
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/applink/applink/internal/datakey"
 )
 
 // TestSessions: sessions survive a restart, end for good, are pruned when
@@ -139,5 +141,40 @@ func TestSessionValues(t *testing.T) {
 	s = openAt(t, dir)
 	if got, ok := s.Session("id"); !ok || len(got.Values) != 1 || got.Values["who"] != "bob" {
 		t.Errorf("after a restart: %v %v, want who bob", got.Values, ok)
+	}
+}
+
+// TestSessionsDamagedUnderDataKey: an encrypted sessions file that no
+// longer decrypts (here cut short) is reported as a damaged plaintext one
+// is, never fatal: Open succeeds, no one is signed in, a sign-in replaces it.
+func TestSessionsDamagedUnderDataKey(t *testing.T) {
+	k, dir := datakey.New(), t.TempDir()
+	s := openKeyed(t, dir, k)
+	t0 := time.Unix(1_000_000, 0)
+	if err := s.AddSession("a", Session{CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	file := filepath.Join(dir, "sessions")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data[:len(data)-1], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, k)
+	if err != nil {
+		t.Fatalf("Open with a damaged sessions file: %v", err)
+	}
+	defer s.Close()
+	if _, ok := s.Session("a"); ok {
+		t.Error("the session of a damaged file is still signed in")
+	}
+	if len(s.Problems()) == 0 {
+		t.Error("the damaged sessions file is not reported")
+	}
+	if err := s.AddSession("b", Session{CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Errorf("AddSession after a damaged file: %v", err)
 	}
 }

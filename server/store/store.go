@@ -46,9 +46,9 @@
 // Damaged files are reported, never fatal: Open still succeeds and lists
 // what it could not read in [Store.Problems]; ListLinks returns a link whose
 // record cannot be read as a placeholder in state "failed" whose LastError
-// (code [CodeCorrupt]) names the file and says what to do, so that the
-// dashboard shows it and the admin can delete it; GetLink of such a link
-// returns that *fault.Error.
+// ([CodeCorrupt], [CodeIO] or datakey's code) names the file and says what
+// to do, so that the dashboard shows it and the admin can delete it;
+// GetLink of such a link returns that *fault.Error.
 package store
 
 import (

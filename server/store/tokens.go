@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -14,18 +13,15 @@ import (
 // record written before tokens kept their verdict reads as
 // oauth.VerdictUnknown: approve again to check who approved it.
 func decodeToken(data []byte) (*Token, error) {
-	var t Token
-	if err := json.Unmarshal(data, &t); err != nil {
-		// The JSON error may quote a character of a secret: not kept.
-		return nil, errors.New("not a token record")
-	}
-	if t.AccessToken == "" {
-		return nil, errors.New("no access token in it")
-	}
-	if !t.Verdict.Valid() {
-		t.Verdict = oauth.VerdictUnknown
-	}
-	return &t, nil
+	return decode(data, "token", func(t *Token) error {
+		if t.AccessToken == "" {
+			return errors.New("no access token in it")
+		}
+		if !t.Verdict.Valid() {
+			t.Verdict = oauth.VerdictUnknown
+		}
+		return nil
+	})
 }
 
 // SaveToken saves a link's access token with its approval atomically,
@@ -48,7 +44,7 @@ func (s *Store) SaveToken(name string, t *Token) error {
 	if err := s.requireLink(name); err != nil {
 		return err
 	}
-	if err := s.writeToken(linkPath(name, tokenFile), data); err != nil {
+	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
 		return ioError(err, "cannot save the access token of link %q: %v", name)
 	}
 	return nil
@@ -62,18 +58,16 @@ func (s *Store) Token(name string) (*Token, error) {
 	if err := s.requireLink(name); err != nil {
 		return nil, err
 	}
-	file := linkPath(name, tokenFile)
-	data, err := s.readFile(file)
+	data, err := s.readLinkFile(name, tokenFile, "access token")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
-	}
-	if err != nil {
-		return nil, ioError(err, "cannot read the access token of link %q (%s): %v", name, s.abs(file))
+	} else if err != nil {
+		return nil, err
 	}
 	t, err := decodeToken(data)
 	if err != nil {
-		return nil, newError(CodeCorrupt, nil,
-			"the access token of link %q (%s) is damaged (%v): approve the link again to replace it", name, s.abs(file), err)
+		return nil, newError(CodeCorrupt, nil, "the access token of link %q (%s) is damaged (%v): approve the link again to replace it",
+			name, s.abs(linkPath(name, tokenFile)), err)
 	}
 	return t, nil
 }
@@ -92,14 +86,11 @@ func (s *Store) tokenNames(rel string) []string {
 	return tags
 }
 
-// writeToken writes a link's token file rel; under a data key, sealed for
+// writeToken writes a link's token file rel under a data key: sealed for
 // rel and a new random tag, added to the link's (sealed) tags file before
 // and left alone in it after, so that an older token file put back is
 // refused and a crash leaves the old or new token readable. s.mu held.
 func (s *Store) writeToken(rel string, data []byte) error {
-	if len(s.dataKeys) == 0 {
-		return s.writeFile(rel, data, false)
-	}
 	tags := filepath.Join(filepath.Dir(rel), tagsFile)
 	old, _ := s.readFile(tags) // missing or damaged: no older tag is kept
 	tag := randomHex(16)
