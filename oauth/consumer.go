@@ -211,21 +211,6 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	}, nil
 }
 
-// Client returns an HTTP client that signs every request with token and
-// bounds it by Timeout, for other REST calls to Jira.
-//
-// The client does not follow redirects: a 3xx comes back as it is, so
-// that a signed request never goes, signed again, to another place.
-func (c *Consumer) Client(token Token) *http.Client {
-	cl := c.httpClient()
-	base := cl.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	cl.Transport = &signingTransport{c: c, token: token, base: base}
-	return cl
-}
-
 // Get sends a signed GET to path (relative to the base URL, query allowed)
 // and returns the body of a 2xx answer. Any other answer is diagnosed into
 // an *Error with Step step.

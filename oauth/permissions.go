@@ -64,13 +64,6 @@ func ParsePermissions(body []byte) (map[string]Permission, error) {
 	return raw.Permissions, nil
 }
 
-// CheckPermissions asks Jira which of keys token's account holds in
-// project (an empty project checks global permissions): checkPermissions
-// with the token.
-func (c *Consumer) CheckPermissions(ctx context.Context, token Token, project string, keys []string) (*PermissionReport, error) {
-	return checkPermissions(ctx, c.As(token), project, keys)
-}
-
 // checkPermissions asks Jira which of keys cl's account holds in project
 // (an empty project checks global permissions).
 //
@@ -136,15 +129,8 @@ type ServerInfo struct {
 	ServerTime     string `json:"serverTime"`
 }
 
-// ServerInfo asks Jira what it is, without signing (it is anonymous on
-// Server/DC). Useful to check a base URL and the clock before the handshake.
-func (c *Consumer) ServerInfo(ctx context.Context) (*ServerInfo, error) {
-	si, _, err := c.serverInfo(ctx)
-	return si, err
-}
-
-// serverInfo is ServerInfo with Jira's answer, whose Date header tells
-// Jira's clock.
+// serverInfo asks Jira what it is, without signing (it is anonymous on
+// Server/DC), and returns Jira's answer too, whose Date header tells Jira's clock.
 func (c *Consumer) serverInfo(ctx context.Context) (*ServerInfo, *http.Response, error) {
 	const step = "serverinfo"
 	u := c.Endpoints.Base + ServerInfoPath
