@@ -209,16 +209,7 @@ func ParseProjectKeys(keys []string) ([]string, error) {
 // underscores, 1 to 64 of them: the shape of Jira's permission and project
 // keys.
 func isPermissionKey(k string) bool {
-	if k == "" || len(k) > 64 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return k != "" && len(k) <= 64 && strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
 }
 
 // RunAudit checks what cl's account may do of what req asks, project by
@@ -247,15 +238,6 @@ func RunAudit(ctx context.Context, cl Caller, req AuditRequest) (*PermissionAudi
 	return a, nil
 }
 
-// scopeOf turns a permission report into an audit scope.
-func scopeOf(rep *PermissionReport, project string) *AuditScope {
-	s := &AuditScope{Missing: []Gap{}, Granted: append([]string{}, rep.Have...)}
-	for _, k := range rep.Missing {
-		s.Missing = append(s.Missing, permissionGap(k, project))
-	}
-	return s
-}
-
 // auditProject audits one project, or the global permissions ("").
 func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []string) (*AuditScope, error) {
 	if len(keys) == 0 {
@@ -269,7 +251,10 @@ func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []
 	} else if err != nil {
 		return nil, err
 	}
-	scope := scopeOf(rep, project)
+	scope := &AuditScope{Missing: []Gap{}, Granted: append([]string{}, rep.Have...)}
+	for _, k := range rep.Missing {
+		scope.Missing = append(scope.Missing, permissionGap(k, project))
+	}
 	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
 		off, err := reporterOffScreen(ctx, cl, project)
 		if err != nil && !fault.Is(err, CodeAuditTruncated) {

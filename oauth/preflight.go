@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
-	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 )
 
@@ -61,10 +61,10 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 		return res.done()
 	}
 	if _, err := c.RequestToken(ctx, "oob"); err != nil {
-		e := asOAuthError(err)
+		e := DiagnoseTransport("request", "", err)
 		switch e.Code {
 		case CodeTimestampRefused:
-			res.drop(CodeClockSkew)
+			res.Problems = slices.DeleteFunc(res.Problems, func(p *Error) bool { return p.Code == CodeClockSkew })
 		case CodeSignatureInvalid:
 			e.Message += fmt.Sprintf("; applink's public key has fingerprint %s: compare it with the key in Jira's incoming authentication",
 				keys.Fingerprint(&c.PrivateKey.PublicKey))
@@ -74,7 +74,7 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 	}
 	if token != nil {
 		if _, err := c.Get(ctx, *token, MyselfPath, "myself"); err != nil {
-			res.Problems = append(res.Problems, asOAuthError(err))
+			res.Problems = append(res.Problems, DiagnoseTransport("request", "", err))
 		}
 	}
 	return res.done()
@@ -87,7 +87,7 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	si, resp, err := c.serverInfo(ctx)
 	after := c.now()
 	if err != nil {
-		e := asOAuthError(err)
+		e := DiagnoseTransport("request", "", err)
 		if e.Code == CodeUnauthorized {
 			return true
 		}
@@ -139,26 +139,6 @@ func abs(n int64) int64 {
 		return -n
 	}
 	return n
-}
-
-// asOAuthError returns err's *Error, or a network_error around it (every
-// failure of a Consumer is already an *Error).
-func asOAuthError(err error) *Error {
-	if e, ok := fault.As(err); ok {
-		return e
-	}
-	return DiagnoseTransport("request", "", err)
-}
-
-// drop removes the problems of a code.
-func (r *PreflightResult) drop(code Code) {
-	kept := r.Problems[:0]
-	for _, p := range r.Problems {
-		if p.Code != code {
-			kept = append(kept, p)
-		}
-	}
-	r.Problems = kept
 }
 
 // done sets OK and returns r.

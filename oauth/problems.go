@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -193,30 +194,19 @@ func diffNames(a, b string) []string {
 	return names
 }
 
-// redactVerifier hides the value of oauth_verifier in a base string (raw,
-// once or twice percent-encoded): the verifier is a secret until used.
+// verifierValues find the value of oauth_verifier in a base string: raw,
+// once or twice percent-encoded (each up to its separator or the end).
+var verifierValues = []*regexp.Regexp{
+	regexp.MustCompile(`(oauth_verifier%3D)(?s:.*?)(%26|$)`),
+	regexp.MustCompile(`(oauth_verifier%253D)(?s:.*?)(%2526|$)`),
+	regexp.MustCompile(`(oauth_verifier=)(?s:.*?)(&|$)`),
+}
+
+// redactVerifier hides the value of oauth_verifier in a base string: the
+// verifier is a secret until used.
 func redactVerifier(s string) string {
-	for _, f := range []struct{ key, sep string }{
-		{"oauth_verifier%3D", "%26"},
-		{"oauth_verifier%253D", "%2526"},
-		{"oauth_verifier=", "&"},
-	} {
-		out := ""
-		rest := s
-		for {
-			i := strings.Index(rest, f.key)
-			if i < 0 {
-				break
-			}
-			out += rest[:i+len(f.key)] + "[redacted]"
-			rest = rest[i+len(f.key):]
-			if j := strings.Index(rest, f.sep); j >= 0 {
-				rest = rest[j:]
-			} else {
-				rest = ""
-			}
-		}
-		s = out + rest
+	for _, re := range verifierValues {
+		s = re.ReplaceAllString(s, "${1}[redacted]${2}")
 	}
 	return s
 }
