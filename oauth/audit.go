@@ -114,14 +114,6 @@ var consequences = map[string]string{
 	"USER_PICKER":               "Users cannot be looked up, so reporters and assignees cannot be matched",
 }
 
-// Consequence is what an integration meets without the permission key.
-func Consequence(key string) string {
-	if c, ok := consequences[key]; ok {
-		return c
-	}
-	return "Whatever needs " + key + " fails"
-}
-
 // permissionGap is the gap of a missing permission in project ("" for a
 // global one).
 func permissionGap(key, project string) Gap {
@@ -129,7 +121,11 @@ func permissionGap(key, project string) Gap {
 	if project == "" {
 		fix = fmt.Sprintf("Grant %s to the service account (or a group it is in): Administration > System > Global permissions.", key)
 	}
-	return Gap{Code: Code(key), Consequence: Consequence(key), Fix: fix}
+	consequence, ok := consequences[key]
+	if !ok {
+		consequence = "Whatever needs " + key + " fails"
+	}
+	return Gap{Code: Code(key), Consequence: consequence, Fix: fix}
 }
 
 // plan is a checked AuditRequest.

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -109,28 +110,17 @@ func isHTML(h http.Header, body []byte) bool {
 	return bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html"))
 }
 
-// pageTitle returns the <title> of an HTML page, unescaped, on one line and
-// cut to 80 characters; "" when there is none.
+// titleTag finds an HTML page's <title>, any case, over several lines.
+var titleTag = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title`)
+
+// pageTitle returns the <title> of an HTML page (in its first 64 KiB),
+// unescaped, on one line and cut to 80 characters; "" when there is none.
 func pageTitle(body []byte) string {
-	const scan = 64 << 10
-	if len(body) > scan {
-		body = body[:scan]
-	}
-	lower := bytes.ToLower(body)
-	i := bytes.Index(lower, []byte("<title"))
-	if i < 0 {
+	m := titleTag.FindSubmatch(body[:min(len(body), 64<<10)])
+	if m == nil {
 		return ""
 	}
-	gt := bytes.IndexByte(lower[i:], '>')
-	if gt < 0 {
-		return ""
-	}
-	start := i + gt + 1
-	end := bytes.Index(lower[start:], []byte("</title"))
-	if end < 0 {
-		return ""
-	}
-	return short(html.UnescapeString(string(body[start:start+end])), 80)
+	return short(html.UnescapeString(string(m[1])), 80)
 }
 
 // plainHTTPToTLS reports whether a 400 body is a server's complaint about

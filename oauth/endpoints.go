@@ -65,10 +65,7 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, bad("the Jira URL must not hold a user name or password")
 	}
-	u.Host = strings.ToLower(u.Host)
-	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
-		u.Host = strings.TrimSuffix(u.Host, ":"+p)
-	}
+	u.Host = dropDefaultPort(u.Scheme, strings.ToLower(u.Host))
 	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
 	path := u.EscapedPath()
 	lower := strings.ToLower(path)
@@ -93,6 +90,13 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	// EscapedPath uses RawPath only where it is a valid encoding of Path.
 	u.Path, u.RawPath = unescaped, path
 	return u, nil
+}
+
+// dropDefaultPort removes :80 from an http host and :443 from an https one
+// (lower-case scheme): the one rule of default ports.
+func dropDefaultPort(scheme, host string) string {
+	h, _ := strings.CutSuffix(host, map[string]string{"http": ":80", "https": ":443"}[scheme])
+	return h
 }
 
 // EndpointsFor returns the endpoints under a base URL returned by

@@ -173,10 +173,6 @@ var failures = []Failure{
 		Fix:  "log in to Jira in a browser as that account and answer the CAPTCHA, then fix the password the integration uses before it locks the account again"},
 }
 
-// Failures returns the table of failures, a fresh copy in the README's
-// order.
-func Failures() []Failure { return append([]Failure(nil), failures...) }
-
 // Explain returns what to do about a failure, in the words of surface s;
 // "" when the table has no such code.
 func Explain(code Code, s Surface) string {

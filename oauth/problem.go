@@ -18,16 +18,16 @@ import (
 // the same header (Basic, Bearer) do no harm. A body that is an HTML or
 // JSON document is not read.
 func ParseProblem(wwwAuthenticate string, body []byte) (p Problem, ok bool) {
-	for _, kv := range authParams(wwwAuthenticate) {
-		p.set(kv.name, kv.value)
-	}
+	// The body first: set keeps the first value, so the header only fills
+	// what the body lacks.
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] != '<' && trimmed[0] != '{' && trimmed[0] != '[' {
-		var fromBody Problem
 		for _, kv := range lenientPairs(string(trimmed)) {
-			fromBody.set(strings.TrimSpace(kv.name), kv.value)
+			p.set(strings.TrimSpace(kv.name), kv.value)
 		}
-		p.merge(fromBody)
+	}
+	for _, kv := range authParams(wwwAuthenticate) {
+		p.set(kv.name, kv.value)
 	}
 	return p, p.Problem != ""
 }
@@ -55,22 +55,6 @@ func (p *Problem) set(name, value string) {
 	}
 	if *field == "" {
 		*field = value
-	}
-}
-
-// merge overwrites p's fields with q's non-empty ones.
-func (p *Problem) merge(q Problem) {
-	for _, f := range []struct{ dst, src *string }{
-		{&p.Problem, &q.Problem},
-		{&p.Advice, &q.Advice},
-		{&p.SignatureBaseString, &q.SignatureBaseString},
-		{&p.AcceptableTimestamps, &q.AcceptableTimestamps},
-		{&p.ParametersAbsent, &q.ParametersAbsent},
-		{&p.ParametersRejected, &q.ParametersRejected},
-	} {
-		if *f.src != "" {
-			*f.dst = *f.src
-		}
 	}
 }
 

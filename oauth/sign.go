@@ -132,10 +132,7 @@ func baseURI(req *http.Request) string {
 	if host == "" {
 		host = req.URL.Host
 	}
-	host = strings.ToLower(host)
-	if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
+	host = dropDefaultPort(scheme, strings.ToLower(host))
 	path := req.URL.EscapedPath()
 	if path == "" {
 		path = "/"
