@@ -184,7 +184,7 @@ func allHex(s string) bool {
 
 // String names the identity for people: "Display Name (name)" on Server,
 // "Display Name (account id)" on Cloud.
-// Jira's text goes through oneLine, so a display name cannot move a
+// Jira's text goes through fault.OneLine, so a display name cannot move a
 // terminal's cursor. A nil or empty identity is "an unknown account".
 func (id *Identity) String() string {
 	if id == nil {
