@@ -239,7 +239,7 @@ func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []
 	if len(keys) == 0 {
 		return &AuditScope{Missing: []Gap{}, Granted: []string{}}, nil
 	}
-	rep, err := checkPermissions(ctx, cl, project, keys)
+	scope, err := checkPermissions(ctx, cl, project, keys)
 	if fault.Is(err, CodeNotFound) && project != "" {
 		return &AuditScope{Granted: []string{}, Missing: []Gap{{Code: CodeProjectNotVisible,
 			Consequence: fmt.Sprintf("The sync cannot see project %s: Jira knows no such project, or the account cannot browse it", project),
@@ -247,11 +247,7 @@ func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []
 	} else if err != nil {
 		return nil, err
 	}
-	scope := &AuditScope{Missing: []Gap{}, Granted: append([]string{}, rep.Have...)}
-	for _, k := range rep.Missing {
-		scope.Missing = append(scope.Missing, permissionGap(k, project))
-	}
-	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
+	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(scope.Granted, "MODIFY_REPORTER") {
 		off, err := reporterOffScreen(ctx, cl, project)
 		if err != nil && !fault.Is(err, CodeAuditTruncated) {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -68,23 +69,17 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	return e
 }
 
+// stepLabels name the steps for people.
+var stepLabels = map[string]string{
+	"request_token": "the request-token step", "access_token": "the access-token step",
+	"authorize": "the approval page", "myself": "the identity check (myself)",
+	"mypermissions": "the permission check (mypermissions)", "serverinfo": "serverInfo", "": "the request",
+}
+
 // stepLabel names a step for people.
 func stepLabel(step string) string {
-	switch step {
-	case "request_token":
-		return "the request-token step"
-	case "access_token":
-		return "the access-token step"
-	case "authorize":
-		return "the approval page"
-	case "myself":
-		return "the identity check (myself)"
-	case "mypermissions":
-		return "the permission check (mypermissions)"
-	case "serverinfo":
-		return "serverInfo"
-	case "":
-		return "the request"
+	if l, ok := stepLabels[step]; ok {
+		return l
 	}
 	return short(step, 40)
 }
@@ -193,10 +188,6 @@ func basePath(p string) string {
 // SSO page.
 func looksLikeLogin(u *url.URL) bool {
 	p := strings.ToLower(u.Path)
-	for _, w := range []string{"login", "logon", "signin", "sign-in", "sso", "saml", "adfs", "/idp", "/cas/"} {
-		if strings.Contains(p, w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc([]string{"login", "logon", "signin", "sign-in", "sso", "saml", "adfs", "/idp", "/cas/"},
+		func(w string) bool { return strings.Contains(p, w) })
 }

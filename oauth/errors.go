@@ -1,8 +1,6 @@
 package oauth
 
-import (
-	"github.com/applink/applink/fault"
-)
+import "github.com/applink/applink/fault"
 
 // Code names a failure so that programs can act on it (fault.Code). The
 // codes that match Jira's oauth_problem values are spelled as Jira spells

@@ -172,15 +172,7 @@ func isUUID(s string) bool {
 }
 
 // allHex reports whether s is non-empty and only hexadecimal digits.
-func allHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return s != ""
-}
+func allHex(s string) bool { return s != "" && strings.Trim(s, "0123456789abcdefABCDEF") == "" }
 
 // String names the identity for people: "Display Name (name)" on Server,
 // "Display Name (account id)" on Cloud.

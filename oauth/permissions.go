@@ -32,16 +32,6 @@ type Permission struct {
 	HavePermission bool   `json:"havePermission"`
 }
 
-// PermissionReport is what the account may do in one project.
-type PermissionReport struct {
-	Project string
-	Have    []string // keys held, in the order asked
-	Missing []string // keys not held or not known to this Jira, in the order asked
-}
-
-// OK reports whether nothing is missing.
-func (r *PermissionReport) OK() bool { return len(r.Missing) == 0 }
-
 // ParsePermissions reads a /rest/api/2/mypermissions body.
 // A permission whose entry lacks "key" takes the key it is listed under.
 // It fails with CodeBadResponse when the body is not JSON or holds no
@@ -65,12 +55,13 @@ func ParsePermissions(body []byte) (map[string]Permission, error) {
 }
 
 // checkPermissions asks Jira which of keys cl's account holds in project
-// (an empty project checks global permissions).
+// (an empty project checks global permissions): the keys granted and the
+// gaps, in the order asked.
 //
 // It sends GET mypermissions?projectKey=P&permissions=K1,K2 (permissions=
 // is always sent: Cloud requires it). Repeated and blank keys are asked
 // once; a key missing from Jira's answer counts as missing.
-func checkPermissions(ctx context.Context, cl Caller, project string, keys []string) (*PermissionReport, error) {
+func checkPermissions(ctx context.Context, cl Caller, project string, keys []string) (*AuditScope, error) {
 	const step = "mypermissions"
 	project = strings.TrimSpace(project)
 	var asked []string
@@ -110,15 +101,15 @@ func checkPermissions(ctx context.Context, cl Caller, project string, keys []str
 	if err != nil {
 		return nil, withStep(err, step, cl.BaseURL()+MyPermissionsPath)
 	}
-	r := &PermissionReport{Project: project}
+	s := &AuditScope{Missing: []Gap{}, Granted: []string{}}
 	for _, k := range asked {
 		if p, ok := perms[k]; ok && p.HavePermission {
-			r.Have = append(r.Have, k)
+			s.Granted = append(s.Granted, k)
 		} else {
-			r.Missing = append(r.Missing, k)
+			s.Missing = append(s.Missing, permissionGap(k, project))
 		}
 	}
-	return r, nil
+	return s, nil
 }
 
 // ServerInfo is the part of /rest/api/2/serverInfo applink uses.
