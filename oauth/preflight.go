@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -32,6 +33,32 @@ type PreflightResult struct {
 	OK       bool      `json:"ok"`
 	Jira     JiraFacts `json:"jira"`
 	Problems []*Error  `json:"problems"`
+}
+
+// ServerInfo is the part of /rest/api/2/serverInfo applink uses.
+type ServerInfo struct {
+	BaseURL        string `json:"baseUrl"`
+	Version        string `json:"version"`
+	DeploymentType string `json:"deploymentType"` // "Server", "DataCenter" or "Cloud"
+	ServerTime     string `json:"serverTime"`
+}
+
+// serverInfo asks Jira what it is, without signing (it is anonymous on
+// Server/DC), and returns Jira's answer too, whose Date header tells Jira's clock.
+func (c *Consumer) serverInfo(ctx context.Context) (*ServerInfo, *http.Response, error) {
+	const step = "serverinfo"
+	u := c.Endpoints.Base + ServerInfoPath
+	body, resp, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
+	if err != nil {
+		return nil, resp, err
+	}
+	var si ServerInfo
+	if err := json.Unmarshal(body, &si); err != nil {
+		return nil, resp, &Error{Code: CodeBadResponse, Step: step, URL: u,
+			Message: fmt.Sprintf("Jira's answer at %s is not JSON", stepLabel(step)),
+			Hint:    fix(CodeBadResponse), Err: err}
+	}
+	return &si, resp, nil
 }
 
 // serverTimeLayout is serverInfo's serverTime.
