@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -225,8 +226,20 @@ type tokenCaller struct {
 	token Token
 }
 
+// Get sends a signed GET; an empty step is "request".
 func (t tokenCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
-	return t.c.Get(ctx, t.token, path, step)
+	body, _, err := t.c.call(ctx, callSpec{step: cmp.Or(step, "request"), method: http.MethodGet, url: t.c.restURL(path),
+		sign: true, token: &t.token, limit: maxRESTBody})
+	return body, err
+}
+
+// restURL is the URL of path, relative to the base URL with or without its
+// leading slash.
+func (c *Consumer) restURL(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	return c.Endpoints.Base + path
 }
 
 func (t tokenCaller) BaseURL() string { return t.c.Endpoints.Base }

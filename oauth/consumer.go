@@ -210,20 +210,3 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 		AuthorizationExpiresAt: afterSeconds(now, vals.Get("oauth_authorization_expires_in")),
 	}, nil
 }
-
-// Get sends a signed GET to path (relative to the base URL, query allowed)
-// and returns the body of a 2xx answer. Any other answer is diagnosed into
-// an *Error with Step step.
-func (c *Consumer) Get(ctx context.Context, token Token, path, step string) ([]byte, error) {
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	if step == "" {
-		step = "request"
-	}
-	body, _, err := c.call(ctx, callSpec{
-		step: step, method: http.MethodGet, url: c.Endpoints.Base + path,
-		sign: true, token: &token, limit: maxRESTBody,
-	})
-	return body, err
-}

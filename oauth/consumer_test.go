@@ -226,7 +226,7 @@ func TestGetRepeatedQueryKeysVerify(t *testing.T) {
 		io.WriteString(w, `{"ok":true}`)
 	})
 	c := consumerFor(t, f, "/jira")
-	body, err := c.Get(context.Background(), oauth.Token{Token: "at", Secret: "as"},
+	body, err := c.As(oauth.Token{Token: "at", Secret: "as"}).Get(context.Background(),
 		"rest/api/2/search?jql=project%20%3D%20A&fields=summary&fields=status&fields=summary", "search")
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +276,7 @@ func TestGetDoesNotFollowRedirects(t *testing.T) {
 		}
 		http.Redirect(w, r, "/elsewhere", http.StatusFound)
 	})
-	_, err := consumerFor(t, f, "").Get(context.Background(), oauth.Token{Token: "at"}, "/rest/x", "search")
+	_, err := consumerFor(t, f, "").As(oauth.Token{Token: "at"}).Get(context.Background(), "/rest/x", "search")
 	if e := asError(t, err); e.Status != http.StatusFound {
 		t.Errorf("status %d, want 302 returned as it is", e.Status)
 	}

@@ -172,7 +172,7 @@ func TestJiraSignedGetWithRepeatedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := e.c.Get(testCtx(t), at.Token,
+	body, err := e.c.As(at.Token).Get(testCtx(t),
 		jiratest.PathSearch+"?jql=project%20%3D%20ABC&fields=summary&fields=status&fields=summary&expand=names", "search")
 	if err != nil {
 		t.Fatalf("signed GET with repeated keys: %v", err)
@@ -181,7 +181,7 @@ func TestJiraSignedGetWithRepeatedKeys(t *testing.T) {
 		t.Errorf("body %s", body)
 	}
 	// Repeated keys on another path.
-	if _, err := e.c.Get(testCtx(t), at.Token, jiratest.PathMyself+"?expand=groups&expand=applicationRoles", "myself"); err != nil {
+	if _, err := e.c.As(at.Token).Get(testCtx(t), jiratest.PathMyself+"?expand=groups&expand=applicationRoles", "myself"); err != nil {
 		t.Errorf("signed GET of myself: %v", err)
 	}
 }

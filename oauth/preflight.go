@@ -100,7 +100,7 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 		return res.done()
 	}
 	if token != nil {
-		if _, err := c.Get(ctx, *token, MyselfPath, "myself"); err != nil {
+		if _, err := c.As(*token).Get(ctx, MyselfPath, "myself"); err != nil {
 			res.Problems = append(res.Problems, DiagnoseTransport("request", "", err))
 		}
 	}
