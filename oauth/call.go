@@ -19,10 +19,6 @@ const (
 	maxRESTBody = 8 << 20 // REST answers
 )
 
-// errNoRedirect stops an http.Client at a redirect: the 3xx is returned
-// as it is and diagnosed.
-func errNoRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 // httpClient returns the client for one call: a copy of HTTPClient (or a
 // new client) that does not follow redirects and whose Timeout is at most
 // the consumer's.
@@ -34,7 +30,8 @@ func (c *Consumer) httpClient() *http.Client {
 	if t := c.timeout(); cl.Timeout <= 0 || cl.Timeout > t {
 		cl.Timeout = t
 	}
-	cl.CheckRedirect = errNoRedirect
+	// A redirect is returned as it is and diagnosed.
+	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cl
 }
 

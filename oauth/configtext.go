@@ -52,7 +52,7 @@ func (c *AppLinkConfig) WriteText(w io.Writer) error {
 	t.field("   ", "Description", c.Description)
 	t.field("   ", "Public Key", "paste this block whole, from BEGIN to END:")
 	t.line("")
-	t.raw(c.PublicKey)
+	t.line(strings.TrimRight(c.PublicKey, "\n"))
 	t.line("")
 	if c.CallbackURL != "" {
 		t.field("   ", "Consumer Callback URL", c.CallbackURL)
@@ -95,11 +95,6 @@ func (t *textWriter) line(s string) {
 	if t.err == nil {
 		_, t.err = io.WriteString(t.w, strings.TrimRight(s, " ")+"\n")
 	}
-}
-
-// raw writes s as it is, ending it with a line break.
-func (t *textWriter) raw(s string) {
-	t.line(strings.TrimRight(s, "\n"))
 }
 
 // para writes text wrapped at textWidth, the first line after first and

@@ -40,7 +40,7 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	}
 	e.Status = resp.StatusCode
 	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	if p, ok := ParseProblem(oauthChallenge(resp.Header), body); ok {
+	if p, ok := ParseProblem(strings.Join(resp.Header.Values("WWW-Authenticate"), ", "), body); ok {
 		diagnoseProblem(e, p, resp, now)
 		return e
 	}
@@ -88,12 +88,6 @@ func stepLabel(step string) string {
 		return l
 	}
 	return short(step, 40)
-}
-
-// oauthChallenge returns the WWW-Authenticate values that may hold an
-// oauth_problem, joined.
-func oauthChallenge(h http.Header) string {
-	return strings.Join(h.Values("WWW-Authenticate"), ", ")
 }
 
 // isHTML reports whether an answer is an HTML page: by its Content-Type,

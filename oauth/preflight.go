@@ -139,7 +139,7 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	mid := before.Add(after.Sub(before) / 2)
 	if skew, ok := jiraClockSkew(si.ServerTime, resp, mid); ok {
 		res.Jira.ClockSkewSeconds = &skew
-		if abs(skew) > int64(MaxClockSkew/time.Second) {
+		if max(skew, -skew) > int64(MaxClockSkew/time.Second) {
 			res.Problems = append(res.Problems, &Error{Code: CodeClockSkew, Step: "serverinfo", ClockSkew: skew,
 				URL:     c.Endpoints.Base + ServerInfoPath,
 				Message: describeSkew(skew) + fmt.Sprintf(", more than the %d s applink allows", int64(MaxClockSkew/time.Second)),
@@ -159,13 +159,6 @@ func jiraClockSkew(serverTime string, resp *http.Response, now time.Time) (int64
 		return clockSkew("", resp.Header.Get("Date"), now)
 	}
 	return 0, false
-}
-
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
 }
 
 // done sets OK and returns r.
