@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -146,33 +147,14 @@ func designation(sa string) designationKind {
 	return byUsername
 }
 
+// accountID is the shape of a Jira Cloud account id: 24 or more
+// hexadecimal digits (5b10ac8d82e05b22cc7d4ef5), or digits, a colon and a
+// UUID in its 8-4-4-4-12 form (557058:f0e1d2c3-b4a5-4697-8899-aabbccddeeff).
+var accountID = regexp.MustCompile(`^(?:[0-9a-fA-F]{24,}|[0-9]+:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$`)
+
 // looksLikeAccountID reports whether s has the shape of a Jira Cloud
-// account id: 24 or more hexadecimal digits (5b10ac8d82e05b22cc7d4ef5), or
-// digits, a colon and a UUID (557058:f0e1d2c3-b4a5-4697-8899-aabbccddeeff).
-func looksLikeAccountID(s string) bool {
-	if len(s) >= 24 && allHex(s) {
-		return true
-	}
-	prefix, uuid, ok := strings.Cut(s, ":")
-	return ok && prefix != "" && strings.Trim(prefix, "0123456789") == "" && isUUID(uuid)
-}
-
-// isUUID reports whether s is a UUID in its 8-4-4-4-12 hexadecimal form.
-func isUUID(s string) bool {
-	parts := strings.Split(s, "-")
-	if len(parts) != 5 {
-		return false
-	}
-	for i, n := range []int{8, 4, 4, 4, 12} {
-		if len(parts[i]) != n || !allHex(parts[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// allHex reports whether s is non-empty and only hexadecimal digits.
-func allHex(s string) bool { return s != "" && strings.Trim(s, "0123456789abcdefABCDEF") == "" }
+// account id (accountID).
+func looksLikeAccountID(s string) bool { return accountID.MatchString(s) }
 
 // String names the identity for people: "Display Name (name)" on Server,
 // "Display Name (account id)" on Cloud.
