@@ -58,12 +58,9 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	case code == http.StatusBadRequest && plainHTTPToTLS(body):
 		e.Code = CodeBadBaseURL
 		e.Message = fmt.Sprintf("%s went over plain http to a port that speaks https: use https:// in the Jira URL", what)
-	case code == http.StatusUnauthorized:
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		e.Code = CodeUnauthorized
-		e.Message = fmt.Sprintf("Jira answered 401 Unauthorized at %s, without an oauth_problem", what)
-	case code == http.StatusForbidden:
-		e.Code = CodeUnauthorized
-		e.Message = fmt.Sprintf("Jira answered 403 Forbidden at %s, without an oauth_problem", what)
+		e.Message = fmt.Sprintf("Jira answered %s at %s, without an oauth_problem", status, what)
 	case code >= 200 && code < 300:
 		e.Code = CodeBadResponse
 		e.Message = fmt.Sprintf("Jira's answer at %s lacks what the step needs", what)

@@ -1,6 +1,10 @@
 package oauth
 
-import "github.com/applink/applink/fault"
+import (
+	"slices"
+
+	"github.com/applink/applink/fault"
+)
 
 // Code names a failure so that programs can act on it (fault.Code). The
 // codes that match Jira's oauth_problem values are spelled as Jira spells
@@ -259,11 +263,7 @@ func HintFor(e *Error, s Surface) string {
 // (nothing listens, no DNS, TLS, a timeout...), so that a surface does
 // not say "Jira refused" about a request Jira never got.
 func Unanswered(code Code) bool {
-	switch code {
-	case CodeConnectionRefused, CodeDNS, CodeTimeout, CodeNetwork, CodeCanceled, CodeTLS:
-		return true
-	}
-	return false
+	return slices.Contains([]Code{CodeConnectionRefused, CodeDNS, CodeTimeout, CodeNetwork, CodeCanceled, CodeTLS}, code)
 }
 
 // fix is the surface-neutral hint of a code, set by the diagnoses.

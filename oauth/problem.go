@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,12 +308,10 @@ func diffNames(a, b string) []string {
 	for kv := range strings.SplitSeq(b, "&") {
 		count[kv]--
 	}
-	seen := map[string]bool{}
 	var names []string
 	for kv := range strings.SplitSeq(a+"&"+b, "&") {
 		name, _, _ := strings.Cut(kv, "=")
-		if count[kv] != 0 && name != "" && !seen[name] {
-			seen[name] = true
+		if count[kv] != 0 && name != "" && !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
