@@ -110,12 +110,10 @@ func (t *textWriter) para(first, rest, text string) {
 // field writes "name   value" with the value at valueColumn.
 func (t *textWriter) field(indent, name, value string) {
 	head := indent + name
-	if len(head) < valueColumn {
-		head += strings.Repeat(" ", valueColumn-len(head))
-	} else {
+	if len(head) >= valueColumn {
 		head += "  "
 	}
-	t.line(head + value)
+	t.line(fmt.Sprintf("%-*s%s", valueColumn, head, value))
 }
 
 // wrap splits text into lines of at most width bytes at spaces. It does not

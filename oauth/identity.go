@@ -164,13 +164,7 @@ func (id *Identity) String() string {
 	if id == nil {
 		return "an unknown account"
 	}
-	handle := id.Name
-	for _, h := range []string{id.AccountID, id.Key, id.Email} {
-		if handle == "" {
-			handle = h
-		}
-	}
-	name, handle := short(id.DisplayName, 80), short(handle, 80)
+	name, handle := short(id.DisplayName, 80), short(cmp.Or(id.Name, id.AccountID, id.Key, id.Email), 80)
 	switch {
 	case name == "" && handle == "":
 		return "an unknown account"
