@@ -43,7 +43,7 @@ const (
 
 // AuditRequest says what to audit: the permissions of Preset (when not
 // empty) and Permissions on each of Projects. Global permission keys
-// (GlobalPermissionKeys) are checked once, globally. With neither a
+// (such as USER_PICKER) are checked once, globally. With neither a
 // preset nor permissions, the preset is PresetJiraAlign.
 type AuditRequest struct {
 	Projects    []string `json:"projects"`
@@ -93,9 +93,9 @@ func (a *PermissionAudit) OK() bool {
 	return a.Global == nil || len(a.Global.Missing) == 0
 }
 
-// GlobalPermissionKeys are the global permissions among Jira's; any other
+// globalPermissionKeys are the global permissions among Jira's; any other
 // key is checked per project.
-var GlobalPermissionKeys = []string{
+var globalPermissionKeys = []string{
 	"ADMINISTER", "SYSTEM_ADMIN", "USER_PICKER", "CREATE_SHARED_OBJECTS",
 	"MANAGE_GROUP_FILTER_SUBSCRIPTIONS", "BULK_CHANGE",
 }
@@ -163,7 +163,7 @@ func planAudit(req AuditRequest) (*plan, error) {
 			return nil, bad(fmt.Sprintf("%q is not a Jira permission key", short(k, 40)), "write permission keys as Jira does, such as MODIFY_REPORTER")
 		}
 		seen[k] = true
-		if slices.Contains(GlobalPermissionKeys, k) {
+		if slices.Contains(globalPermissionKeys, k) {
 			p.global = append(p.global, k)
 		} else {
 			p.perProject = append(p.perProject, k)
@@ -298,11 +298,11 @@ type Permission struct {
 	HavePermission bool   `json:"havePermission"`
 }
 
-// ParsePermissions reads a /rest/api/2/mypermissions body.
+// parsePermissions reads a /rest/api/2/mypermissions body.
 // A permission whose entry lacks "key" takes the key it is listed under.
 // It fails with CodeBadResponse when the body is not JSON or holds no
 // "permissions" object.
-func ParsePermissions(body []byte) (map[string]Permission, error) {
+func parsePermissions(body []byte) (map[string]Permission, error) {
 	var raw struct {
 		Permissions map[string]Permission `json:"permissions"`
 	}
@@ -337,14 +337,14 @@ func checkPermissions(ctx context.Context, cl Caller, project string, keys []str
 		}
 	}
 	if len(asked) == 0 {
-		return nil, &Error{Code: CodeBadInput, Step: step, URL: cl.BaseURL() + MyPermissionsPath,
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: cl.BaseURL() + myPermissionsPath,
 			Message: "no permission keys to check", Hint: "name at least one permission, such as BROWSE_PROJECTS"}
 	}
 	escaped := make([]string, len(asked))
 	for i, k := range asked {
 		escaped[i] = url.QueryEscape(k)
 	}
-	path := MyPermissionsPath + "?"
+	path := myPermissionsPath + "?"
 	if project != "" {
 		path += "projectKey=" + url.QueryEscape(project) + "&"
 	}
@@ -363,9 +363,9 @@ func checkPermissions(ctx context.Context, cl Caller, project string, keys []str
 	if err != nil {
 		return nil, err
 	}
-	perms, err := ParsePermissions(body)
+	perms, err := parsePermissions(body)
 	if err != nil {
-		return nil, withStep(err, step, cl.BaseURL()+MyPermissionsPath)
+		return nil, withStep(err, step, cl.BaseURL()+myPermissionsPath)
 	}
 	s := &AuditScope{Missing: []Gap{}, Granted: []string{}}
 	for _, k := range asked {

@@ -68,7 +68,7 @@ type callSpec struct {
 
 // call sends one request, bounded by the consumer's timeout, and returns
 // the body of a 2xx answer that is not an HTML page. Anything else is an
-// *Error: DiagnoseTransport for no answer, Diagnose for a bad answer (with
+// *Error: diagnoseTransport for no answer, diagnose for a bad answer (with
 // ExpectedBaseString set when the request was signed).
 func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
 	if ctx == nil {
@@ -98,12 +98,12 @@ func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, nil, DiagnoseTransport(s.step, s.url, err)
+		return nil, nil, diagnoseTransport(s.step, s.url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, s.limit+1))
 	if err != nil {
-		return nil, resp, DiagnoseTransport(s.step, s.url, err)
+		return nil, resp, diagnoseTransport(s.step, s.url, err)
 	}
 	tooBig := int64(len(body)) > s.limit
 	if tooBig {
@@ -118,7 +118,7 @@ func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response
 		}
 		return body, resp, nil
 	}
-	e := Diagnose(s.step, s.url, resp, body, c.now())
+	e := diagnose(s.step, s.url, resp, body, c.now())
 	if s.sign {
 		e.ExpectedBaseString = redactVerifier(base)
 		if e.Code == CodeSignatureInvalid {
@@ -247,7 +247,7 @@ func Whoami(ctx context.Context, cl Caller) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := ParseIdentity(body)
+	id, err := parseIdentity(body)
 	if err != nil {
 		return nil, withStep(err, "myself", cl.BaseURL()+MyselfPath)
 	}

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// Diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
+// diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
 // from Jira at one step into an *Error with the right Code, Message and
 // Hint. now is the consumer's clock, used to compute ClockSkew from
 // oauth_acceptable_timestamps or a Date header.
@@ -29,7 +29,7 @@ import (
 // to an HTTPS port, 401/403. Message and Hint never copy the body: only
 // the oauth_problem name, a few parameter names, and an HTML page's title
 // cut to 80 characters. url is the URL called; its query is dropped.
-func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time) *Error {
+func diagnose(step, url string, resp *http.Response, body []byte, now time.Time) *Error {
 	e := &Error{Step: step, URL: withoutQuery(url)}
 	what := stepLabel(step)
 	if resp == nil {
@@ -40,7 +40,7 @@ func Diagnose(step, url string, resp *http.Response, body []byte, now time.Time)
 	}
 	e.Status = resp.StatusCode
 	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-	if p, ok := ParseProblem(strings.Join(resp.Header.Values("WWW-Authenticate"), ", "), body); ok {
+	if p, ok := parseProblem(strings.Join(resp.Header.Values("WWW-Authenticate"), ", "), body); ok {
 		diagnoseProblem(e, p, resp, now)
 		return e
 	}
@@ -173,7 +173,7 @@ func diagnoseRedirect(e *Error, resp *http.Response, called string) {
 // basePath cuts the OAuth or REST endpoint off a path, leaving the context
 // path.
 func basePath(p string) string {
-	for _, suffix := range []string{RequestTokenPath, AccessTokenPath, AuthorizePath, "/rest/"} {
+	for _, suffix := range []string{requestTokenPath, accessTokenPath, authorizePath, "/rest/"} {
 		if i := strings.Index(p, suffix); i >= 0 {
 			return p[:i]
 		}
@@ -189,11 +189,11 @@ func looksLikeLogin(u *url.URL) bool {
 		func(w string) bool { return strings.Contains(p, w) })
 }
 
-// DiagnoseTransport turns a failure to get any answer (DNS, refused
+// diagnoseTransport turns a failure to get any answer (DNS, refused
 // connection, TLS, timeout, cancellation) into an *Error. The returned
 // error's Message and Hint name the host but never hold err's text, which
 // may quote a URL; err stays in Error.Err for logs. A nil err gives nil.
-func DiagnoseTransport(step, url string, err error) *Error {
+func diagnoseTransport(step, url string, err error) *Error {
 	if err == nil {
 		return nil
 	}

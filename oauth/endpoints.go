@@ -7,12 +7,12 @@ import (
 
 // Paths of Jira's OAuth 1.0a and REST endpoints, relative to the base URL.
 const (
-	RequestTokenPath  = "/plugins/servlet/oauth/request-token"
-	AuthorizePath     = "/plugins/servlet/oauth/authorize"
-	AccessTokenPath   = "/plugins/servlet/oauth/access-token"
+	requestTokenPath  = "/plugins/servlet/oauth/request-token"
+	authorizePath     = "/plugins/servlet/oauth/authorize"
+	accessTokenPath   = "/plugins/servlet/oauth/access-token"
 	MyselfPath        = "/rest/api/2/myself"
-	MyPermissionsPath = "/rest/api/2/mypermissions"
-	ServerInfoPath    = "/rest/api/2/serverInfo"
+	myPermissionsPath = "/rest/api/2/mypermissions"
+	serverInfoPath    = "/rest/api/2/serverInfo"
 )
 
 // Endpoints are the absolute URLs of one Jira site's OAuth endpoints.
@@ -105,8 +105,8 @@ func EndpointsFor(base *url.URL) Endpoints {
 	b := strings.TrimRight(base.String(), "/")
 	return Endpoints{
 		Base:         b,
-		RequestToken: b + RequestTokenPath,
-		Authorize:    b + AuthorizePath,
-		AccessToken:  b + AccessTokenPath,
+		RequestToken: b + requestTokenPath,
+		Authorize:    b + authorizePath,
+		AccessToken:  b + accessTokenPath,
 	}
 }

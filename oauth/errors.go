@@ -68,7 +68,7 @@ const (
 
 // Failure is one failure applink names: what its code means, the Jira
 // behaviour that produces it, and what to do, phrased per surface where
-// the words differ. The diagnoses (Diagnose, DiagnoseTransport, Preflight)
+// the words differ. The diagnoses (diagnose, diagnoseTransport, Preflight)
 // decide the code; this table only says it in words.
 type Failure struct {
 	Code  Code   `json:"code"`
@@ -83,8 +83,8 @@ type Failure struct {
 const (
 	// CodeBaseURLMismatch: serverInfo's baseUrl is not the URL applink calls.
 	CodeBaseURLMismatch Code = "base_url_mismatch"
-	// CodeClockSkew: Jira's clock and this machine's differ by more than
-	// MaxClockSkew.
+	// CodeClockSkew: Jira's clock and this machine's differ by more than a
+	// minute.
 	CodeClockSkew Code = "clock_skew"
 )
 

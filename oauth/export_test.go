@@ -33,3 +33,19 @@ func (c *Consumer) ServerInfo(ctx context.Context) (*ServerInfo, error) {
 	si, _, err := c.serverInfo(ctx)
 	return si, err
 }
+
+// Test names of unexported API.
+var (
+	Diagnose          = diagnose
+	DiagnoseTransport = diagnoseTransport
+	ParseProblem      = parseProblem
+	ParsePermissions  = parsePermissions
+	ParseIdentity     = parseIdentity
+)
+
+// Test names of unexported paths.
+const (
+	AccessTokenPath       = accessTokenPath
+	CreateMetaPath        = createMetaPath
+	CreateMetaProjectPath = createMetaProjectPath
+)

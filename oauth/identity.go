@@ -27,10 +27,10 @@ type Identity struct {
 	Active      *bool  `json:"active,omitempty"`
 }
 
-// ParseIdentity reads a /rest/api/2/myself body in either shape. It fails
+// parseIdentity reads a /rest/api/2/myself body in either shape. It fails
 // with CodeBadResponse when the body is not JSON or names nobody (no name,
 // key or account id).
-func ParseIdentity(body []byte) (*Identity, error) {
+func parseIdentity(body []byte) (*Identity, error) {
 	var raw struct {
 		Name         string `json:"name"`
 		Key          string `json:"key"`

@@ -11,10 +11,10 @@ import (
 	"github.com/applink/applink/keys"
 )
 
-// MaxClockSkew is how far Jira's clock may be from this machine's before
+// maxClockSkew is how far Jira's clock may be from this machine's before
 // the preflight names CodeClockSkew: well inside Jira's window of about 5
 // minutes, but a sign that the clocks are not kept in sync.
-const MaxClockSkew = 60 * time.Second
+const maxClockSkew = 60 * time.Second
 
 // JiraFacts is what the preflight learned of Jira from serverInfo.
 type JiraFacts struct {
@@ -47,7 +47,7 @@ type ServerInfo struct {
 // Server/DC), and returns Jira's answer too, whose Date header tells Jira's clock.
 func (c *Consumer) serverInfo(ctx context.Context) (*ServerInfo, *http.Response, error) {
 	const step = "serverinfo"
-	u := c.Endpoints.Base + ServerInfoPath
+	u := c.Endpoints.Base + serverInfoPath
 	body, resp, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
 	if err != nil {
 		return nil, resp, err
@@ -71,7 +71,7 @@ const serverTimeLayout = "2006-01-02T15:04:05.000-0700"
 //     (transport codes), is it Jira (jira_not_found, html_page,
 //     bad_response...), what version and deployment, does Jira's own
 //     baseUrl differ from the URL called (base_url_mismatch), and how far
-//     its clock is from ours (clock_skew beyond MaxClockSkew). A failure
+//     its clock is from ours (clock_skew beyond a minute). A failure
 //     here ends the preflight, except a 401 or 403 (Jira keeps serverInfo
 //     from anonymous callers), which is not a problem of the link.
 //  2. a request token (callback oob), signed: is the consumer key known,
@@ -88,7 +88,7 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 		return res.done()
 	}
 	if _, err := c.RequestToken(ctx, "oob"); err != nil {
-		e := DiagnoseTransport("request", "", err)
+		e := diagnoseTransport("request", "", err)
 		switch e.Code {
 		case CodeTimestampRefused:
 			res.Problems = slices.DeleteFunc(res.Problems, func(p *Error) bool { return p.Code == CodeClockSkew })
@@ -101,7 +101,7 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 	}
 	if token != nil {
 		if _, err := c.As(*token).Get(ctx, MyselfPath, "myself"); err != nil {
-			res.Problems = append(res.Problems, DiagnoseTransport("request", "", err))
+			res.Problems = append(res.Problems, diagnoseTransport("request", "", err))
 		}
 	}
 	return res.done()
@@ -114,7 +114,7 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	si, resp, err := c.serverInfo(ctx)
 	after := c.now()
 	if err != nil {
-		e := DiagnoseTransport("request", "", err)
+		e := diagnoseTransport("request", "", err)
 		if e.Code == CodeUnauthorized {
 			return true
 		}
@@ -123,7 +123,7 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	}
 	if si.Version == "" && si.BaseURL == "" && si.DeploymentType == "" {
 		res.Problems = append(res.Problems, &Error{Code: CodeBadResponse, Step: "serverinfo",
-			URL:     c.Endpoints.Base + ServerInfoPath,
+			URL:     c.Endpoints.Base + serverInfoPath,
 			Message: "the answer at serverInfo is JSON but not Jira's (no version, deploymentType or baseUrl)",
 			Hint:    fix(CodeBadResponse)})
 		return false
@@ -131,7 +131,7 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	res.Jira = JiraFacts{Version: si.Version, DeploymentType: si.DeploymentType, BaseURL: si.BaseURL}
 	if theirs, err := ParseBaseURL(si.BaseURL); err == nil && EndpointsFor(theirs).Base != c.Endpoints.Base {
 		res.Problems = append(res.Problems, &Error{Code: CodeBaseURLMismatch, Step: "serverinfo",
-			URL: c.Endpoints.Base + ServerInfoPath,
+			URL: c.Endpoints.Base + serverInfoPath,
 			Message: fmt.Sprintf("Jira says its base URL is %s, but applink calls it at %s",
 				short(si.BaseURL, 200), short(c.Endpoints.Base, 200)),
 			Hint: fix(CodeBaseURLMismatch)})
@@ -139,10 +139,10 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	mid := before.Add(after.Sub(before) / 2)
 	if skew, ok := jiraClockSkew(si.ServerTime, resp, mid); ok {
 		res.Jira.ClockSkewSeconds = &skew
-		if max(skew, -skew) > int64(MaxClockSkew/time.Second) {
+		if max(skew, -skew) > int64(maxClockSkew/time.Second) {
 			res.Problems = append(res.Problems, &Error{Code: CodeClockSkew, Step: "serverinfo", ClockSkew: skew,
-				URL:     c.Endpoints.Base + ServerInfoPath,
-				Message: describeSkew(skew) + fmt.Sprintf(", more than the %d s applink allows", int64(MaxClockSkew/time.Second)),
+				URL:     c.Endpoints.Base + serverInfoPath,
+				Message: describeSkew(skew) + fmt.Sprintf(", more than the %d s applink allows", int64(maxClockSkew/time.Second)),
 				Hint:    fix(CodeClockSkew)})
 		}
 	}

@@ -23,7 +23,7 @@ type Problem struct {
 	ParametersRejected   string // oauth_parameters_rejected (parameter_rejected)
 }
 
-// ParseProblem reads an oauth_problem from a response body (form-encoded)
+// parseProblem reads an oauth_problem from a response body (form-encoded)
 // and from a WWW-Authenticate header value; the body wins where both have a
 // field. ok is false when neither holds an oauth_problem. It never panics,
 // whatever the input.
@@ -34,7 +34,7 @@ type Problem struct {
 // parameters whose names start with oauth_ are kept, so other challenges in
 // the same header (Basic, Bearer) do no harm. A body that is an HTML or
 // JSON document is not read.
-func ParseProblem(wwwAuthenticate string, body []byte) (p Problem, ok bool) {
+func parseProblem(wwwAuthenticate string, body []byte) (p Problem, ok bool) {
 	// The body first: set keeps the first value, so the header only fills
 	// what the body lacks.
 	trimmed := bytes.TrimSpace(body)

@@ -17,8 +17,8 @@ import (
 	"github.com/dghubble/oauth1"
 )
 
-// SignatureMethod is the only signature method Jira accepts.
-const SignatureMethod = "RSA-SHA1"
+// signatureMethod is the only signature method Jira accepts.
+const signatureMethod = "RSA-SHA1"
 
 // Sign adds an OAuth Authorization header to req, signed with RSA-SHA1 for
 // token (nil for an unsigned-token request). It includes every query
@@ -42,7 +42,7 @@ func (c *Consumer) Sign(req *http.Request, token *Token, extra map[string]string
 	params := map[string]string{
 		"oauth_consumer_key":     c.ConsumerKey,
 		"oauth_nonce":            c.nonce(),
-		"oauth_signature_method": SignatureMethod,
+		"oauth_signature_method": signatureMethod,
 		"oauth_timestamp":        strconv.FormatInt(c.now().Unix(), 10),
 		"oauth_version":          "1.0",
 	}
