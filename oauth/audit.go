@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -349,17 +348,7 @@ func checkPermissions(ctx context.Context, cl Caller, project string, keys []str
 		path += "projectKey=" + url.QueryEscape(project) + "&"
 	}
 	path += "permissions=" + strings.Join(escaped, ",")
-	body, err := cl.Get(ctx, path, step)
-	var e *Error
-	if err != nil && project != "" && errors.As(err, &e) && e.Code == CodeNotFound {
-		// Jira answers 404 for a project that does not exist or that the
-		// token's account cannot see: that is the likely cause here, not a
-		// wrong base URL (the handshake already reached Jira).
-		e2 := *e
-		e2.Message = fmt.Sprintf("Jira knows no project %q, or the approving account cannot see it", project)
-		e2.Hint = "check the project key (as in issue keys, e.g. ABC for ABC-123), and give the service account Browse Projects on it"
-		return nil, &e2
-	}
+	body, err := cl.Get(ctx, path, step) // a 404 for a project: auditProject's CodeProjectNotVisible
 	if err != nil {
 		return nil, err
 	}
