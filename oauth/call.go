@@ -144,24 +144,25 @@ func withStep(err error, step, rawURL string) error {
 	return err
 }
 
-// tokenCall POSTs to an OAuth token endpoint and returns the
-// form-encoded answer.
-func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token, extra map[string]string) (url.Values, error) {
+// tokenCall POSTs to an OAuth token endpoint and returns the token of its
+// form-encoded answer (tokenFrom), and the whole answer.
+func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token, extra map[string]string) (Token, url.Values, error) {
 	body, resp, err := c.call(ctx, callSpec{
 		step: step, method: http.MethodPost, url: endpoint,
 		sign: true, token: token, extra: extra, limit: maxBody,
 	})
 	if err != nil {
-		return nil, err
+		return Token{}, nil, err
 	}
 	vals, err := parseTokenAnswer(body)
 	if err != nil {
-		return nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
+		return Token{}, nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
 			Status:  resp.StatusCode,
 			Message: fmt.Sprintf("Jira's answer at %s is not form-encoded", stepLabel(step)),
 			Hint:    fix(CodeBadResponse), Err: err}
 	}
-	return vals, nil
+	tok, err := tokenFrom(vals, step, endpoint)
+	return tok, vals, err
 }
 
 // parseTokenAnswer reads a token endpoint's form-encoded answer. Repeated

@@ -140,12 +140,8 @@ func (c *Consumer) RequestToken(ctx context.Context, callbackURL string) (*Reque
 		cb = "oob"
 	}
 	issued := c.now()
-	vals, err := c.tokenCall(ctx, "request_token", c.Endpoints.RequestToken, nil,
+	tok, vals, err := c.tokenCall(ctx, "request_token", c.Endpoints.RequestToken, nil,
 		map[string]string{"oauth_callback": cb})
-	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenFrom(vals, "request_token", c.Endpoints.RequestToken)
 	if err != nil {
 		return nil, err
 	}
@@ -194,12 +190,8 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 			Message: fmt.Sprintf("the request token is older than %s, the time Jira keeps it", RequestTokenLifetime),
 			Hint:    fix(CodeRequestExpired)}
 	}
-	vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
+	tok, vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
 		map[string]string{"oauth_verifier": verifier})
-	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenFrom(vals, step, c.Endpoints.AccessToken)
 	if err != nil {
 		return nil, err
 	}

@@ -231,19 +231,16 @@ var failures = []Failure{
 // Explain returns what to do about a failure, in the words of surface s;
 // "" when the table has no such code.
 func Explain(code Code, s Surface) string {
-	for _, f := range failures {
-		if f.Code != code {
-			continue
-		}
-		switch {
-		case s == SurfaceCLI && f.CLI != "":
-			return f.CLI
-		case s == SurfaceWeb && f.Web != "":
-			return f.Web
-		}
-		return f.Fix
+	i := slices.IndexFunc(failures, func(f Failure) bool { return f.Code == code })
+	switch {
+	case i < 0:
+		return ""
+	case s == SurfaceCLI && failures[i].CLI != "":
+		return failures[i].CLI
+	case s == SurfaceWeb && failures[i].Web != "":
+		return failures[i].Web
 	}
-	return ""
+	return failures[i].Fix
 }
 
 // HintFor returns e's hint in the words of surface s: the table's fix for
