@@ -53,8 +53,8 @@ type LinkView struct {
 
 // A later attempt's notice takes the code of the link's last_error.
 const (
-	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
-	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
+	CodeTokenExpired               = oauth.CodeTokenExpired // danger: the kept token's expiry has passed (oauth's code)
+	CodeApprovalPending oauth.Code = "approval_pending"     // info: a new approval is pending while a token is kept
 )
 
 // linkFacts is what a view is made of.
