@@ -146,7 +146,8 @@ func withStep(err error, step, rawURL string) error {
 
 // tokenCall POSTs to an OAuth token endpoint and returns the token of its
 // form-encoded answer (tokenFrom), and the whole answer.
-func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token, extra map[string]string) (Token, url.Values, error) {
+func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token,
+	extra map[string]string) (Token, url.Values, error) {
 	body, resp, err := c.call(ctx, callSpec{
 		step: step, method: http.MethodPost, url: endpoint,
 		sign: true, token: token, extra: extra, limit: maxBody,

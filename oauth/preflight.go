@@ -121,29 +121,24 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 		res.Problems = append(res.Problems, e)
 		return false
 	}
+	problem := func(code Code, skew int64, msg string) {
+		res.Problems = append(res.Problems, &Error{Code: code, Step: "serverinfo", URL: c.Endpoints.Base + serverInfoPath,
+			ClockSkew: skew, Message: msg, Hint: fix(code)})
+	}
 	if si.Version == "" && si.BaseURL == "" && si.DeploymentType == "" {
-		res.Problems = append(res.Problems, &Error{Code: CodeBadResponse, Step: "serverinfo",
-			URL:     c.Endpoints.Base + serverInfoPath,
-			Message: "the answer at serverInfo is JSON but not Jira's (no version, deploymentType or baseUrl)",
-			Hint:    fix(CodeBadResponse)})
+		problem(CodeBadResponse, 0, "the answer at serverInfo is JSON but not Jira's (no version, deploymentType or baseUrl)")
 		return false
 	}
 	res.Jira = JiraFacts{Version: si.Version, DeploymentType: si.DeploymentType, BaseURL: si.BaseURL}
 	if theirs, err := ParseBaseURL(si.BaseURL); err == nil && EndpointsFor(theirs).Base != c.Endpoints.Base {
-		res.Problems = append(res.Problems, &Error{Code: CodeBaseURLMismatch, Step: "serverinfo",
-			URL: c.Endpoints.Base + serverInfoPath,
-			Message: fmt.Sprintf("Jira says its base URL is %s, but applink calls it at %s",
-				short(si.BaseURL, 200), short(c.Endpoints.Base, 200)),
-			Hint: fix(CodeBaseURLMismatch)})
+		problem(CodeBaseURLMismatch, 0, fmt.Sprintf("Jira says its base URL is %s, but applink calls it at %s",
+			short(si.BaseURL, 200), short(c.Endpoints.Base, 200)))
 	}
 	mid := before.Add(after.Sub(before) / 2)
 	if skew, ok := jiraClockSkew(si.ServerTime, resp, mid); ok {
 		res.Jira.ClockSkewSeconds = &skew
 		if max(skew, -skew) > int64(maxClockSkew/time.Second) {
-			res.Problems = append(res.Problems, &Error{Code: CodeClockSkew, Step: "serverinfo", ClockSkew: skew,
-				URL:     c.Endpoints.Base + serverInfoPath,
-				Message: describeSkew(skew) + fmt.Sprintf(", more than the %d s applink allows", int64(maxClockSkew/time.Second)),
-				Hint:    fix(CodeClockSkew)})
+			problem(CodeClockSkew, skew, describeSkew(skew)+fmt.Sprintf(", more than the %d s applink allows", int64(maxClockSkew/time.Second)))
 		}
 	}
 	return true
