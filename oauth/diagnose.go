@@ -201,7 +201,7 @@ func diagnoseTransport(step, url string, err error) *Error {
 	if errors.As(err, &already) {
 		return already
 	}
-	e := &Error{Step: step, URL: withoutQuery(url), Err: err}
+	e := &Error{Code: CodeNetwork, Step: step, URL: withoutQuery(url), Err: err} // unless a case below says otherwise
 	what := stepLabel(step)
 	host := short(hostOf(url), 100)
 	if host == "" {
@@ -252,13 +252,10 @@ func diagnoseTransport(step, url string, err error) *Error {
 	case errors.As(err, &netErr) && netErr.Timeout():
 		timeout(e, what, host)
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
-		e.Code = CodeNetwork
 		e.Message = fmt.Sprintf("%s closed the connection at %s", host, what)
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
-		e.Code = CodeNetwork
 		e.Message = fmt.Sprintf("%s cannot be reached from this machine", host)
 	default:
-		e.Code = CodeNetwork
 		e.Message = fmt.Sprintf("could not reach %s at %s", host, what)
 	}
 	e.Hint = fix(e.Code)
