@@ -50,7 +50,7 @@ type ConfigInput struct {
 // Limits on the text fields of the form.
 const (
 	MaxConsumerKeyLen  = 255
-	MaxConsumerNameLen = 255
+	maxConsumerNameLen = 255
 )
 
 // NewAppLinkConfig builds the configuration for one consumer. It fails with
@@ -74,7 +74,7 @@ func NewAppLinkConfig(in ConfigInput) (*AppLinkConfig, error) {
 	if name == "" {
 		name = "applink: " + in.ConsumerKey
 	}
-	if err := checkLine("consumer name", name, MaxConsumerNameLen); err != nil {
+	if err := checkLine("consumer name", name, maxConsumerNameLen); err != nil {
 		return nil, err
 	}
 	callback, err := checkCallback(in.CallbackURL)

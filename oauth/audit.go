@@ -2,7 +2,9 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -40,7 +42,7 @@ const (
 
 // AuditRequest says what to audit: the permissions of Preset (when not
 // empty) and Permissions on each of Projects. Global permission keys
-// (GlobalPermissionKeys) are checked once, globally. With neither a
+// (such as USER_PICKER) are checked once, globally. With neither a
 // preset nor permissions, the preset is PresetJiraAlign.
 type AuditRequest struct {
 	Projects    []string `json:"projects"`
@@ -90,9 +92,9 @@ func (a *PermissionAudit) OK() bool {
 	return a.Global == nil || len(a.Global.Missing) == 0
 }
 
-// GlobalPermissionKeys are the global permissions among Jira's; any other
+// globalPermissionKeys are the global permissions among Jira's; any other
 // key is checked per project.
-var GlobalPermissionKeys = []string{
+var globalPermissionKeys = []string{
 	"ADMINISTER", "SYSTEM_ADMIN", "USER_PICKER", "CREATE_SHARED_OBJECTS",
 	"MANAGE_GROUP_FILTER_SUBSCRIPTIONS", "BULK_CHANGE",
 }
@@ -114,14 +116,6 @@ var consequences = map[string]string{
 	"USER_PICKER":               "Users cannot be looked up, so reporters and assignees cannot be matched",
 }
 
-// Consequence is what an integration meets without the permission key.
-func Consequence(key string) string {
-	if c, ok := consequences[key]; ok {
-		return c
-	}
-	return "Whatever needs " + key + " fails"
-}
-
 // permissionGap is the gap of a missing permission in project ("" for a
 // global one).
 func permissionGap(key, project string) Gap {
@@ -129,7 +123,11 @@ func permissionGap(key, project string) Gap {
 	if project == "" {
 		fix = fmt.Sprintf("Grant %s to the service account (or a group it is in): Administration > System > Global permissions.", key)
 	}
-	return Gap{Code: Code(key), Consequence: Consequence(key), Fix: fix}
+	consequence, ok := consequences[key]
+	if !ok {
+		consequence = "Whatever needs " + key + " fails"
+	}
+	return Gap{Code: Code(key), Consequence: consequence, Fix: fix}
 }
 
 // plan is a checked AuditRequest.
@@ -164,7 +162,7 @@ func planAudit(req AuditRequest) (*plan, error) {
 			return nil, bad(fmt.Sprintf("%q is not a Jira permission key", short(k, 40)), "write permission keys as Jira does, such as MODIFY_REPORTER")
 		}
 		seen[k] = true
-		if slices.Contains(GlobalPermissionKeys, k) {
+		if slices.Contains(globalPermissionKeys, k) {
 			p.global = append(p.global, k)
 		} else {
 			p.perProject = append(p.perProject, k)
@@ -209,16 +207,7 @@ func ParseProjectKeys(keys []string) ([]string, error) {
 // underscores, 1 to 64 of them: the shape of Jira's permission and project
 // keys.
 func isPermissionKey(k string) bool {
-	if k == "" || len(k) > 64 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return k != "" && len(k) <= 64 && strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
 }
 
 // RunAudit checks what cl's account may do of what req asks, project by
@@ -247,21 +236,12 @@ func RunAudit(ctx context.Context, cl Caller, req AuditRequest) (*PermissionAudi
 	return a, nil
 }
 
-// scopeOf turns a permission report into an audit scope.
-func scopeOf(rep *PermissionReport, project string) *AuditScope {
-	s := &AuditScope{Missing: []Gap{}, Granted: append([]string{}, rep.Have...)}
-	for _, k := range rep.Missing {
-		s.Missing = append(s.Missing, permissionGap(k, project))
-	}
-	return s
-}
-
 // auditProject audits one project, or the global permissions ("").
 func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []string) (*AuditScope, error) {
 	if len(keys) == 0 {
 		return &AuditScope{Missing: []Gap{}, Granted: []string{}}, nil
 	}
-	rep, err := checkPermissions(ctx, cl, project, keys)
+	scope, err := checkPermissions(ctx, cl, project, keys)
 	if fault.Is(err, CodeNotFound) && project != "" {
 		return &AuditScope{Granted: []string{}, Missing: []Gap{{Code: CodeProjectNotVisible,
 			Consequence: fmt.Sprintf("The sync cannot see project %s: Jira knows no such project, or the account cannot browse it", project),
@@ -269,8 +249,7 @@ func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []
 	} else if err != nil {
 		return nil, err
 	}
-	scope := scopeOf(rep, project)
-	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(rep.Have, "MODIFY_REPORTER") {
+	if slices.Contains(keys, "MODIFY_REPORTER") && slices.Contains(scope.Granted, "MODIFY_REPORTER") {
 		off, err := reporterOffScreen(ctx, cl, project)
 		if err != nil && !fault.Is(err, CodeAuditTruncated) {
 			return nil, err
@@ -295,4 +274,95 @@ func auditProject(ctx context.Context, cl *cappedCaller, project string, keys []
 		}
 	}
 	return scope, nil
+}
+
+// SyncPermissions are the project permission keys an issue-sync
+// integration such as Jira Align's connector needs on every integrated
+// project.
+var SyncPermissions = []string{
+	"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "TRANSITION_ISSUES",
+	"ASSIGN_ISSUES", "ASSIGNABLE_USER", "LINK_ISSUES", "MODIFY_REPORTER",
+	"SCHEDULE_ISSUES", "MANAGE_SPRINTS_PERMISSION", "ADD_COMMENTS",
+}
+
+// GlobalSyncPermissions are the global permissions the same integration
+// needs.
+var GlobalSyncPermissions = []string{"USER_PICKER"}
+
+// Permission is one entry of a /rest/api/2/mypermissions answer.
+type Permission struct {
+	Key            string `json:"key"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	HavePermission bool   `json:"havePermission"`
+}
+
+// parsePermissions reads a /rest/api/2/mypermissions body.
+// A permission whose entry lacks "key" takes the key it is listed under.
+// It fails with CodeBadResponse when the body is not JSON or holds no
+// "permissions" object.
+func parsePermissions(body []byte) (map[string]Permission, error) {
+	var raw struct {
+		Permissions map[string]Permission `json:"permissions"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil || raw.Permissions == nil {
+		return nil, &Error{Code: CodeBadResponse, Step: "mypermissions",
+			Message: "Jira's answer to mypermissions is not a permissions object",
+			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+	}
+	for k, p := range raw.Permissions {
+		if p.Key == "" {
+			p.Key = k
+			raw.Permissions[k] = p
+		}
+	}
+	return raw.Permissions, nil
+}
+
+// checkPermissions asks Jira which of keys cl's account holds in project
+// (an empty project checks global permissions): the keys granted and the
+// gaps, in the order asked.
+//
+// It sends GET mypermissions?projectKey=P&permissions=K1,K2 (permissions=
+// is always sent: Cloud requires it). Repeated and blank keys are asked
+// once; a key missing from Jira's answer counts as missing.
+func checkPermissions(ctx context.Context, cl Caller, project string, keys []string) (*AuditScope, error) {
+	const step = "mypermissions"
+	project = strings.TrimSpace(project)
+	var asked []string
+	for _, k := range keys {
+		if k = strings.TrimSpace(k); k != "" && !slices.Contains(asked, k) {
+			asked = append(asked, k)
+		}
+	}
+	if len(asked) == 0 {
+		return nil, &Error{Code: CodeBadInput, Step: step, URL: cl.BaseURL() + myPermissionsPath,
+			Message: "no permission keys to check", Hint: "name at least one permission, such as BROWSE_PROJECTS"}
+	}
+	escaped := make([]string, len(asked))
+	for i, k := range asked {
+		escaped[i] = url.QueryEscape(k)
+	}
+	path := myPermissionsPath + "?"
+	if project != "" {
+		path += "projectKey=" + url.QueryEscape(project) + "&"
+	}
+	path += "permissions=" + strings.Join(escaped, ",")
+	body, err := cl.Get(ctx, path, step) // a 404 for a project: auditProject's CodeProjectNotVisible
+	if err != nil {
+		return nil, err
+	}
+	perms, err := parsePermissions(body)
+	if err != nil {
+		return nil, withStep(err, step, cl.BaseURL()+myPermissionsPath)
+	}
+	s := &AuditScope{Missing: []Gap{}, Granted: []string{}}
+	for _, k := range asked {
+		if p, ok := perms[k]; ok && p.HavePermission {
+			s.Granted = append(s.Granted, k)
+		} else {
+			s.Missing = append(s.Missing, permissionGap(k, project))
+		}
+	}
+	return s, nil
 }

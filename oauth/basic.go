@@ -73,10 +73,7 @@ func (b *BasicClient) User() string { return b.auth.user }
 // X-Authentication-Denied-Reason: CAPTCHA_CHALLENGE); other failures are
 // diagnosed as for OAuth calls.
 func (b *BasicClient) Get(ctx context.Context, path, step string) ([]byte, error) {
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	body, resp, err := b.c.call(ctx, callSpec{step: step, method: http.MethodGet, url: b.c.Endpoints.Base + path,
+	body, resp, err := b.c.call(ctx, callSpec{step: step, method: http.MethodGet, url: b.c.restURL(path),
 		limit: maxRESTBody, basic: &b.auth})
 	e, ok := fault.As(err)
 	if !ok || resp == nil {

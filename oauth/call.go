@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,6 @@ const (
 	maxRESTBody = 8 << 20 // REST answers
 )
 
-// errNoRedirect stops an http.Client at a redirect: the 3xx is returned
-// as it is and diagnosed.
-func errNoRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 // httpClient returns the client for one call: a copy of HTTPClient (or a
 // new client) that does not follow redirects and whose Timeout is at most
 // the consumer's.
@@ -33,7 +30,8 @@ func (c *Consumer) httpClient() *http.Client {
 	if t := c.timeout(); cl.Timeout <= 0 || cl.Timeout > t {
 		cl.Timeout = t
 	}
-	cl.CheckRedirect = errNoRedirect
+	// A redirect is returned as it is and diagnosed.
+	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cl
 }
 
@@ -80,7 +78,7 @@ func (c *Consumer) call(ctx context.Context, s callSpec) ([]byte, *http.Response
 
 // send sends one request, bounded by the consumer's timeout, and returns
 // the body of a 2xx answer that is not an HTML page. Anything else is an
-// *Error: DiagnoseTransport for no answer, Diagnose for a bad answer (with
+// *Error: diagnoseTransport for no answer, diagnose for a bad answer (with
 // ExpectedBaseString set when the request was signed).
 func (c *Consumer) send(ctx context.Context, s callSpec) ([]byte, *http.Response, error) {
 	if ctx == nil {
@@ -110,12 +108,12 @@ func (c *Consumer) send(ctx context.Context, s callSpec) ([]byte, *http.Response
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, nil, DiagnoseTransport(s.step, s.url, err)
+		return nil, nil, diagnoseTransport(s.step, s.url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, s.limit+1))
 	if err != nil {
-		return nil, resp, DiagnoseTransport(s.step, s.url, err)
+		return nil, resp, diagnoseTransport(s.step, s.url, err)
 	}
 	tooBig := int64(len(body)) > s.limit
 	if tooBig {
@@ -130,7 +128,7 @@ func (c *Consumer) send(ctx context.Context, s callSpec) ([]byte, *http.Response
 		}
 		return body, resp, nil
 	}
-	e := Diagnose(s.step, s.url, resp, body, c.now())
+	e := diagnose(s.step, s.url, resp, body, c.now())
 	if s.sign {
 		e.ExpectedBaseString = redactVerifier(base)
 		if e.Code == CodeSignatureInvalid {
@@ -156,24 +154,26 @@ func withStep(err error, step, rawURL string) error {
 	return err
 }
 
-// tokenCall POSTs to an OAuth token endpoint and returns the
-// form-encoded answer.
-func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token, extra map[string]string) (url.Values, error) {
+// tokenCall POSTs to an OAuth token endpoint and returns the token of its
+// form-encoded answer (tokenFrom), and the whole answer.
+func (c *Consumer) tokenCall(ctx context.Context, step, endpoint string, token *Token,
+	extra map[string]string) (Token, url.Values, error) {
 	body, resp, err := c.call(ctx, callSpec{
 		step: step, method: http.MethodPost, url: endpoint,
 		sign: true, token: token, extra: extra, limit: maxBody,
 	})
 	if err != nil {
-		return nil, err
+		return Token{}, nil, err
 	}
 	vals, err := parseTokenAnswer(body)
 	if err != nil {
-		return nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
+		return Token{}, nil, &Error{Code: CodeBadResponse, Step: step, URL: withoutQuery(endpoint),
 			Status:  resp.StatusCode,
 			Message: fmt.Sprintf("Jira's answer at %s is not form-encoded", stepLabel(step)),
 			Hint:    fix(CodeBadResponse), Err: err}
 	}
-	return vals, nil
+	tok, err := tokenFrom(vals, step, endpoint)
+	return tok, vals, err
 }
 
 // parseTokenAnswer reads a token endpoint's form-encoded answer. Repeated
@@ -212,45 +212,56 @@ func afterSeconds(now time.Time, s string) time.Time {
 	return now.Add(time.Duration(n) * time.Second)
 }
 
-// signingTransport signs every request to the consumer's Jira host.
-type signingTransport struct {
+// Caller sends authenticated GETs to one Jira's REST API: an OAuth
+// consumer acting with an access token (Consumer.As) or a Basic-auth
+// client (BasicClient). The identity check (Whoami) and the permission
+// audit (RunAudit) take any Caller, so that every way an integration
+// authenticates gets the same checks.
+type Caller interface {
+	// Get sends GET path (relative to the base URL, query allowed) and
+	// returns the body of a 2xx answer; any other answer is an *Error
+	// with Step step.
+	Get(ctx context.Context, path, step string) ([]byte, error)
+	// BaseURL is the Jira base URL, without a trailing slash.
+	BaseURL() string
+}
+
+// As returns a Caller that signs every request with token.
+func (c *Consumer) As(token Token) Caller { return tokenCaller{c, token} }
+
+// tokenCaller is a Consumer acting with one access token.
+type tokenCaller struct {
 	c     *Consumer
 	token Token
-	base  http.RoundTripper
 }
 
-func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.c.isJira(req.URL) {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, &Error{Code: CodeBadInput, Step: "request", URL: withoutQuery(req.URL.String()),
-			Message: "this client signs requests to Jira's host only",
-			Hint:    "send requests for other hosts with another client"}
+// Get sends a signed GET; an empty step is "request".
+func (t tokenCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
+	body, _, err := t.c.call(ctx, callSpec{step: cmp.Or(step, "request"), method: http.MethodGet, url: t.c.restURL(path),
+		sign: true, token: &t.token, limit: maxRESTBody})
+	return body, err
+}
+
+// restURL is the URL of path, relative to the base URL with or without its
+// leading slash.
+func (c *Consumer) restURL(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
 	}
-	r := req.Clone(req.Context())
-	if _, err := t.c.Sign(r, &t.token, nil); err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
+	return c.Endpoints.Base + path
+}
+
+func (t tokenCaller) BaseURL() string { return t.c.Endpoints.Base }
+
+// Whoami asks Jira who cl acts as (/rest/api/2/myself).
+func Whoami(ctx context.Context, cl Caller) (*Identity, error) {
+	body, err := cl.Get(ctx, MyselfPath, "myself")
+	if err != nil {
 		return nil, err
 	}
-	return t.base.RoundTrip(r)
-}
-
-// isJira reports whether u points at the consumer's Jira: same scheme and
-// host, a default port written or not.
-func (c *Consumer) isJira(u *url.URL) bool {
-	base, err := url.Parse(c.Endpoints.Base)
-	if err != nil || u == nil {
-		return false
+	id, err := parseIdentity(body)
+	if err != nil {
+		return nil, withStep(err, "myself", cl.BaseURL()+MyselfPath)
 	}
-	canon := func(u *url.URL) string {
-		scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-		if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
-			host = host[:strings.LastIndexByte(host, ':')]
-		}
-		return scheme + "://" + host
-	}
-	return canon(u) == canon(base)
+	return id, nil
 }

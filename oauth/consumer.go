@@ -143,12 +143,8 @@ func (c *Consumer) RequestToken(ctx context.Context, callbackURL string) (*Reque
 		cb = "oob"
 	}
 	issued := c.now()
-	vals, err := c.tokenCall(ctx, "request_token", c.Endpoints.RequestToken, nil,
+	tok, vals, err := c.tokenCall(ctx, "request_token", c.Endpoints.RequestToken, nil,
 		map[string]string{"oauth_callback": cb})
-	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenFrom(vals, "request_token", c.Endpoints.RequestToken)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +191,7 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 			Message: fmt.Sprintf("the request token is older than %s, the time Jira keeps it", RequestTokenLifetime),
 			Hint:    fix(CodeRequestExpired)}
 	}
-	vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
+	tok, vals, err := c.tokenCall(ctx, step, c.Endpoints.AccessToken, &rt.Token,
 		map[string]string{"oauth_verifier": verifier})
 	if verifier == "denied" && fault.Is(err, CodePermissionDenied) {
 		return nil, &Error{Code: CodeDenied, Step: step, URL: where, Err: err,
@@ -205,46 +201,10 @@ func (c *Consumer) AccessToken(ctx context.Context, rt *RequestToken, verifier s
 	if err != nil {
 		return nil, err
 	}
-	tok, err := tokenFrom(vals, step, c.Endpoints.AccessToken)
-	if err != nil {
-		return nil, err
-	}
 	return &AccessToken{
 		Token:                  tok,
 		SessionHandle:          vals.Get("oauth_session_handle"),
 		ExpiresAt:              afterSeconds(now, vals.Get("oauth_expires_in")),
 		AuthorizationExpiresAt: afterSeconds(now, vals.Get("oauth_authorization_expires_in")),
 	}, nil
-}
-
-// Client returns an HTTP client that signs every request with token and
-// bounds it by Timeout, for other REST calls to Jira.
-//
-// The client does not follow redirects: a 3xx comes back as it is, so
-// that a signed request never goes, signed again, to another place.
-func (c *Consumer) Client(token Token) *http.Client {
-	cl := c.httpClient()
-	base := cl.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	cl.Transport = &signingTransport{c: c, token: token, base: base}
-	return cl
-}
-
-// Get sends a signed GET to path (relative to the base URL, query allowed)
-// and returns the body of a 2xx answer. Any other answer is diagnosed into
-// an *Error with Step step.
-func (c *Consumer) Get(ctx context.Context, token Token, path, step string) ([]byte, error) {
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	if step == "" {
-		step = "request"
-	}
-	body, _, err := c.call(ctx, callSpec{
-		step: step, method: http.MethodGet, url: c.Endpoints.Base + path,
-		sign: true, token: &token, limit: maxRESTBody,
-	})
-	return body, err
 }

@@ -224,7 +224,7 @@ func TestGetRepeatedQueryKeysVerify(t *testing.T) {
 		io.WriteString(w, `{"ok":true}`)
 	})
 	c := consumerFor(t, f, "/jira")
-	body, err := c.Get(context.Background(), oauth.Token{Token: "at", Secret: "as"},
+	body, err := c.As(oauth.Token{Token: "at", Secret: "as"}).Get(context.Background(),
 		"rest/api/2/search?jql=project%20%3D%20A&fields=summary&fields=status&fields=summary", "search")
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func TestGetRepeatedQueryKeysVerify(t *testing.T) {
 	}
 }
 
-func TestClientSignsFormBodies(t *testing.T) {
+func TestSignFormBodies(t *testing.T) {
 	var gotBody string
 	f := newFakeJira(t, func(w http.ResponseWriter, r *http.Request, rec received) {
 		gotBody = r.PostForm.Encode()
@@ -251,9 +251,13 @@ func TestClientSignsFormBodies(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	c := consumerFor(t, f, "")
-	client := c.Client(oauth.Token{Token: "at", Secret: "as"})
 	form := url.Values{"a": {"1", "2"}, "b": {"x y"}}
-	resp, err := client.Post(f.URL+"/rest/x?a=0", "application/x-www-form-urlencoded; charset=UTF-8", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, f.URL+"/rest/x?a=0", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	if _, err := c.Sign(req, &oauth.Token{Token: "at", Secret: "as"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,30 +265,18 @@ func TestClientSignsFormBodies(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || gotBody != form.Encode() {
 		t.Errorf("status %d body %q; want 204 and %q", resp.StatusCode, gotBody, form.Encode())
 	}
-	if client.Timeout <= 0 || client.Timeout > oauth.DefaultTimeout {
-		t.Errorf("client.Timeout = %v", client.Timeout)
-	}
-	// Another host is refused before any connection.
-	_, err = client.Get("http://other.example.invalid/rest/x")
-	if e := asError(t, err); e.Code != oauth.CodeBadInput {
-		t.Errorf("another host: code %s, want %s", e.Code, oauth.CodeBadInput)
-	}
 }
 
-func TestClientDoesNotFollowRedirects(t *testing.T) {
+func TestGetDoesNotFollowRedirects(t *testing.T) {
 	f := newFakeJira(t, func(w http.ResponseWriter, r *http.Request, rec received) {
 		if r.URL.Path == "/elsewhere" {
 			t.Errorf("the redirect was followed")
 		}
 		http.Redirect(w, r, "/elsewhere", http.StatusFound)
 	})
-	resp, err := consumerFor(t, f, "").Client(oauth.Token{Token: "at"}).Get(f.URL + "/rest/x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Errorf("status %d, want 302 returned as it is", resp.StatusCode)
+	_, err := consumerFor(t, f, "").As(oauth.Token{Token: "at"}).Get(context.Background(), "/rest/x", "search")
+	if e := asError(t, err); e.Status != http.StatusFound {
+		t.Errorf("status %d, want 302 returned as it is", e.Status)
 	}
 }
 

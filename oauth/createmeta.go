@@ -14,8 +14,8 @@ import (
 // before 9.0, and Cloud), and the per-project form (Jira 8.4 and later,
 // the only one from 9.0; Cloud too).
 const (
-	CreateMetaPath        = "/rest/api/2/issue/createmeta"
-	CreateMetaProjectPath = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
+	createMetaPath        = "/rest/api/2/issue/createmeta"
+	createMetaProjectPath = "/rest/api/2/issue/createmeta/" // + {project}/issuetypes[/{id}]
 )
 
 // Caps of one audit's createmeta reading, against a Jira that answers
@@ -72,13 +72,13 @@ func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([
 
 // badMeta is the failure of a createmeta answer that does not parse.
 func badMeta(cl Caller, err error) error {
-	return &Error{Code: CodeBadResponse, Step: "createmeta", URL: cl.BaseURL() + CreateMetaPath,
+	return &Error{Code: CodeBadResponse, Step: "createmeta", URL: cl.BaseURL() + createMetaPath,
 		Message: "Jira's answer to createmeta is not the create metadata", Hint: "check that the Jira URL is Jira's base URL", Err: err}
 }
 
 // reporterOffOld reads the old createmeta.
 func reporterOffOld(ctx context.Context, cl Caller, project string) ([]string, error) {
-	body, err := cl.Get(ctx, CreateMetaPath+"?projectKeys="+url.QueryEscape(project)+"&expand=projects.issuetypes.fields", "createmeta")
+	body, err := cl.Get(ctx, createMetaPath+"?projectKeys="+url.QueryEscape(project)+"&expand=projects.issuetypes.fields", "createmeta")
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func metaPages(ctx context.Context, cl Caller, path string, each func(metaItem) 
 
 // reporterOffPerProject reads the per-project createmeta.
 func reporterOffPerProject(ctx context.Context, cl Caller, project string) ([]string, error) {
-	base := CreateMetaProjectPath + url.PathEscape(project) + "/issuetypes"
+	base := createMetaProjectPath + url.PathEscape(project) + "/issuetypes"
 	var types []metaItem
 	err := metaPages(ctx, cl, base, func(it metaItem) bool {
 		types = append(types, it)

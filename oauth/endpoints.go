@@ -7,12 +7,12 @@ import (
 
 // Paths of Jira's OAuth 1.0a and REST endpoints, relative to the base URL.
 const (
-	RequestTokenPath  = "/plugins/servlet/oauth/request-token"
-	AuthorizePath     = "/plugins/servlet/oauth/authorize"
-	AccessTokenPath   = "/plugins/servlet/oauth/access-token"
+	requestTokenPath  = "/plugins/servlet/oauth/request-token"
+	authorizePath     = "/plugins/servlet/oauth/authorize"
+	accessTokenPath   = "/plugins/servlet/oauth/access-token"
 	MyselfPath        = "/rest/api/2/myself"
-	MyPermissionsPath = "/rest/api/2/mypermissions"
-	ServerInfoPath    = "/rest/api/2/serverInfo"
+	myPermissionsPath = "/rest/api/2/mypermissions"
+	serverInfoPath    = "/rest/api/2/serverInfo"
 )
 
 // Endpoints are the absolute URLs of one Jira site's OAuth endpoints.
@@ -65,10 +65,7 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, bad("the Jira URL must not hold a user name or password")
 	}
-	u.Host = strings.ToLower(u.Host)
-	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
-		u.Host = strings.TrimSuffix(u.Host, ":"+p)
-	}
+	u.Host = dropDefaultPort(u.Scheme, strings.ToLower(u.Host))
 	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
 	path := u.EscapedPath()
 	lower := strings.ToLower(path)
@@ -95,14 +92,21 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// dropDefaultPort removes :80 from an http host and :443 from an https one
+// (lower-case scheme): the one rule of default ports.
+func dropDefaultPort(scheme, host string) string {
+	h, _ := strings.CutSuffix(host, map[string]string{"http": ":80", "https": ":443"}[scheme])
+	return h
+}
+
 // EndpointsFor returns the endpoints under a base URL returned by
 // ParseBaseURL.
 func EndpointsFor(base *url.URL) Endpoints {
 	b := strings.TrimRight(base.String(), "/")
 	return Endpoints{
 		Base:         b,
-		RequestToken: b + RequestTokenPath,
-		Authorize:    b + AuthorizePath,
-		AccessToken:  b + AccessTokenPath,
+		RequestToken: b + requestTokenPath,
+		Authorize:    b + authorizePath,
+		AccessToken:  b + accessTokenPath,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,10 +27,10 @@ type Identity struct {
 	Active      *bool  `json:"active,omitempty"`
 }
 
-// ParseIdentity reads a /rest/api/2/myself body in either shape. It fails
+// parseIdentity reads a /rest/api/2/myself body in either shape. It fails
 // with CodeBadResponse when the body is not JSON or names nobody (no name,
 // key or account id).
-func ParseIdentity(body []byte) (*Identity, error) {
+func parseIdentity(body []byte) (*Identity, error) {
 	var raw struct {
 		Name         string `json:"name"`
 		Key          string `json:"key"`
@@ -146,57 +147,24 @@ func designation(sa string) designationKind {
 	return byUsername
 }
 
+// accountID is the shape of a Jira Cloud account id: 24 or more
+// hexadecimal digits (5b10ac8d82e05b22cc7d4ef5), or digits, a colon and a
+// UUID in its 8-4-4-4-12 form (557058:f0e1d2c3-b4a5-4697-8899-aabbccddeeff).
+var accountID = regexp.MustCompile(`^(?:[0-9a-fA-F]{24,}|[0-9]+:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$`)
+
 // looksLikeAccountID reports whether s has the shape of a Jira Cloud
-// account id: 24 or more hexadecimal digits (5b10ac8d82e05b22cc7d4ef5), or
-// digits, a colon and a UUID (557058:f0e1d2c3-b4a5-4697-8899-aabbccddeeff).
-func looksLikeAccountID(s string) bool {
-	if len(s) >= 24 && allHex(s) {
-		return true
-	}
-	prefix, uuid, ok := strings.Cut(s, ":")
-	return ok && prefix != "" && strings.Trim(prefix, "0123456789") == "" && isUUID(uuid)
-}
-
-// isUUID reports whether s is a UUID in its 8-4-4-4-12 hexadecimal form.
-func isUUID(s string) bool {
-	parts := strings.Split(s, "-")
-	if len(parts) != 5 {
-		return false
-	}
-	for i, n := range []int{8, 4, 4, 4, 12} {
-		if len(parts[i]) != n || !allHex(parts[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// allHex reports whether s is non-empty and only hexadecimal digits.
-func allHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return s != ""
-}
+// account id (accountID).
+func looksLikeAccountID(s string) bool { return accountID.MatchString(s) }
 
 // String names the identity for people: "Display Name (name)" on Server,
 // "Display Name (account id)" on Cloud.
-// Jira's text goes through oneLine, so a display name cannot move a
+// Jira's text goes through fault.OneLine, so a display name cannot move a
 // terminal's cursor. A nil or empty identity is "an unknown account".
 func (id *Identity) String() string {
 	if id == nil {
 		return "an unknown account"
 	}
-	handle := id.Name
-	for _, h := range []string{id.AccountID, id.Key, id.Email} {
-		if handle == "" {
-			handle = h
-		}
-	}
-	name, handle := short(id.DisplayName, 80), short(handle, 80)
+	name, handle := short(id.DisplayName, 80), short(cmp.Or(id.Name, id.AccountID, id.Key, id.Email), 80)
 	switch {
 	case name == "" && handle == "":
 		return "an unknown account"

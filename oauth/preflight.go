@@ -2,18 +2,19 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
-	"github.com/applink/applink/fault"
 	"github.com/applink/applink/keys"
 )
 
-// MaxClockSkew is how far Jira's clock may be from this machine's before
+// maxClockSkew is how far Jira's clock may be from this machine's before
 // the preflight names CodeClockSkew: well inside Jira's window of about 5
 // minutes, but a sign that the clocks are not kept in sync.
-const MaxClockSkew = 60 * time.Second
+const maxClockSkew = 60 * time.Second
 
 // JiraFacts is what the preflight learned of Jira from serverInfo.
 type JiraFacts struct {
@@ -34,6 +35,32 @@ type PreflightResult struct {
 	Problems []*Error  `json:"problems"`
 }
 
+// ServerInfo is the part of /rest/api/2/serverInfo applink uses.
+type ServerInfo struct {
+	BaseURL        string `json:"baseUrl"`
+	Version        string `json:"version"`
+	DeploymentType string `json:"deploymentType"` // "Server", "DataCenter" or "Cloud"
+	ServerTime     string `json:"serverTime"`
+}
+
+// serverInfo asks Jira what it is, without signing (it is anonymous on
+// Server/DC), and returns Jira's answer too, whose Date header tells Jira's clock.
+func (c *Consumer) serverInfo(ctx context.Context) (*ServerInfo, *http.Response, error) {
+	const step = "serverinfo"
+	u := c.Endpoints.Base + serverInfoPath
+	body, resp, err := c.call(ctx, callSpec{step: step, method: "GET", url: u, limit: maxRESTBody})
+	if err != nil {
+		return nil, resp, err
+	}
+	var si ServerInfo
+	if err := json.Unmarshal(body, &si); err != nil {
+		return nil, resp, &Error{Code: CodeBadResponse, Step: step, URL: u,
+			Message: fmt.Sprintf("Jira's answer at %s is not JSON", stepLabel(step)),
+			Hint:    fix(CodeBadResponse), Err: err}
+	}
+	return &si, resp, nil
+}
+
 // serverTimeLayout is serverInfo's serverTime.
 const serverTimeLayout = "2006-01-02T15:04:05.000-0700"
 
@@ -44,7 +71,7 @@ const serverTimeLayout = "2006-01-02T15:04:05.000-0700"
 //     (transport codes), is it Jira (jira_not_found, html_page,
 //     bad_response...), what version and deployment, does Jira's own
 //     baseUrl differ from the URL called (base_url_mismatch), and how far
-//     its clock is from ours (clock_skew beyond MaxClockSkew). A failure
+//     its clock is from ours (clock_skew beyond a minute). A failure
 //     here ends the preflight, except a 401 or 403 (Jira keeps serverInfo
 //     from anonymous callers), which is not a problem of the link.
 //  2. a request token (callback oob), signed: is the consumer key known,
@@ -61,10 +88,10 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 		return res.done()
 	}
 	if _, err := c.RequestToken(ctx, "oob"); err != nil {
-		e := asOAuthError(err)
+		e := diagnoseTransport("request", "", err)
 		switch e.Code {
 		case CodeTimestampRefused:
-			res.drop(CodeClockSkew)
+			res.Problems = slices.DeleteFunc(res.Problems, func(p *Error) bool { return p.Code == CodeClockSkew })
 		case CodeSignatureInvalid:
 			e.Message += fmt.Sprintf("; applink's public key has fingerprint %s: compare it with the key in Jira's incoming authentication",
 				keys.Fingerprint(&c.PrivateKey.PublicKey))
@@ -73,8 +100,8 @@ func (c *Consumer) Preflight(ctx context.Context, token *Token) *PreflightResult
 		return res.done()
 	}
 	if token != nil {
-		if _, err := c.Get(ctx, *token, MyselfPath, "myself"); err != nil {
-			res.Problems = append(res.Problems, asOAuthError(err))
+		if _, err := c.As(*token).Get(ctx, MyselfPath, "myself"); err != nil {
+			res.Problems = append(res.Problems, diagnoseTransport("request", "", err))
 		}
 	}
 	return res.done()
@@ -87,36 +114,31 @@ func (c *Consumer) preflightServerInfo(ctx context.Context, res *PreflightResult
 	si, resp, err := c.serverInfo(ctx)
 	after := c.now()
 	if err != nil {
-		e := asOAuthError(err)
+		e := diagnoseTransport("request", "", err)
 		if e.Code == CodeUnauthorized {
 			return true
 		}
 		res.Problems = append(res.Problems, e)
 		return false
 	}
+	problem := func(code Code, skew int64, msg string) {
+		res.Problems = append(res.Problems, &Error{Code: code, Step: "serverinfo", URL: c.Endpoints.Base + serverInfoPath,
+			ClockSkew: skew, Message: msg, Hint: fix(code)})
+	}
 	if si.Version == "" && si.BaseURL == "" && si.DeploymentType == "" {
-		res.Problems = append(res.Problems, &Error{Code: CodeBadResponse, Step: "serverinfo",
-			URL:     c.Endpoints.Base + ServerInfoPath,
-			Message: "the answer at serverInfo is JSON but not Jira's (no version, deploymentType or baseUrl)",
-			Hint:    fix(CodeBadResponse)})
+		problem(CodeBadResponse, 0, "the answer at serverInfo is JSON but not Jira's (no version, deploymentType or baseUrl)")
 		return false
 	}
 	res.Jira = JiraFacts{Version: si.Version, DeploymentType: si.DeploymentType, BaseURL: si.BaseURL}
 	if theirs, err := ParseBaseURL(si.BaseURL); err == nil && EndpointsFor(theirs).Base != c.Endpoints.Base {
-		res.Problems = append(res.Problems, &Error{Code: CodeBaseURLMismatch, Step: "serverinfo",
-			URL: c.Endpoints.Base + ServerInfoPath,
-			Message: fmt.Sprintf("Jira says its base URL is %s, but applink calls it at %s",
-				short(si.BaseURL, 200), short(c.Endpoints.Base, 200)),
-			Hint: fix(CodeBaseURLMismatch)})
+		problem(CodeBaseURLMismatch, 0, fmt.Sprintf("Jira says its base URL is %s, but applink calls it at %s",
+			short(si.BaseURL, 200), short(c.Endpoints.Base, 200)))
 	}
 	mid := before.Add(after.Sub(before) / 2)
 	if skew, ok := jiraClockSkew(si.ServerTime, resp, mid); ok {
 		res.Jira.ClockSkewSeconds = &skew
-		if abs(skew) > int64(MaxClockSkew/time.Second) {
-			res.Problems = append(res.Problems, &Error{Code: CodeClockSkew, Step: "serverinfo", ClockSkew: skew,
-				URL:     c.Endpoints.Base + ServerInfoPath,
-				Message: describeSkew(skew) + fmt.Sprintf(", more than the %d s applink allows", int64(MaxClockSkew/time.Second)),
-				Hint:    fix(CodeClockSkew)})
+		if max(skew, -skew) > int64(maxClockSkew/time.Second) {
+			problem(CodeClockSkew, skew, describeSkew(skew)+fmt.Sprintf(", more than the %d s applink allows", int64(maxClockSkew/time.Second)))
 		}
 	}
 	return true
@@ -132,33 +154,6 @@ func jiraClockSkew(serverTime string, resp *http.Response, now time.Time) (int64
 		return clockSkew("", resp.Header.Get("Date"), now)
 	}
 	return 0, false
-}
-
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-// asOAuthError returns err's *Error, or a network_error around it (every
-// failure of a Consumer is already an *Error).
-func asOAuthError(err error) *Error {
-	if e, ok := fault.As(err); ok {
-		return e
-	}
-	return DiagnoseTransport("request", "", err)
-}
-
-// drop removes the problems of a code.
-func (r *PreflightResult) drop(code Code) {
-	kept := r.Problems[:0]
-	for _, p := range r.Problems {
-		if p.Code != code {
-			kept = append(kept, p)
-		}
-	}
-	r.Problems = kept
 }
 
 // done sets OK and returns r.

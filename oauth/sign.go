@@ -2,10 +2,12 @@ package oauth
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -15,8 +17,8 @@ import (
 	"github.com/dghubble/oauth1"
 )
 
-// SignatureMethod is the only signature method Jira accepts.
-const SignatureMethod = "RSA-SHA1"
+// signatureMethod is the only signature method Jira accepts.
+const signatureMethod = "RSA-SHA1"
 
 // Sign adds an OAuth Authorization header to req, signed with RSA-SHA1 for
 // token (nil for an unsigned-token request). It includes every query
@@ -40,7 +42,7 @@ func (c *Consumer) Sign(req *http.Request, token *Token, extra map[string]string
 	params := map[string]string{
 		"oauth_consumer_key":     c.ConsumerKey,
 		"oauth_nonce":            c.nonce(),
-		"oauth_signature_method": SignatureMethod,
+		"oauth_signature_method": signatureMethod,
 		"oauth_timestamp":        strconv.FormatInt(c.now().Unix(), 10),
 		"oauth_version":          "1.0",
 	}
@@ -103,26 +105,18 @@ func SignatureBaseString(req *http.Request, oauthParams map[string]string) (stri
 			params = append(params, pair{k, v})
 		}
 	}
-	for i := range params {
-		params[i] = pair{oauth1.PercentEncode(params[i].name), oauth1.PercentEncode(params[i].value)}
+	for i, p := range params {
+		params[i] = pair{oauth1.PercentEncode(p.name), oauth1.PercentEncode(p.value)}
 	}
 	slices.SortFunc(params, func(a, b pair) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.value, b.value)
+		return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.value, b.value))
 	})
-	var norm strings.Builder
+	norm := make([]string, len(params))
 	for i, p := range params {
-		if i > 0 {
-			norm.WriteByte('&')
-		}
-		norm.WriteString(p.name)
-		norm.WriteByte('=')
-		norm.WriteString(p.value)
+		norm[i] = p.name + "=" + p.value
 	}
 	return strings.ToUpper(req.Method) + "&" + oauth1.PercentEncode(baseURI(req)) + "&" +
-		oauth1.PercentEncode(norm.String()), nil
+		oauth1.PercentEncode(strings.Join(norm, "&")), nil
 }
 
 // baseURI is RFC 5849 section 3.4.1.2's base string URI.
@@ -138,10 +132,7 @@ func baseURI(req *http.Request) string {
 	if host == "" {
 		host = req.URL.Host
 	}
-	host = strings.ToLower(host)
-	if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
+	host = dropDefaultPort(scheme, strings.ToLower(host))
 	path := req.URL.EscapedPath()
 	if path == "" {
 		path = "/"
@@ -173,23 +164,11 @@ func formBody(req *http.Request) ([]pair, error) {
 // authorizationHeader formats the OAuth Authorization header (RFC 5849
 // section 3.5.1), names sorted, values percent-encoded.
 func authorizationHeader(params map[string]string) string {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
+	var fields []string
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		fields = append(fields, oauth1.PercentEncode(k)+`="`+oauth1.PercentEncode(params[k])+`"`)
 	}
-	slices.Sort(names)
-	var b strings.Builder
-	b.WriteString("OAuth ")
-	for i, k := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(oauth1.PercentEncode(k))
-		b.WriteString(`="`)
-		b.WriteString(oauth1.PercentEncode(params[k]))
-		b.WriteByte('"')
-	}
-	return b.String()
+	return "OAuth " + strings.Join(fields, ", ")
 }
 
 // randomNoncer makes 32 random bytes, hex-encoded.

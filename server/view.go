@@ -62,8 +62,8 @@ const (
 
 // A later attempt's notice takes the code of the link's last_error.
 const (
-	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
-	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
+	CodeTokenExpired               = oauth.CodeTokenExpired // danger: the kept token's expiry has passed (oauth's code)
+	CodeApprovalPending oauth.Code = "approval_pending"     // info: a new approval is pending while a token is kept
 	// CodeVerifiedTokenKept (danger): another account approved later; the
 	// service account's token was kept and the new one not used.
 	CodeVerifiedTokenKept oauth.Code = "verified_token_kept"

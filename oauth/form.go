@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -8,12 +9,9 @@ import (
 	"github.com/applink/applink/fault"
 )
 
-// oneLine is fault.OneLine.
-func oneLine(s string) string { return fault.OneLine(s) }
-
-// short is oneLine(s) cut to at most n runes, with an ellipsis when cut.
+// short is fault.OneLine(s) cut to at most n runes, with an ellipsis when cut.
 func short(s string, n int) string {
-	s = oneLine(s)
+	s = fault.OneLine(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -47,44 +45,31 @@ type pair struct{ name, value string }
 // '=', '+' meaning space, a missing '=' meaning an empty value, repeated
 // names kept in order and empty segments skipped. Unlike url.ParseQuery it
 // keeps ';' as an ordinary character. It fails on a bad %-escape.
-func parsePairs(s string) ([]pair, error) {
-	var out []pair
-	for seg := range strings.SplitSeq(s, "&") {
-		if seg == "" {
-			continue
-		}
-		name, value, _ := strings.Cut(seg, "=")
-		n, err := url.QueryUnescape(name)
-		if err != nil {
-			return nil, err
-		}
-		v, err := url.QueryUnescape(value)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pair{n, v})
-	}
-	return out, nil
-}
+func parsePairs(s string) ([]pair, error) { return splitPairs(s, false) }
 
 // lenientPairs is parsePairs that keeps what it can: a segment with a bad
 // %-escape keeps its raw text. It is for reading answers, never for
 // signing.
 func lenientPairs(s string) []pair {
+	out, _ := splitPairs(s, true)
+	return out
+}
+
+// splitPairs is parsePairs, or lenientPairs when lenient.
+func splitPairs(s string, lenient bool) ([]pair, error) {
 	var out []pair
 	for seg := range strings.SplitSeq(s, "&") {
 		if seg == "" {
 			continue
 		}
 		name, value, _ := strings.Cut(seg, "=")
-		out = append(out, pair{unescapeLenient(name), unescapeLenient(value)})
+		n, err1 := url.QueryUnescape(name)
+		v, err2 := url.QueryUnescape(value)
+		if err := cmp.Or(err1, err2); err != nil && !lenient {
+			return nil, err
+		}
+		// A failed unescape gives "": the raw text stays.
+		out = append(out, pair{cmp.Or(n, name), cmp.Or(v, value)})
 	}
-	return out
-}
-
-func unescapeLenient(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
-		return u
-	}
-	return s
+	return out, nil
 }

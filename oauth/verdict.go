@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,11 +37,7 @@ const (
 
 // Valid reports whether v is one of the verdicts.
 func (v Verdict) Valid() bool {
-	switch v {
-	case VerdictMatch, VerdictMismatch, VerdictUnverifiable, VerdictUnknown:
-		return true
-	}
-	return false
+	return slices.Contains([]Verdict{VerdictMatch, VerdictMismatch, VerdictUnverifiable, VerdictUnknown}, v)
 }
 
 // Severity says how much a notice matters.
