@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -24,10 +26,15 @@ type serveOptions struct {
 	sessionLifetime                   time.Duration
 	trustedProxies                    []netip.Prefix
 	dataKeyFile                       string
+	oidc                              server.OIDC
+	oidcSecretFile                    string
 }
 
+// oidcSecretEnv gives the OpenID client secret when no file does.
+const oidcSecretEnv = "APPLINK_OIDC_CLIENT_SECRET"
+
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE --oidc-allowed-emails A,B --oidc-allowed-groups G,H]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
@@ -43,8 +50,41 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return err
 	})
 	fs.StringVar(&o.dataKeyFile, "data-key-file", "", "data key (from 'applink datakey') that encrypts the secrets of the data folder (default: none, secrets unencrypted)")
+	fs.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "issuer URL of the OpenID Connect provider admins sign in with, such as https://sso.example.com/realms/acme (default: none)")
+	fs.StringVar(&o.oidc.ClientID, "oidc-client-id", "", "applink's client id at the OpenID provider")
+	fs.StringVar(&o.oidcSecretFile, "oidc-client-secret-file", "", "file holding applink's client secret at the OpenID provider (default: $"+oidcSecretEnv+")")
+	fs.Func("oidc-allowed-emails", "comma-separated addresses that may sign in through the provider (verified ones)", func(v string) error {
+		o.oidc.AllowedEmails = append(o.oidc.AllowedEmails, v)
+		return nil
+	})
+	fs.Func("oidc-allowed-groups", "comma-separated groups whose members may sign in through the provider", func(v string) error {
+		o.oidc.AllowedGroups = append(o.oidc.AllowedGroups, v)
+		return nil
+	})
+	fs.StringVar(&o.oidc.GroupsClaim, "oidc-groups-claim", "groups", "the ID token's claim that lists the person's groups")
+	fs.StringVar(&o.oidc.Name, "oidc-name", "", "the provider's name on the sign-in page (default: the issuer's host)")
+	fs.BoolVar(&o.oidc.Only, "oidc-only", false, "sign in to the pages only through the provider (the admin token still works for the API)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	var oidc *server.OIDC
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "oidc-") {
+			oidc = &o.oidc
+		}
+	})
+	if oidc != nil {
+		oidc.ClientSecret = strings.TrimSpace(e.getenv(oidcSecretEnv))
+		if o.oidcSecretFile != "" {
+			b, err := os.ReadFile(o.oidcSecretFile)
+			if err != nil {
+				return usageError(e, fs, "cannot read --oidc-client-secret-file: %v", err)
+			}
+			oidc.ClientSecret = strings.TrimSpace(string(b))
+		}
+		if oidc.ClientSecret == "" {
+			return usageError(e, fs, "no OpenID client secret: put it in a file given with --oidc-client-secret-file, or in %s", oidcSecretEnv)
+		}
 	}
 	if o.healthInterval < 0 {
 		return usageError(e, fs, "--health-interval must be 0 (off) or positive, such as 1h")
@@ -102,7 +142,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
 		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
-		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies,
+		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies, OIDC: oidc,
 	})
 	if err != nil {
 		ln.Close()
