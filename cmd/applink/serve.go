@@ -34,7 +34,7 @@ type serveOptions struct {
 const oidcSecretEnv = "APPLINK_OIDC_CLIENT_SECRET"
 
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE --oidc-allowed-emails A,B --oidc-allowed-groups G,H]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE --oidc-allowed-emails A,B --oidc-allowed-groups G,H [--oidc-groups-claim groups] [--oidc-name NAME] [--oidc-only]]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
