@@ -2,10 +2,10 @@ package server
 
 import (
 	"cmp"
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,38 +19,31 @@ import (
 )
 
 // OIDC configures the admins' sign-in through an OpenID Connect provider
-// (Config.OIDC): the authorization code flow with PKCE, its state, nonce
-// and verifier kept in the server-side session.
+// (Config.OIDC) whose issuer URL is Issuer (discovered at the first
+// sign-in) and where applink is client ClientID with redirect URL
+// PublicURL + "/oidc/callback". Who may sign in: a verified address of
+// AllowedEmails or a group of AllowedGroups (both comma-separated, at
+// least one required) in the ID token's claim GroupsClaim (default
+// "groups"). Name names the provider on the sign-in page (default: the
+// issuer's host); Only turns the admin token's sign-in off for the pages.
 type OIDC struct {
-	// Issuer is the provider's issuer URL, such as
-	// https://sso.example.com/realms/acme, discovered at the first sign-in.
-	Issuer string
-	// ClientID and ClientSecret are applink's client at the provider, where
-	// PublicURL + "/oidc/callback" is registered as its redirect URL.
-	ClientID, ClientSecret string
-	// Name names the provider on the sign-in page (default: the issuer's host).
-	Name string
-	// AllowedEmails and AllowedGroups (items may be comma-separated
-	// lists) say who may sign in: a verified address of AllowedEmails, or
-	// a group of AllowedGroups in the ID token's claim GroupsClaim
-	// (default "groups"). At least one of the two is required.
-	AllowedEmails, AllowedGroups []string
-	GroupsClaim                  string
-	// Only turns the admin token's sign-in off for the pages (the API keeps it).
-	Only bool
+	Issuer, ClientID, ClientSecret, Name      string
+	AllowedEmails, AllowedGroups, GroupsClaim string
+	Only                                      bool
 }
 
-// oidcLogin is a Server's OIDC sign-in: its configuration and the
-// provider once discovered.
+// oidcLogin is a Server's OIDC sign-in: its configuration, its lists and
+// the provider once discovered (under mu).
 type oidcLogin struct {
 	OIDC
-	client   *http.Client
-	mu       sync.Mutex
-	provider *oidc.Provider
+	emails, groups []string
+	client         *http.Client // each call to the provider within 10 seconds
+	mu             sync.Mutex
+	provider       *oidc.Provider
 }
 
-// oidcTimeout bounds each call to the provider.
-const oidcTimeout = 10 * time.Second
+// oidcCallbackPath is where the provider sends the browser back.
+const oidcCallbackPath = "/oidc/callback"
 
 // newOIDC checks c and returns its sign-in (nil when c is nil); a bad
 // configuration is an *Error with CodeInvalidInput.
@@ -58,19 +51,18 @@ func newOIDC(c *OIDC) (*oidcLogin, error) {
 	if c == nil {
 		return nil, nil
 	}
-	split := func(l []string) []string {
-		return strings.FieldsFunc(strings.Join(l, ","), func(r rune) bool { return r == ',' || r == ' ' })
+	split := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 	}
-	o := &oidcLogin{OIDC: *c, client: &http.Client{Timeout: oidcTimeout}}
-	o.AllowedEmails, o.AllowedGroups = split(c.AllowedEmails), split(c.AllowedGroups)
+	o := &oidcLogin{OIDC: *c, emails: split(c.AllowedEmails), groups: split(c.AllowedGroups), client: &http.Client{Timeout: 10 * time.Second}}
 	u, err := url.Parse(c.Issuer)
 	switch {
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		return nil, &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the OpenID issuer %q is not an absolute http(s) URL", c.Issuer),
 			Hint: "give the provider's issuer URL, such as https://sso.example.com/realms/acme"}
 	case c.ClientID == "":
-		return nil, &Error{Code: CodeInvalidInput, Message: "the OpenID sign-in has no client id", Hint: "give the client id applink has at the provider (--oidc-client-id)"}
-	case len(o.AllowedEmails)+len(o.AllowedGroups) == 0:
+		return nil, &Error{Code: CodeInvalidInput, Message: "the OpenID sign-in has no client id", Hint: "give applink's client id at the provider (--oidc-client-id)"}
+	case len(o.emails)+len(o.groups) == 0:
 		return nil, &Error{Code: CodeInvalidInput, Message: "the OpenID sign-in names nobody who may sign in",
 			Hint: "list the admins' addresses (--oidc-allowed-emails), their groups (--oidc-allowed-groups) or both: applink does not admit every account of the provider"}
 	}
@@ -78,49 +70,38 @@ func newOIDC(c *OIDC) (*oidcLogin, error) {
 	return o, nil
 }
 
-// oidcClient returns the OAuth 2 client and the provider, which is
-// discovered at the first sign-in and, after a failure, at the next. ctx
-// carries the HTTP client and a deadline (see oidcContext).
-func (s *Server) oidcClient(ctx context.Context) (*oauth2.Config, *oidc.Provider, error) {
+// oidcClient returns the OAuth 2 client and the provider, discovered at the
+// first sign-in (and after a failure at the next), with r's context
+// carrying the HTTP client for the calls to the provider.
+func (s *Server) oidcClient(r *http.Request) (*oauth2.Config, *oidc.Provider, *http.Request, error) {
 	o := s.oidc
+	r = r.WithContext(oidc.ClientContext(r.Context(), o.client))
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.provider == nil {
-		p, err := oidc.NewProvider(ctx, o.Issuer)
+		p, err := oidc.NewProvider(r.Context(), o.Issuer)
 		if err != nil {
-			return nil, nil, &Error{Code: CodeProviderDown, Message: o.Name + " cannot be reached to sign you in right now.",
+			return nil, nil, r, &Error{Code: CodeProviderDown, Message: o.Name + " cannot be reached to sign you in right now.",
 				Hint: "Try again in a few minutes; applink's log names the cause.", Err: err}
 		}
 		o.provider = p
 	}
 	return &oauth2.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, Endpoint: o.provider.Endpoint(),
-		RedirectURL: s.publicURL + oidcCallbackPath, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}, o.provider, nil
+		RedirectURL: s.publicURL + oidcCallbackPath, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}, o.provider, r, nil
 }
-
-// oidcContext is the request's context with the provider's HTTP client
-// and a deadline for the calls to the provider.
-func (s *Server) oidcContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(oidc.ClientContext(r.Context(), s.oidc.client), oidcTimeout)
-}
-
-// oidcCallbackPath is where the provider sends the browser back.
-const oidcCallbackPath = "/oidc/callback"
 
 // postOIDCLogin is POST /oidc/login: it sends the browser to the
 // provider, keeping state, nonce and PKCE verifier in a new session that
 // signs no one in and lasts ten minutes.
 func (s *Server) postOIDCLogin(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.oidcContext(r)
-	defer cancel()
-	conf, _, err := s.oidcClient(ctx)
+	conf, _, r, err := s.oidcClient(r)
 	if err != nil {
 		s.loginFailed(w, r, err)
 		return
 	}
 	sess, _ := s.sessions.Get(r, sessionCookie)
 	state, nonce, verifier := rand.Text(), rand.Text(), oauth2.GenerateVerifier()
-	sess.ID, sess.Values = "", map[any]any{"oidc_state": state, "oidc_nonce": nonce, "oidc_verifier": verifier}
-	sess.Options.MaxAge = 600
+	sess.ID, sess.Values, sess.Options.MaxAge = "", map[any]any{"oidc_state": state, "oidc_nonce": nonce, "oidc_verifier": verifier}, 600
 	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -131,7 +112,7 @@ func (s *Server) postOIDCLogin(w http.ResponseWriter, r *http.Request) {
 // pageOIDCCallback is GET /oidc/callback: the state must be the session's
 // (which is then used up), the code is exchanged with the PKCE verifier,
 // the ID token verified (issuer, audience, expiry, signature, nonce) and
-// the person judged by the allowed addresses and groups.
+// its person judged (oidcLogin.judge).
 func (s *Server) pageOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	sess, _ := s.sessions.Get(r, sessionCookie)
 	state, _ := sess.Values["oidc_state"].(string)
@@ -143,32 +124,26 @@ func (s *Server) pageOIDCCallback(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, invalid)
 		return
 	}
-	if err := s.store.EndSession(sess.ID); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	ctx, cancel := s.oidcContext(r)
-	defer cancel()
-	conf, p, err := s.oidcClient(ctx)
-	if err != nil {
+	conf, p, r, err := s.oidcClient(r)
+	if err = errors.Join(s.store.EndSession(sess.ID), err); err != nil {
 		s.loginFailed(w, r, err)
 		return
 	}
 	var idt *oidc.IDToken
-	tok, err := conf.Exchange(ctx, r.URL.Query().Get("code"), oauth2.VerifierOption(verifier))
+	tok, err := conf.Exchange(r.Context(), r.URL.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err == nil {
 		raw, _ := tok.Extra("id_token").(string)
-		idt, err = p.Verifier(&oidc.Config{ClientID: s.oidc.ClientID, Now: s.now}).Verify(ctx, raw)
+		idt, err = p.Verifier(&oidc.Config{ClientID: s.oidc.ClientID, Now: s.now}).Verify(r.Context(), raw)
 	}
 	if err == nil && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		err = fmt.Errorf("the ID token's nonce is not the session's")
+		err = errors.New("the ID token's nonce is not the session's")
 	}
-	if err != nil {
-		invalid.Err = err
-		s.loginFailed(w, r, invalid)
-		return
+	who := ""
+	if invalid.Err = err; err != nil {
+		err = invalid
+	} else {
+		who, err = s.oidc.judge(idt)
 	}
-	who, err := s.oidc.judge(idt)
 	if err != nil {
 		s.loginFailed(w, r, err)
 		return
@@ -187,33 +162,21 @@ func (o *oidcLogin) judge(idt *oidc.IDToken) (string, error) {
 	}
 	var raw map[string]json.RawMessage
 	var groups []string
-	if err := idt.Claims(&c); err != nil || idt.Claims(&raw) != nil {
+	if err := errors.Join(idt.Claims(&c), idt.Claims(&raw)); err != nil {
 		return "", &Error{Code: CodeSignInInvalid, Message: "The provider's answer could not be read.", Hint: "Sign in again.", Err: err}
 	}
 	_ = json.Unmarshal(raw[o.GroupsClaim], &groups) // absent or not a list: no groups
-	who := cmp.Or(c.Email, c.Username, idt.Subject)
-	if slices.ContainsFunc(o.AllowedEmails, func(a string) bool { return (c.Verified == nil || *c.Verified) && foldASCII(a) == foldASCII(c.Email) }) ||
-		slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(o.AllowedGroups, g) }) {
+	who, verified := cmp.Or(c.Email, c.Username, idt.Subject), c.Verified == nil || *c.Verified
+	// Letters compared without case, ASCII only: with Unicode folding "ſ"
+	// would stand for "s", which the length check refuses.
+	if slices.ContainsFunc(o.emails, func(a string) bool { return verified && len(a) == len(c.Email) && strings.EqualFold(a, c.Email) }) ||
+		slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(o.groups, g) }) {
 		return who, nil
 	}
-	why := "your address is not on applink's list of admins"
-	if c.Verified != nil && !*c.Verified {
-		why = "your address is not verified at " + o.Name
-	}
-	if len(o.AllowedGroups) > 0 {
-		why += ", and none of your groups is one of its admin groups"
+	why := "neither your address nor a group of yours is on applink's list of admins"
+	if !verified {
+		why = "your address is not verified and no group of yours is on applink's list of admins"
 	}
 	return "", &Error{Code: CodeNotAllowed, Message: fmt.Sprintf("You signed in to %s as %s, who may not enter applink: %s.", o.Name, who, why),
 		Hint: "Ask whoever runs applink to add you, or sign in to " + o.Name + " with another account."}
-}
-
-// foldASCII lower-cases the ASCII letters of s, and only those: Unicode's
-// folding would let "ſ" (long s) stand for an "s" of an allowed address.
-func foldASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		return r
-	}, s)
 }

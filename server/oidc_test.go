@@ -49,9 +49,10 @@ var opUsers = map[string]struct {
 	verified bool
 	groups   []string
 }{
-	"alice": {"Alice@corp.example", true, []string{"staff", "applink-admins"}},
-	"bob":   {"bob@corp.example", true, []string{"staff"}},
-	"carol": {"carol@corp.example", false, nil},
+	"alice":  {"Alice@corp.example", true, []string{"staff", "applink-admins"}},
+	"bob":    {"bob@corp.example", true, []string{"staff"}},
+	"carol":  {"carol@corp.example", false, nil},
+	"long-s": {"ſam@corp.example", true, nil}, // "ſam", not "sam"
 }
 
 type opUserStore struct{}
@@ -228,7 +229,7 @@ func auditBy(t *testing.T, f *fixture, event string) (by string, found bool) {
 }
 
 func TestOIDCSignIn(t *testing.T) {
-	f, p := newOIDCFixture(t, OIDC{Name: "Corp SSO", AllowedEmails: []string{"nobody@corp.example"}, AllowedGroups: []string{"applink-admins"}})
+	f, p := newOIDCFixture(t, OIDC{Name: "Corp SSO", AllowedEmails: "nobody@corp.example", AllowedGroups: "applink-admins"})
 	b := f.newBrowser()
 	_, login := b.get("/login")
 	wantContains(t, login, `action="/oidc/login"`, "Sign in with Corp SSO", `name="token"`)
@@ -279,12 +280,13 @@ func TestOIDCRefused(t *testing.T) {
 		wantLog    string
 	}{
 		{name: "not allowed", user: "bob", wantStatus: http.StatusForbidden, wantBody: "bob@corp.example"},
+		{name: "a Unicode look-alike of an allowed address", user: "long-s", wantStatus: http.StatusForbidden, wantBody: "ſam@corp.example"},
 		{name: "address not verified", user: "carol", wantStatus: http.StatusForbidden, wantBody: "not verified"},
 		{name: "wrong audience", user: "alice", audience: "another-app", wantStatus: http.StatusUnauthorized, wantLog: "audience"},
 		{name: "expired ID token", user: "alice", lifetime: time.Second, advance: time.Minute, wantStatus: http.StatusUnauthorized, wantLog: "expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, p := newOIDCFixture(t, OIDC{AllowedEmails: []string{"alice@corp.example", "carol@corp.example"}, AllowedGroups: []string{"applink-admins"}})
+			f, p := newOIDCFixture(t, OIDC{AllowedEmails: "alice@corp.example,carol@corp.example,sam@corp.example", AllowedGroups: "applink-admins"})
 			p.mu.Lock()
 			p.audience, p.lifetime, p.user = tc.audience, tc.lifetime, tc.user
 			p.mu.Unlock()
@@ -321,7 +323,7 @@ func check(t *testing.T, f *fixture, b *browser, resp *http.Response, body strin
 }
 
 func TestOIDCReplayedState(t *testing.T) {
-	f, p := newOIDCFixture(t, OIDC{AllowedGroups: []string{"applink-admins"}})
+	f, p := newOIDCFixture(t, OIDC{AllowedEmails: "alice@CORP.example"}) // letters compared without case
 	b := f.newBrowser()
 	p.mu.Lock()
 	p.user = "alice"
@@ -354,7 +356,7 @@ func TestOIDCReplayedState(t *testing.T) {
 }
 
 func TestOIDCProviderDown(t *testing.T) {
-	f, p := newOIDCFixture(t, OIDC{AllowedGroups: []string{"applink-admins"}})
+	f, p := newOIDCFixture(t, OIDC{AllowedGroups: "applink-admins"})
 	p.down.Store(true)
 	b := f.newBrowser()
 	resp, body := b.post("/oidc/login", nil)
@@ -376,7 +378,7 @@ func TestOIDCProviderDown(t *testing.T) {
 }
 
 func TestOIDCOnly(t *testing.T) {
-	f, _ := newOIDCFixture(t, OIDC{AllowedGroups: []string{"applink-admins"}, Only: true})
+	f, _ := newOIDCFixture(t, OIDC{AllowedGroups: "applink-admins", Only: true})
 	b := f.newBrowser()
 	if _, body := b.get("/login"); strings.Contains(body, `name="token"`) {
 		t.Error("the sign-in page offers the admin token with Only")
@@ -393,16 +395,16 @@ func TestOIDCOnly(t *testing.T) {
 
 func TestOIDCConfig(t *testing.T) {
 	for name, c := range map[string]OIDC{
-		"no list":     {Issuer: "https://sso.example.com/realms/acme", ClientID: "applink", AllowedEmails: []string{" , "}},
-		"bad issuer":  {Issuer: "sso.example.com", ClientID: "applink", AllowedGroups: []string{"g"}},
-		"no clientid": {Issuer: "https://sso.example.com", AllowedGroups: []string{"g"}},
+		"no list":     {Issuer: "https://sso.example.com/realms/acme", ClientID: "applink", AllowedEmails: " , "},
+		"bad issuer":  {Issuer: "sso.example.com", ClientID: "applink", AllowedGroups: "g"},
+		"no clientid": {Issuer: "https://sso.example.com", AllowedGroups: "g"},
 	} {
 		if _, err := newOIDC(&c); fault.CodeOf(err) != CodeInvalidInput {
 			t.Errorf("%s: error %v, want %s", name, err, CodeInvalidInput)
 		}
 	}
-	o, err := newOIDC(&OIDC{Issuer: "https://sso.example.com:8443/realms/acme", ClientID: "applink", AllowedEmails: []string{"a@x, b@x", "c@x"}})
-	if err != nil || o.Name != "sso.example.com" || o.GroupsClaim != "groups" || len(o.AllowedEmails) != 3 {
+	o, err := newOIDC(&OIDC{Issuer: "https://sso.example.com:8443/realms/acme", ClientID: "applink", AllowedEmails: "a@x, b@x,c@x"})
+	if err != nil || o.Name != "sso.example.com" || o.GroupsClaim != "groups" || len(o.emails) != 3 {
 		t.Errorf("newOIDC: %+v, %v; want name sso.example.com, claim groups, 3 addresses", o, err)
 	}
 }

@@ -32,7 +32,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /oidc/login", hf(s.postOIDCLogin))
 		mux.Handle("GET "+oidcCallbackPath, hf(s.pageOIDCCallback))
 	}
-	mux.Handle("POST /logout/everywhere", ui(hf(s.postLogoutEverywhere)))
+	mux.Handle("POST /logout/everywhere", ui(hf(s.postLogout)))
 	mux.Handle("GET /{$}", ui(hf(s.pageDashboard)))
 	mux.Handle("GET /links/new", ui(hf(s.pageNewLink)))
 	mux.Handle("POST /links", ui(hf(s.postLink)))

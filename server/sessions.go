@@ -130,9 +130,6 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	return nil
 }
 
-// signedIn reports whether the request carries a signed-in session.
-func (s *Server) signedIn(r *http.Request) bool { return s.who(r) != "" }
-
 // who returns who signed the request's session in: its value "who" ("":
 // no live session, or one holding an OpenID sign-in under way).
 func (s *Server) who(r *http.Request) string {

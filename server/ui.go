@@ -35,7 +35,7 @@ type loginPage struct {
 
 // pageLogin is GET /login.
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
-	if s.signedIn(r) {
+	if s.who(r) != "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
@@ -92,34 +92,21 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, who string) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// postLogout is POST /logout: the session ends for good.
+// postLogout is POST /logout, where the session ends for good, and POST
+// /logout/everywhere (signed in only), where every session ends.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	sess, _ := s.sessions.Get(r, sessionCookie)
-	who := s.who(r)
+	event, n, err, who := "signed_out", 0, error(nil), s.who(r)
+	if r.URL.Path != "/logout" {
+		event = "signed_out_everywhere"
+		n, err = s.store.EndSessions(nil)
+	}
 	sess.Options.MaxAge = -1 // the record is deleted, the cookie expired
-	if err := sess.Save(r, w); err != nil {
+	if err = errors.Join(err, sess.Save(r, w)); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out").Str("by", who).Msg("admin signed out")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// postLogoutEverywhere is POST /logout/everywhere: every session ends,
-// this one included.
-func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	sess, _ := s.sessions.Get(r, sessionCookie)
-	n, err := s.store.EndSessions(nil)
-	sess.Options.MaxAge = -1
-	if e := sess.Save(r, w); err == nil {
-		err = e
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out_everywhere").Int("sessions", n).
-		Msg("admin signed out everywhere")
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", event).Int("sessions", n).Str("by", who).Msg("admin signed out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -30,8 +29,7 @@ type serveOptions struct {
 	oidcSecretFile                    string
 }
 
-// oidcSecretEnv gives the OpenID client secret when no file does.
-const oidcSecretEnv = "APPLINK_OIDC_CLIENT_SECRET"
+const oidcSecretEnv = "APPLINK_OIDC_CLIENT_SECRET" // the OpenID client secret, when no file gives it
 
 func runServe(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE --oidc-allowed-emails A,B --oidc-allowed-groups G,H [--oidc-groups-claim groups] [--oidc-name NAME] [--oidc-only]]", e)
@@ -53,36 +51,25 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "issuer URL of the OpenID Connect provider admins sign in with, such as https://sso.example.com/realms/acme (default: none)")
 	fs.StringVar(&o.oidc.ClientID, "oidc-client-id", "", "applink's client id at the OpenID provider")
 	fs.StringVar(&o.oidcSecretFile, "oidc-client-secret-file", "", "file holding applink's client secret at the OpenID provider (default: $"+oidcSecretEnv+")")
-	fs.Func("oidc-allowed-emails", "comma-separated addresses that may sign in through the provider (verified ones)", func(v string) error {
-		o.oidc.AllowedEmails = append(o.oidc.AllowedEmails, v)
-		return nil
-	})
-	fs.Func("oidc-allowed-groups", "comma-separated groups whose members may sign in through the provider", func(v string) error {
-		o.oidc.AllowedGroups = append(o.oidc.AllowedGroups, v)
-		return nil
-	})
-	fs.StringVar(&o.oidc.GroupsClaim, "oidc-groups-claim", "groups", "the ID token's claim that lists the person's groups")
+	fs.StringVar(&o.oidc.AllowedEmails, "oidc-allowed-emails", "", "comma-separated addresses that may sign in through the provider (verified ones)")
+	fs.StringVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", "", "comma-separated groups whose members may sign in through the provider")
+	fs.StringVar(&o.oidc.GroupsClaim, "oidc-groups-claim", "", "the ID token's claim that lists the person's groups (default: groups)")
 	fs.StringVar(&o.oidc.Name, "oidc-name", "", "the provider's name on the sign-in page (default: the issuer's host)")
 	fs.BoolVar(&o.oidc.Only, "oidc-only", false, "sign in to the pages only through the provider (the admin token still works for the API)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	var oidc *server.OIDC
-	fs.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, "oidc-") {
-			oidc = &o.oidc
-		}
-	})
-	if oidc != nil {
-		oidc.ClientSecret = strings.TrimSpace(e.getenv(oidcSecretEnv))
+	var oidc *server.OIDC // set by any --oidc flag
+	if o.oidc != (server.OIDC{}) || o.oidcSecretFile != "" {
+		oidc = &o.oidc
+		secret, err := []byte(e.getenv(oidcSecretEnv)), error(nil)
 		if o.oidcSecretFile != "" {
-			b, err := os.ReadFile(o.oidcSecretFile)
-			if err != nil {
-				return usageError(e, fs, "cannot read --oidc-client-secret-file: %v", err)
-			}
-			oidc.ClientSecret = strings.TrimSpace(string(b))
+			secret, err = os.ReadFile(o.oidcSecretFile)
 		}
-		if oidc.ClientSecret == "" {
+		if err != nil {
+			return usageError(e, fs, "cannot read --oidc-client-secret-file: %v", err)
+		}
+		if oidc.ClientSecret = strings.TrimSpace(string(secret)); oidc.ClientSecret == "" {
 			return usageError(e, fs, "no OpenID client secret: put it in a file given with --oidc-client-secret-file, or in %s", oidcSecretEnv)
 		}
 	}
