@@ -118,7 +118,7 @@ func (s *Server) pageOIDCCallback(w http.ResponseWriter, r *http.Request) {
 	state, _ := sess.Values["oidc_state"].(string)
 	nonce, _ := sess.Values["oidc_nonce"].(string)
 	verifier, _ := sess.Values["oidc_verifier"].(string)
-	invalid := &Error{Code: CodeSignInInvalid, Message: "This sign-in cannot be completed: it expired, was already used or was not started here.",
+	invalid := &Error{Code: CodeSignInInvalid, Message: "This sign-in cannot be completed: it was cancelled or refused at the provider, expired, was already used, or was not started here.",
 		Hint: "Sign in again from applink's sign-in page."}
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(r.URL.Query().Get("state"))) != 1 {
 		s.loginFailed(w, r, invalid)
