@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -60,16 +61,20 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 				Hint: "Send the admin token: APPLINK_ADMIN_TOKEN when it is set, else the one in the admin-token file of applink's data folder."})
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), byKey{}, "admin token")))
 	})
 }
+
+// byKey is the request context's key of who made the request: "admin
+// token" for the API, who signed the session in for the pages.
+type byKey struct{}
 
 // requireSession wraps a UI handler: it needs a signed-in session. A GET
 // without one is sent to the sign-in page; anything else gets a 401 page.
 func (s *Server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.signedIn(r) {
-			next.ServeHTTP(w, r)
+		if who := s.who(r); who != "" {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), byKey{}, who)))
 			return
 		}
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -77,6 +82,6 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			return
 		}
 		s.renderError(w, r, &Error{Code: CodeUnauthorized, Message: "You are not signed in (or your session ended).",
-			Hint: "Sign in again with the admin token, then repeat what you did."})
+			Hint: "Sign in again, then repeat what you did."})
 	})
 }

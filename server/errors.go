@@ -27,6 +27,9 @@ const (
 	CodeInvalidJiraURL   fault.Code = "invalid_jira_url"     // 400: a Jira URL that is not absolute http(s)
 	CodeInvalidInput     fault.Code = "invalid_input"        // 400: another field is wrong
 	CodeUnauthorized     fault.Code = "unauthorized"         // 401: no admin token or session, or a wrong one
+	CodeSignInInvalid    fault.Code = "sign_in_invalid"      // 401: an OpenID sign-in whose state, ID token or nonce does not check out
+	CodeNotAllowed       fault.Code = "not_allowed"          // 403: someone the OpenID sign-in does not admit, or the token's form turned off
+	CodeProviderDown     fault.Code = "provider_unreachable" // 503: the OpenID provider did not answer its discovery
 	CodeCrossOrigin      fault.Code = "cross_origin_request" // 403: a state-changing request from another site
 	CodeNotFound         fault.Code = "not_found"            // 404: no such page or API route
 	CodeLinkNotFound     fault.Code = "link_not_found"       // 404: no link of that name
@@ -58,9 +61,9 @@ func Status(code fault.Code) int {
 		CodeInvalidJiraURL, CodeInvalidInput, store.CodeInvalid,
 		oauth.CodeBadInput, oauth.CodeBadBaseURL, oauth.CodeBadCallback, oauth.CodeBadConfig:
 		return http.StatusBadRequest
-	case CodeUnauthorized:
+	case CodeUnauthorized, CodeSignInInvalid:
 		return http.StatusUnauthorized
-	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
+	case CodeCrossOrigin, CodeNotAllowed, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
 		return http.StatusForbidden
 	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
@@ -70,7 +73,7 @@ func Status(code fault.Code) int {
 		return http.StatusGone
 	case CodeTooManyPending:
 		return http.StatusTooManyRequests
-	case CodeSaveFailed:
+	case CodeSaveFailed, CodeProviderDown:
 		return http.StatusServiceUnavailable
 	case CodeInternal, "", store.CodeIO, store.CodeCorrupt, store.CodeLocked:
 		return http.StatusInternalServerError

@@ -110,6 +110,8 @@ type options struct {
 	sessionLifetime time.Duration
 	// trustedProxies is Config.TrustedProxies.
 	trustedProxies []netip.Prefix
+	// oidc is Config.OIDC.
+	oidc *OIDC
 }
 
 // fixture is a simulated Jira and an applink server on loopback, sharing
@@ -192,6 +194,7 @@ func (f *fixture) start() {
 		LookupIP:        fakeDNS,
 		SessionLifetime: f.opts.sessionLifetime,
 		TrustedProxies:  f.opts.trustedProxies,
+		OIDC:            f.opts.oidc,
 	})
 	if err != nil {
 		f.t.Fatalf("New: %v", err)

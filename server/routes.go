@@ -28,7 +28,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /login", hf(s.pageLogin))
 	mux.Handle("POST /login", hf(s.postLogin))
 	mux.Handle("POST /logout", hf(s.postLogout))
-	mux.Handle("POST /logout/everywhere", ui(hf(s.postLogoutEverywhere)))
+	if s.oidc != nil {
+		mux.Handle("POST /oidc/login", hf(s.postOIDCLogin))
+		mux.Handle("GET "+oidcCallbackPath, hf(s.pageOIDCCallback))
+	}
+	mux.Handle("POST /logout/everywhere", ui(hf(s.postLogout)))
 	mux.Handle("GET /{$}", ui(hf(s.pageDashboard)))
 	mux.Handle("GET /links/new", ui(hf(s.pageNewLink)))
 	mux.Handle("POST /links", ui(hf(s.postLink)))

@@ -93,6 +93,8 @@ type Config struct {
 	// the client (see ParseTrustedProxies); from any other peer the
 	// connection's address is the client's.
 	TrustedProxies []netip.Prefix
+	// OIDC, when set, signs admins in through an OpenID Connect provider.
+	OIDC *OIDC
 }
 
 // Server is applink's web service. Build it with New.
@@ -115,6 +117,7 @@ type Server struct {
 	pages         map[string]*pageTemplate
 
 	sessions       *sessionStore
+	oidc           *oidcLogin // nil: no OpenID sign-in
 	signInLimit    *limiter
 	trustedProxies []netip.Prefix
 	// sleep waits before answering a wrong admin token; tests replace it.
@@ -201,6 +204,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: reading the session keys: %w", err)
 	}
+	oidcLogin, err := newOIDC(cfg.OIDC)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -230,6 +237,7 @@ func New(cfg Config) (*Server, error) {
 		newKey:        func() (*rsa.PrivateKey, error) { return keys.Generate(keys.DefaultBits) },
 
 		sessions:       newSessionStore(cfg.Store, hashKey, encKey, secret(token), lifetime, secure, now),
+		oidc:           oidcLogin,
 		signInLimit:    newLimiter(now),
 		trustedProxies: slices.Clone(cfg.TrustedProxies),
 		sleep:          sleep,
@@ -335,9 +343,14 @@ func (s *Server) logger(ctx context.Context) *zerolog.Logger {
 	return l
 }
 
-// audit starts an audit event: field "audit": true, the event name and the
-// link. Callers add non-secret fields and call Msg.
+// audit starts an audit event: field "audit": true, the event name, the
+// link and, in a signed-in request, "by": who signed in (see byKey).
+// Callers add non-secret fields and call Msg.
 func (s *Server) audit(ctx context.Context, event, link string) *zerolog.Event {
 	s.metrics.events.WithLabelValues(event).Inc()
-	return s.logger(ctx).Info().Bool("audit", true).Str("event", event).Str("link", link)
+	ev := s.logger(ctx).Info().Bool("audit", true).Str("event", event).Str("link", link)
+	if by, ok := ctx.Value(byKey{}).(string); ok {
+		ev = ev.Str("by", by)
+	}
+	return ev
 }

@@ -38,9 +38,9 @@ func CheckSessionLifetime(d time.Duration) error {
 // records live on the server (store.Session, in the data folder), the
 // cookie carries only a random session id, signed and encrypted with the
 // data folder's session keys. Ending a session deletes its record, so a
-// copied cookie then opens nothing. A session is signed in when it is not
-// IsNew; its Values (strings under strings, such as "who") are kept in its
-// record.
+// copied cookie then opens nothing. A session is signed in when its
+// value "who" names someone; its Values (strings under strings) are kept
+// in its record.
 type sessionStore struct {
 	st       *store.Store
 	codec    *securecookie.SecureCookie // the cookie's: signed, AES-256, refused once older than the lifetime
@@ -91,8 +91,8 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 }
 
 // Save saves the session's record and sends its cookie. A session without
-// a live record gets a new random id and lasts the session lifetime from
-// now; a live one keeps its id and expiry. Options.MaxAge < 0 ends the
+// a live record gets a new random id and lasts Options.MaxAge (the session
+// lifetime unless changed) from now; a live one keeps its id and expiry. Options.MaxAge < 0 ends the
 // session: its record is deleted and its cookie expired.
 func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.Options.MaxAge < 0 {
@@ -102,7 +102,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 		return ss.st.EndSession(id)
 	}
 	now := ss.now()
-	x := store.Session{TokenTag: ss.tokenTag, CreatedAt: now, ExpiresAt: now.Add(time.Duration(ss.options.MaxAge) * time.Second),
+	x := store.Session{TokenTag: ss.tokenTag, CreatedAt: now, ExpiresAt: now.Add(time.Duration(sess.Options.MaxAge) * time.Second),
 		Values: make(map[string]string, len(sess.Values))}
 	for k, v := range sess.Values {
 		ks, ok := k.(string)
@@ -130,10 +130,12 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	return nil
 }
 
-// signedIn reports whether the request carries a live session.
-func (s *Server) signedIn(r *http.Request) bool {
+// who returns who signed the request's session in: its value "who" ("":
+// no live session, or one holding an OpenID sign-in under way).
+func (s *Server) who(r *http.Request) string {
 	sess, _ := s.sessions.Get(r, sessionCookie) // never an error: see New
-	return !sess.IsNew
+	who, _ := sess.Values["who"].(string)
+	return who
 }
 
 // pruneSessions ends, at start, the sessions made with another admin

@@ -86,7 +86,7 @@ type page struct {
 
 // newPage returns the layout's data for a request.
 func (s *Server) newPage(r *http.Request, title string) page {
-	return page{Title: title, Path: r.URL.Path, SignedIn: s.signedIn(r), RequestID: requestID(r)}
+	return page{Title: title, Path: r.URL.Path, SignedIn: s.who(r) != "", RequestID: requestID(r)}
 }
 
 // render executes a page into a buffer, then answers with it, so that a

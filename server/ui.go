@@ -24,19 +24,42 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// loginPage is the data of login.html.
+// loginPage is the data of login.html: Provider names the OpenID
+// provider ("" without one), TokenOff hides the admin token's form.
 type loginPage struct {
 	page
-	Error *Error
+	Error    *Error
+	Provider string
+	TokenOff bool
 }
 
 // pageLogin is GET /login.
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
-	if s.signedIn(r) {
+	if s.who(r) != "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login.html", loginPage{page: s.newPage(r, "Sign in")})
+	s.loginFailed(w, r, nil)
+}
+
+// loginFailed shows the sign-in page with err (none when nil), whose
+// cause is logged; a refused sign-in counts for the sign-in limiter.
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error) {
+	data, status := loginPage{page: s.newPage(r, "Sign in")}, http.StatusOK
+	if s.oidc != nil {
+		data.Provider, data.TokenOff = s.oidc.Name, s.oidc.Only
+	}
+	if err != nil {
+		data.Error = s.public(r, asError(err))
+		status = Status(data.Error.Code)
+		if data.Error.Err != nil {
+			s.logger(r.Context()).Warn().Err(data.Error.Err).Str("code", string(data.Error.Code)).Msg("why a sign-in failed")
+		}
+		if data.Error.Code != CodeProviderDown {
+			s.signInFailed(r, "sign-in refused: "+string(data.Error.Code))
+		}
+	}
+	s.render(w, r, status, "login.html", data)
 }
 
 // postLogin is POST /login: the admin token in field "token".
@@ -45,52 +68,45 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	token := r.PostForm.Get("token")
-	if token == "" || !s.tokenEqual(token) {
-		s.signInFailed(r, "sign-in with a wrong admin token")
-		data := loginPage{page: s.newPage(r, "Sign in"), Error: &Error{Code: CodeUnauthorized,
-			Message: "That is not the admin token.",
-			Hint:    "Use the token kept in the admin-token file of applink's data folder, or APPLINK_ADMIN_TOKEN when it is set."}}
-		s.render(w, r, http.StatusUnauthorized, "login.html", data)
-		return
+	if token := r.PostForm.Get("token"); s.oidc != nil && s.oidc.Only {
+		s.loginFailed(w, r, &Error{Code: CodeNotAllowed, Message: "The admin token does not sign in to these pages.",
+			Hint: "Sign in with " + s.oidc.Name + "; the admin token still works for the API and scripts."})
+	} else if token == "" || !s.tokenEqual(token) {
+		s.loginFailed(w, r, &Error{Code: CodeUnauthorized, Message: "That is not the admin token.",
+			Hint: "Use the token kept in the admin-token file of applink's data folder, or APPLINK_ADMIN_TOKEN when it is set."})
+	} else {
+		s.signIn(w, r, "admin token")
 	}
+}
+
+// signIn starts a new session for who (an id known before is worth
+// nothing) and opens the dashboard.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, who string) {
 	sess, _ := s.sessions.Get(r, sessionCookie)
-	sess.ID, sess.Values = "", map[any]any{} // a new session at each sign-in: an id known before is worth nothing
+	sess.ID, sess.Values = "", map[any]any{"who": who}
 	if err := sess.Save(r, w); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_in").Stringer("client", s.clientAddr(r)).Msg("admin signed in")
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_in").Str("by", who).Stringer("client", s.clientAddr(r)).Msg("admin signed in")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// postLogout is POST /logout: the session ends for good.
+// postLogout is POST /logout, where the session ends for good, and POST
+// /logout/everywhere (signed in only), where every session ends.
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	sess, _ := s.sessions.Get(r, sessionCookie)
+	event, n, err, who := "signed_out", 0, error(nil), s.who(r)
+	if r.URL.Path != "/logout" {
+		event = "signed_out_everywhere"
+		n, err = s.store.EndSessions(nil)
+	}
 	sess.Options.MaxAge = -1 // the record is deleted, the cookie expired
-	if err := sess.Save(r, w); err != nil {
+	if err = errors.Join(err, sess.Save(r, w)); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out").Msg("admin signed out")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// postLogoutEverywhere is POST /logout/everywhere: every session ends,
-// this one included.
-func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	sess, _ := s.sessions.Get(r, sessionCookie)
-	n, err := s.store.EndSessions(nil)
-	sess.Options.MaxAge = -1
-	if e := sess.Save(r, w); err == nil {
-		err = e
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.logger(r.Context()).Info().Bool("audit", true).Str("event", "signed_out_everywhere").Int("sessions", n).
-		Msg("admin signed out everywhere")
+	s.logger(r.Context()).Info().Bool("audit", true).Str("event", event).Int("sessions", n).Str("by", who).Msg("admin signed out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -98,6 +114,7 @@ func (s *Server) postLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
 type dashboardPage struct {
 	page
 	Links []*LinkView
+	Who   string // who signed in
 }
 
 // pageDashboard is GET /: every link.
@@ -107,7 +124,7 @@ func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dashboard.html", dashboardPage{page: s.newPage(r, "Links"), Links: views})
+	s.render(w, r, http.StatusOK, "dashboard.html", dashboardPage{page: s.newPage(r, "Links"), Links: views, Who: s.who(r)})
 }
 
 // linkForm is the data of new.html and edit.html (the form in

@@ -209,7 +209,7 @@ func TestUISignIn(t *testing.T) {
 	resp, page := b.post("/login", url.Values{"token": {"wrong"}})
 	wantStatus(t, resp, []byte(page), http.StatusUnauthorized)
 	wantContains(t, page, "That is not the admin token")
-	wantContains(t, f.logs.String(), "sign-in with a wrong admin token")
+	wantContains(t, f.logs.String(), "sign-in refused: unauthorized")
 	if c := resp.Header.Get("Set-Cookie"); c != "" {
 		t.Errorf("a failed sign-in set a cookie: %s", c)
 	}

@@ -28,10 +28,14 @@ type serveOptions struct {
 	dataKeyFile                       string
 	metrics                           bool
 	metricsToken, notifyURL           string
+	oidc                              server.OIDC
+	oidcSecretFile                    string
 }
 
+const oidcSecretEnv = "APPLINK_OIDC_CLIENT_SECRET" // the OpenID client secret, when no file gives it
+
 func runServe(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--metrics [--metrics-token-file FILE]] [--notify-url URL]", e)
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--data DIR] [--public-url URL] [--on-mismatch warn|reject] [--data-key-file FILE] [--jira-hosts PATTERNS] [--max-connections N] [--health-interval D] [--session-lifetime 12h] [--trusted-proxy CIDR] [--metrics [--metrics-token-file FILE]] [--notify-url URL] [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE --oidc-allowed-emails A,B --oidc-allowed-groups G,H [--oidc-groups-claim groups] [--oidc-name NAME] [--oidc-only]]", e)
 	var o serveOptions
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.data, "data", "", "data folder (default: $XDG_DATA_HOME/applink or ~/.local/share/applink)")
@@ -56,8 +60,30 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return err
 	})
 	fs.StringVar(&o.notifyURL, "notify-url", "", "address to POST a JSON event to (such as a Slack incoming webhook) when a link's verdict or token health changes")
+	fs.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "issuer URL of the OpenID Connect provider admins sign in with, such as https://sso.example.com/realms/acme (default: none)")
+	fs.StringVar(&o.oidc.ClientID, "oidc-client-id", "", "applink's client id at the OpenID provider")
+	fs.StringVar(&o.oidcSecretFile, "oidc-client-secret-file", "", "file holding applink's client secret at the OpenID provider (default: $"+oidcSecretEnv+")")
+	fs.StringVar(&o.oidc.AllowedEmails, "oidc-allowed-emails", "", "comma-separated addresses that may sign in through the provider (verified ones)")
+	fs.StringVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", "", "comma-separated groups whose members may sign in through the provider")
+	fs.StringVar(&o.oidc.GroupsClaim, "oidc-groups-claim", "", "the ID token's claim that lists the person's groups (default: groups)")
+	fs.StringVar(&o.oidc.Name, "oidc-name", "", "the provider's name on the sign-in page (default: the issuer's host)")
+	fs.BoolVar(&o.oidc.Only, "oidc-only", false, "sign in to the pages only through the provider (the admin token still works for the API)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	var oidc *server.OIDC // set by any --oidc flag
+	if o.oidc != (server.OIDC{}) || o.oidcSecretFile != "" {
+		oidc = &o.oidc
+		secret, err := []byte(e.getenv(oidcSecretEnv)), error(nil)
+		if o.oidcSecretFile != "" {
+			secret, err = os.ReadFile(o.oidcSecretFile)
+		}
+		if err != nil {
+			return usageError(e, fs, "cannot read --oidc-client-secret-file: %v", err)
+		}
+		if oidc.ClientSecret = strings.TrimSpace(string(secret)); oidc.ClientSecret == "" {
+			return usageError(e, fs, "no OpenID client secret: put it in a file given with --oidc-client-secret-file, or in %s", oidcSecretEnv)
+		}
 	}
 	if o.healthInterval < 0 {
 		return usageError(e, fs, "--health-interval must be 0 (off) or positive, such as 1h")
@@ -115,7 +141,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		Store: st, PublicURL: o.publicURL, OnMismatch: o.onMismatch,
 		AdminToken: token, Logger: log, JiraHosts: jiraHosts,
 		MaxConnections: o.maxConns, HealthInterval: o.healthInterval,
-		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies,
+		SessionLifetime: o.sessionLifetime, TrustedProxies: o.trustedProxies, OIDC: oidc,
 		Metrics: o.metrics || o.metricsToken != "", MetricsToken: o.metricsToken, NotifyURL: o.notifyURL,
 	})
 	if err != nil {

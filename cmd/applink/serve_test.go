@@ -107,3 +107,40 @@ func TestServeMetricsAndNotifyFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestServeOIDCFlags: the OpenID sign-in takes its client secret from a
+// file or the environment only, needs a list of who may sign in, and
+// starts without reaching the provider (here one that does not exist).
+func TestServeOIDCFlags(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte("s3cret-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withSecret := func(k string) string {
+		if k == oidcSecretEnv {
+			return "s3cret-from-env"
+		}
+		return ""
+	}
+	base := []string{"--oidc-issuer", "https://sso.invalid/realms/acme", "--oidc-client-id", "applink"}
+	for _, tc := range []struct {
+		name   string
+		getenv func(string) string
+		flags  []string
+		code   int
+		want   string
+	}{
+		{"secret from the environment", withSecret, []string{"--oidc-allowed-emails", "a@x.example"}, exitOK, "applink is serving"},
+		{"secret from a file", noEnv, []string{"--oidc-allowed-groups", "admins", "--oidc-client-secret-file", secretFile}, exitOK, "applink is serving"},
+		{"no secret", noEnv, []string{"--oidc-allowed-groups", "admins"}, exitUsage, oidcSecretEnv},
+		{"nobody allowed", withSecret, nil, exitFailure, "--oidc-allowed-groups"},
+	} {
+		code, stderr := serveOnce(t, t.TempDir(), false, tc.getenv, append(base, tc.flags...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, want %d with %q:\n%s", tc.name, code, tc.code, tc.want, stderr)
+		}
+		if strings.Contains(stderr, "s3cret") {
+			t.Errorf("%s: the client secret is in the output", tc.name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -101,8 +102,8 @@ func (s *Store) Session(id string) (Session, bool) {
 
 // AddSession saves a session under id (random, made by the caller),
 // replacing the record of that id if there is one. Sessions expired at
-// x.CreatedAt are dropped in the same write, and the oldest ones past
-// maxSessions. When the write fails nothing changes.
+// x.CreatedAt are dropped in the same write, and past maxSessions the
+// oldest no one signed in to (no value "who"), then the oldest. When the write fails nothing changes.
 func (s *Store) AddSession(id string, x Session) error {
 	if id == "" || x.ExpiresAt.IsZero() {
 		return newError(CodeInvalid, nil, "cannot save a session without an id or an expiry time")
@@ -116,8 +117,9 @@ func (s *Store) AddSession(id string, x Session) error {
 	s.sessions = maps.Clone(before)
 	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
 	for len(s.sessions) >= maxSessions {
-		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int {
-			return s.sessions[a].CreatedAt.Compare(s.sessions[b].CreatedAt)
+		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int { // no one signed in ("who") first
+			x, y := s.sessions[a], s.sessions[b]
+			return cmp.Or(cmp.Compare(min(len(x.Values["who"]), 1), min(len(y.Values["who"]), 1)), x.CreatedAt.Compare(y.CreatedAt))
 		})
 		delete(s.sessions, oldest)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,32 @@ func TestSessionsDamagedUnderDataKey(t *testing.T) {
 	}
 	if err := s.AddSession("b", Session{CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
 		t.Errorf("AddSession after a damaged file: %v", err)
+	}
+}
+
+// TestSessionsCapKeepsSignedIn: past maxSessions, sessions no one signed
+// in to (sign-ins under way, which anyone can start) go first, so that a
+// flood of them ends no admin's session.
+func TestSessionsCapKeepsSignedIn(t *testing.T) {
+	s := openAt(t, t.TempDir())
+	t0 := time.Unix(1_000_000, 0).UTC()
+	at := func(i int) Session {
+		return Session{TokenTag: "tag", CreatedAt: t0.Add(time.Duration(i) * time.Second), ExpiresAt: t0.Add(time.Hour)}
+	}
+	admin := at(0)
+	admin.Values = map[string]string{"who": "alice@example.com"}
+	if err := s.AddSession("admin", admin); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= maxSessions; i++ {
+		if err := s.AddSession(fmt.Sprint("pending-", i), at(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := s.Session("admin"); !ok {
+		t.Error("a flood of sign-ins under way ended a signed-in session")
+	}
+	if _, ok := s.Session("pending-1"); ok {
+		t.Error("the oldest sign-in under way was kept past the cap")
 	}
 }
