@@ -16,7 +16,7 @@ import (
 
 // CodeBadConfig is the code of NewAppLinkConfig's failures: its arguments
 // are wrong.
-const CodeBadConfig Code = "config_invalid"
+const CodeBadConfig Code = "config_invalid" // a consumer key, name, callback or key the Application Link cannot take
 
 // hintNewKey is the hint for a public key that cannot be used at all.
 const hintNewKey = "make a new RSA key pair with `applink keys --out DIR` and put its public.pem " +

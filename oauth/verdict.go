@@ -61,10 +61,10 @@ type Notice struct {
 
 // Codes of the notices of an approval (Approval.Notice).
 const (
-	CodeWrongApprover        Code = "wrong_approver"         // VerdictMismatch
-	CodeAccountReplaced      Code = "account_replaced"       // VerdictMismatch: the service account's name, not its pinned id
-	CodeApproverUnverifiable Code = "approver_unverifiable"  // VerdictUnverifiable
-	CodeApproverUnknown      Code = "approver_unknown"       // VerdictUnknown
+	CodeWrongApprover        Code = "wrong_approver"         // mismatch: another account than the service account approved
+	CodeAccountReplaced      Code = "account_replaced"       // mismatch: an account with the service account's name, not its pinned id, approved
+	CodeApproverUnverifiable Code = "approver_unverifiable"  // unverifiable: Jira does not show the field the service account is written in
+	CodeApproverUnknown      Code = "approver_unknown"       // unknown: Jira did not say who approved
 	CodeApproverNotConfirmed Code = "approver_not_confirmed" // an export of a token whose verdict is not VerdictMatch, unacknowledged
 )
 

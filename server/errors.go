@@ -31,10 +31,10 @@ const (
 	CodeNotAllowed       fault.Code = "not_allowed"          // 403: someone the OpenID sign-in does not admit, or the token's form turned off
 	CodeProviderDown     fault.Code = "provider_unreachable" // 503: the OpenID provider did not answer its discovery
 	CodeCrossOrigin      fault.Code = "cross_origin_request" // 403: a state-changing request from another site
-	CodeNotFound         fault.Code = "not_found"            // 404: no such page or API route
+	CodeNotFound                    = store.CodeNotFound     // 404: no such page or API route (the store's code)
 	CodeLinkNotFound     fault.Code = "link_not_found"       // 404: no link of that name
 	CodeHandshakeUnknown fault.Code = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
-	CodeExists           fault.Code = "already_exists"       // 409: a link of that name exists
+	CodeExists                      = store.CodeExists       // 409: a link of that name exists (the store's code)
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeApprovalChanged  fault.Code = "approval_changed"     // 409: an export's confirmation names another approval than the kept one

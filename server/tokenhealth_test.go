@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -183,20 +181,4 @@ func TestNoticesAcrossLinks(t *testing.T) {
 	b.signIn()
 	_, page := b.get("/")
 	wantContains(t, page, `data-notice="service_account_shared"`, `data-notice="key_pair_shared"`, `data-notice="token_expiring"`)
-}
-
-// TestREADMEListsCodes: the README's table names every code the audit,
-// the health check and the notices across links add.
-func TestREADMEListsCodes(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []fault.Code{oauth.CodeProjectNotVisible, oauth.CodeReporterNotOnScreen, oauth.CodeAuditTruncated, CodeTokenNotWorking,
-		CodeTokenAccountChanged, CodeTokenExpiring, CodeServiceAccountShared, CodeKeyPairShared,
-		oauth.CodeBasicAuthFailed, oauth.CodeCaptchaRequired} {
-		if !strings.Contains(string(readme), "`"+string(c)+"`") {
-			t.Errorf("README.md does not list %s", c)
-		}
-	}
 }

@@ -143,14 +143,14 @@ type Store struct {
 
 // Codes of the store's failures, each a *fault.Error.
 const (
-	CodeNotFound fault.Code = "not_found"
-	CodeExists   fault.Code = "already_exists"
-	CodeInvalid  fault.Code = "invalid"
+	CodeNotFound fault.Code = "not_found"      // no such link, record, page or API route
+	CodeExists   fault.Code = "already_exists" // a link of that name exists
+	CodeInvalid  fault.Code = "invalid"        // a record the store refuses to save
 	// CodeIO: the data folder could not be read or written. When the disk
 	// is full, read-only or not ours to write, the message says so and the
 	// hint says what to do.
 	CodeIO     fault.Code = "storage_error"
-	CodeLocked fault.Code = "data_dir_locked"
+	CodeLocked fault.Code = "data_dir_locked" // another applink process has the data folder open
 	// CodeCorrupt: a file in the data folder cannot be read back (not
 	// JSON, missing fields, a key that does not parse). The message names
 	// the file; restore it from a backup or delete the link.
