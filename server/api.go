@@ -203,7 +203,7 @@ func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
+	s.writeError(w, r, &Error{Code: store.CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
 		Hint: "Routes: GET/POST /api/links, GET/PATCH/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
 }
 

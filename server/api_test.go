@@ -145,7 +145,7 @@ func TestBadInput(t *testing.T) {
 		{"empty body", ``, 400, CodeBadRequest},
 		{"trailing data", `{"name":"new1","jira_url":"http://j","service_account":"s"} {}`, 400, CodeBadRequest},
 		{"too large", `{"name":"` + strings.Repeat("a", maxBody) + `"}`, 400, CodeBodyTooLarge},
-		{"existing name", good(func(m map[string]any) { m["name"] = "taken" }), 409, CodeExists},
+		{"existing name", good(func(m map[string]any) { m["name"] = "taken" }), 409, store.CodeExists},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,7 +197,7 @@ func TestNotFound(t *testing.T) {
 		{"POST", "/api/links/nope/handshakes", CodeLinkNotFound},
 		{"GET", "/api/links/nope/credentials", CodeLinkNotFound},
 		{"GET", "/api/links/bad%20name", CodeLinkNotFound},
-		{"GET", "/api/nothing", CodeNotFound},
+		{"GET", "/api/nothing", store.CodeNotFound},
 	} {
 		resp, body := f.api(tt.method, tt.path, nil)
 		wantError(t, resp, body, http.StatusNotFound, tt.code)
@@ -299,7 +299,7 @@ func TestCreateLinkGo(t *testing.T) {
 	}
 	_, err = f.srv.CreateLink(context.Background(), in)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != CodeExists || !fault.Is(err, store.CodeExists) {
+	if !errors.As(err, &e) || e.Code != store.CodeExists || !fault.Is(err, store.CodeExists) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)

@@ -17,8 +17,9 @@ import (
 )
 
 // Error codes of the service, besides those of package oauth (which it
-// passes on for failures at Jira) and of package store. Status tells the
-// HTTP status of each.
+// passes on for failures at Jira) and of package store (whose not_found is
+// also a page or API route that does not exist, already_exists a taken
+// link name). Status tells the HTTP status of each.
 const (
 	CodeBadRequest       fault.Code = "bad_request"          // 400: a body that is not the JSON or form expected
 	CodeUnknownField     fault.Code = "unknown_field"        // 400: a JSON field the API does not know
@@ -28,10 +29,8 @@ const (
 	CodeInvalidInput     fault.Code = "invalid_input"        // 400: another field is wrong
 	CodeUnauthorized     fault.Code = "unauthorized"         // 401: no admin token or session, or a wrong one
 	CodeCrossOrigin      fault.Code = "cross_origin_request" // 403: a state-changing request from another site
-	CodeNotFound         fault.Code = "not_found"            // 404: no such page or API route
 	CodeLinkNotFound     fault.Code = "link_not_found"       // 404: no link of that name
 	CodeHandshakeUnknown fault.Code = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
-	CodeExists           fault.Code = "already_exists"       // 409: a link of that name exists
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeApprovalChanged  fault.Code = "approval_changed"     // 409: an export's confirmation names another approval than the kept one
@@ -62,9 +61,9 @@ func Status(code fault.Code) int {
 		return http.StatusUnauthorized
 	case CodeCrossOrigin, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
 		return http.StatusForbidden
-	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
+	case store.CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
+	case store.CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone

@@ -136,7 +136,7 @@ func normalize(in LinkInput) (*store.Link, error) {
 // CreateLink creates a link: it checks the input, makes the key pair and
 // saves both; the link starts in state "new". It is what POST /api/links
 // does (and `applink demo` calls it). Errors are *Error; an existing name
-// gives CodeExists, wrapping a *fault.Error with store.CodeExists.
+// gives store.CodeExists.
 func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error) {
 	l, err := normalize(in)
 	if err != nil {
@@ -311,13 +311,9 @@ func (s *Server) checkConsumerKeyFree(l *store.Link) error {
 	return nil
 }
 
-// errLinkExists is the 409 for a taken name. It wraps a *fault.Error with
-// store.CodeExists so that callers of CreateLink may test for either.
+// errLinkExists is the 409 for a taken name: store.CodeExists.
 func errLinkExists(name string, cause error) *Error {
-	if cause == nil {
-		cause = fault.New(store.CodeExists, "link "+name+" exists", "")
-	}
-	return &Error{Code: CodeExists, Field: "name", Message: fmt.Sprintf("A link named %q exists already.", name),
+	return &Error{Code: store.CodeExists, Field: "name", Message: fmt.Sprintf("A link named %q exists already.", name),
 		Hint: "Pick another name, or delete the existing link first.", Err: cause}
 }
 

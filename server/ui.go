@@ -426,6 +426,6 @@ func (s *Server) postDelete(w http.ResponseWriter, r *http.Request) {
 
 // pageNotFound answers any other path.
 func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
-	s.renderError(w, r, &Error{Code: CodeNotFound, Message: "There is no page at this address.",
+	s.renderError(w, r, &Error{Code: store.CodeNotFound, Message: "There is no page at this address.",
 		Hint: "Go back to the list of links."})
 }

@@ -60,9 +60,9 @@ const (
 	stateFailed           = "failed"
 )
 
-// A later attempt's notice takes the code of the link's last_error.
+// A later attempt's notice takes the code of the link's last_error; a
+// kept token past its expiry, oauth.CodeTokenExpired (danger).
 const (
-	CodeTokenExpired    oauth.Code = "token_expired"    // danger: the kept token's expiry has passed
 	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
 	// CodeVerifiedTokenKept (danger): another account approved later; the
 	// service account's token was kept and the new one not used.
@@ -218,7 +218,7 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 			out = append(out, *n)
 		}
 		if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
-			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
+			out = append(out, oauth.Notice{Code: oauth.CodeTokenExpired, Severity: oauth.SeverityDanger,
 				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
 				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, to get a new one."})
 		} else if !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(s.now()) < ExpiryWarning {
