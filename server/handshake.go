@@ -17,13 +17,22 @@ const (
 	ApprovalPathPrefix = "/approve/"
 )
 
-// HandshakeView is a started handshake: where the approver's browser goes
-// (the Jira authorize URL, or the approval link to send to the service
-// account's owner) and until when.
+// HandshakeView is a pending handshake, as the API answers a start and
+// the link page shows it: where the approver's browser goes (the Jira
+// authorize URL, or the approval link to send to the service account's
+// owner) and until when.
 type HandshakeView struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	ApprovalURL  string    `json:"approval_url"`
 	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// handshakeView is the view of a pending handshake (nil for none).
+func (s *Server) handshakeView(h *store.Handshake) *HandshakeView {
+	if h == nil {
+		return nil
+	}
+	return &HandshakeView{AuthorizeURL: h.AuthorizeURL, ApprovalURL: s.publicURL + ApprovalPathPrefix + h.ID, ExpiresAt: h.ExpiresAt}
 }
 
 // consumer returns the OAuth consumer of a link, once its Jira host is
@@ -115,11 +124,7 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}
 	s.audit(ctx, "handshake_started", name).Time("expires_at", h.ExpiresAt).
 		Str("service_account", l.ServiceAccount).Msg("handshake started")
-	return &HandshakeView{
-		AuthorizeURL: h.AuthorizeURL,
-		ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
-		ExpiresAt:    h.ExpiresAt,
-	}, nil
+	return s.handshakeView(h), nil
 }
 
 // errNobodyApproved is a link's last error once an approval expires
@@ -159,12 +164,6 @@ func (s *Server) attemptFailed(ctx context.Context, name, event string, cause er
 		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
 	}
 	return e
-}
-
-// hasToken reports whether a link keeps a token that can be read.
-func (s *Server) hasToken(name string) bool {
-	_, err := s.store.Token(name)
-	return err == nil
 }
 
 // outcome is what a callback did, for its page.

@@ -115,11 +115,7 @@ func (s *Server) apiPermissions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.AuditPermissions(r.Context(), r.PathValue("name"), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 // postPermissions is POST /links/{name}/permissions: the link page's

@@ -39,11 +39,7 @@ func (s *Server) Preflight(ctx context.Context, name string) (*oauth.PreflightRe
 // whether or not the link is ok.
 func (s *Server) apiPreflight(w http.ResponseWriter, r *http.Request) {
 	res, err := s.Preflight(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.answer(w, r, http.StatusOK, res, err)
 }
 
 // postPreflight is POST /links/{name}/preflight: the link page with the

@@ -99,8 +99,8 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 	return h, nil
 }
 
-// checkAllHealth checks the token of every authorized link; failures are
-// logged.
+// checkAllHealth checks the token of every authorized link (a link
+// without one answers not_approved); failures are logged.
 func (s *Server) checkAllHealth(ctx context.Context) {
 	links, err := s.store.ListLinks()
 	if err != nil {
@@ -108,10 +108,7 @@ func (s *Server) checkAllHealth(ctx context.Context) {
 		return
 	}
 	for _, l := range links {
-		if !s.hasToken(l.Name) {
-			continue
-		}
-		if _, err := s.CheckHealth(ctx, l.Name); err != nil {
+		if _, err := s.CheckHealth(ctx, l.Name); err != nil && !fault.Is(err, CodeNotApproved) {
 			logOAuthError(s.log.Warn().Str("link", l.Name), err).Msg("token health: Jira did not answer")
 		}
 	}
@@ -134,9 +131,5 @@ func (s *Server) healthLoop(ctx context.Context, ticks <-chan time.Time) {
 // apiHealth is POST /api/links/{name}/health.
 func (s *Server) apiHealth(w http.ResponseWriter, r *http.Request) {
 	h, err := s.CheckHealth(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, h)
+	s.answer(w, r, http.StatusOK, h, err)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
@@ -213,13 +212,6 @@ func (s step) Label() string {
 	return "To do"
 }
 
-// pendingView is a live handshake shown on the link page.
-type pendingView struct {
-	AuthorizeURL string
-	ApprovalURL  string
-	ExpiresAt    time.Time
-}
-
 // linkPage is the data of link.html.
 type linkPage struct {
 	page
@@ -229,7 +221,7 @@ type linkPage struct {
 	Badge       Badge
 	Steps       []step
 	Guides      []oauth.UIGuide
-	Pending     *pendingView
+	Pending     *HandshakeView
 	HasToken    bool
 	DeleteError *Error
 	ExportError *Error
@@ -266,13 +258,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
-	if h := f.pending; h != nil {
-		data.Pending = &pendingView{
-			AuthorizeURL: h.AuthorizeURL,
-			ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
-			ExpiresAt:    h.ExpiresAt,
-		}
-	}
+	data.Pending = s.handshakeView(f.pending)
 	s.render(w, r, status, "link.html", data)
 }
 
