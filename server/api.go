@@ -158,11 +158,7 @@ func (c credentials) MarshalZerologObject(e *zerolog.Event) {
 // another value (an older page, before someone else approved) 409
 // approval_changed.
 func (s *Server) exportCredentials(ctx context.Context, name, via, accept string, r *http.Request) (*credentials, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := s.linkToken(name)
+	l, _, tok, err := s.load(name, false, true)
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errApprovalGone(true))
 		return
 	}
-	l, err := s.getLink(h.Link)
+	l, _, _, err := s.load(h.Link, false, false)
 	if err != nil {
 		s.renderError(w, r, errApprovalGone(false))
 		return

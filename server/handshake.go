@@ -84,15 +84,11 @@ func (s *Server) pending(name string) *store.Handshake {
 // maxPending live approvals gets CodeTooManyPending (429), without
 // calling Jira.
 func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeView, error) {
-	l, err := s.getLink(name)
+	l, c, _, err := s.load(name, true, false)
 	if err != nil {
 		return nil, err
 	}
 	s.prune(ctx)
-	c, err := s.consumer(l)
-	if err != nil {
-		return nil, err
-	}
 	release, err := s.reservePending(name)
 	if err != nil {
 		return nil, err
@@ -188,11 +184,7 @@ type outcome struct {
 // verifier, a forged Deny) puts the handshake back (refused); any other
 // answer ends it.
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
-	l, err := s.getLink(h.Link)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	l, c, _, err := s.load(h.Link, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +216,7 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	if out.Err != nil && out.Err.Code == CodeInternal {
 		return nil, out.Err
 	}
-	if l, err := s.getLink(l.Name); err == nil {
+	if l, _, _, err := s.load(l.Name, false, false); err == nil {
 		out.Link = l
 	}
 	return out, nil

@@ -217,7 +217,7 @@ func (e LinkEdit) onto(l *store.Link) LinkInput {
 // account judges the kept token's approver again (rejudge). It is what
 // PATCH /api/links/{name} does.
 func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkView, error) {
-	l, err := s.getLink(name)
+	l, _, _, err := s.load(name, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -331,16 +331,28 @@ func isNotFound(err error) bool {
 	return fault.Is(err, store.CodeNotFound)
 }
 
-// getLink returns a link by name, or errNoLink.
-func (s *Server) getLink(name string) (*store.Link, error) {
-	if !validName(name) {
-		return nil, errNoLink(name)
+// load reads a link once, at the edge of a request: its record (errNoLink
+// when there is none; the store checks the name) and what the request
+// needs besides: the consumer that calls its Jira (with consumer), the
+// access token it keeps (with token; 409 not_approved without one).
+func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oauth.Consumer, tok *store.Token, err error) {
+	l, err = s.store.GetLink(name)
+	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
+		return nil, nil, nil, errNoLink(name)
 	}
-	l, err := s.store.GetLink(name)
-	if isNotFound(err) {
-		return nil, errNoLink(name)
+	if err == nil && token {
+		if tok, err = s.store.Token(name); isNotFound(err) {
+			err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
+				Hint: "Start an approval and have the service account approve it in Jira first."}
+		}
 	}
-	return l, err
+	if err == nil && consumer {
+		c, err = s.consumer(l)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return l, c, tok, nil
 }
 
 // updateLink reads, changes with f and saves a link, under the server's
@@ -374,15 +386,12 @@ func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link
 // DeleteLink deletes a link with its keys, token and pending handshakes.
 // It is what DELETE /api/links/{name} does.
 func (s *Server) DeleteLink(ctx context.Context, name string) error {
-	if !validName(name) {
-		return errNoLink(name)
-	}
 	s.mu.Lock()
 	err := s.store.DeleteLink(name)
 	s.configs.Delete(name)
 	s.saveErrs.Delete(name)
 	s.mu.Unlock()
-	if isNotFound(err) {
+	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
 		return errNoLink(name)
 	}
 	if err != nil {
@@ -438,7 +447,7 @@ func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConf
 // *Error with CodeNotFound when there is none. `applink demo` uses it to
 // register an existing link in a fresh simulated Jira.
 func (s *Server) Link(name string) (*LinkView, error) {
-	l, err := s.getLink(name)
+	l, _, _, err := s.load(name, false, false)
 	if err != nil {
 		return nil, err
 	}

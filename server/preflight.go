@@ -13,11 +13,7 @@ import (
 // an error; Jira's failures are the result's problems, their hints in the
 // web service's words.
 func (s *Server) Preflight(ctx context.Context, name string) (*oauth.PreflightResult, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	_, c, _, err := s.load(name, true, false)
 	if err != nil {
 		return nil, err
 	}

@@ -57,11 +57,7 @@ func tokenDead(err error) bool {
 // without a token; Jira's failure (502, 504) when it did not answer, which
 // changes nothing.
 func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	c, tok, err := s.asApprover(l)
+	l, c, tok, err := s.load(name, true, true)
 	if err != nil {
 		return nil, err
 	}

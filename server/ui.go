@@ -182,7 +182,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 
 // pageEdit is GET /links/{name}/edit: the link's fields, to change.
 func (s *Server) pageEdit(w http.ResponseWriter, r *http.Request) {
-	l, err := s.getLink(r.PathValue("name"))
+	l, _, _, err := s.load(r.PathValue("name"), false, false)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -238,7 +238,7 @@ func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
 
 // showLink renders a link's page; data may carry a form's error.
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, data linkPage) {
-	l, err := s.getLink(r.PathValue("name"))
+	l, _, _, err := s.load(r.PathValue("name"), false, false)
 	if e := (*Error)(nil); errors.As(err, &e) && e.Code == store.CodeCorrupt { // its record: shown failed, to be deleted
 		l, err = &store.Link{Name: r.PathValue("name"), LastError: e}, nil
 	}
