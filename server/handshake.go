@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/applink/applink/fault"
@@ -190,6 +191,10 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	}
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
+	var kept *store.Token // the kept token, when it acts as the service account and res does not
+	if err == nil && res.Verdict != oauth.VerdictMatch {
+		kept = s.keepsMatch(l.Name)
+	}
 	switch {
 	case err != nil && undecided(err):
 		out.Err = s.refused(ctx, h, err)
@@ -205,9 +210,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
-	case res.Verdict != oauth.VerdictMatch && s.keepsMatch(l.Name) != nil:
+	case kept != nil:
 		out.Approval = &res.Approval
-		out.Err = s.keepVerified(ctx, l, s.keepsMatch(l.Name), res)
+		out.Err = s.keepVerified(ctx, l, kept, res)
 	default:
 		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
@@ -324,4 +329,69 @@ func (s *Server) saveFailure(name string) *Error {
 		return e.(*Error)
 	}
 	return nil
+}
+
+// maxCallbackTries is how many callbacks of one handshake Jira may refuse
+// before applink drops it: enough for an approver's slips, too few to
+// guess a verifier.
+const maxCallbackTries = 5
+
+// undecided reports whether Jira refused an access-token exchange because
+// nobody has decided its request token yet (permission_unknown): what a
+// callback with a made-up verifier, or a forged Deny, gets before the
+// approver acts. Only then would Jira still accept the approval, so only
+// then does it stay pending; any other refusal (permission_denied,
+// token_rejected, token_expired: spent) ends it. Decided from the code.
+func undecided(err error) bool {
+	e, ok := fault.As(err)
+	return ok && e.Step == "access_token" && e.Code == oauth.CodePermissionUnknown
+}
+
+// refused handles a callback Jira refused while the request token is
+// undecided: it puts the handshake back, one try more, so that the real
+// approver can still finish, and returns the refusal with a hint saying so. At the
+// maxCallbackTries-th refusal, or when the handshake cannot be saved, the
+// handshake stays dropped and the link's last_error says why.
+func (s *Server) refused(ctx context.Context, h *store.Handshake, cause error) *Error {
+	h.Tries++
+	if h.Tries >= maxCallbackTries {
+		return s.attemptFailed(ctx, h.Link, "approval_dropped", &Error{Code: CodeApprovalDropped, Err: cause,
+			Message: fmt.Sprintf("Jira refused %d callbacks of this approval (a wrong or made-up verification code), so applink dropped it: its approval link no longer works.", h.Tries),
+			Hint:    "Click " + oauth.StartApproval + ", and send the new approval link only to the service account's owner."}, nil)
+	}
+	if err := s.store.SaveHandshake(h); err != nil {
+		return s.failedSave(ctx, h.Link, err)
+	}
+	logOAuthError(s.audit(ctx, "callback_refused", h.Link), cause).Int("tries", h.Tries).
+		Msg("Jira has not decided the request token of a callback; the approval stays pending")
+	e := *asError(cause)
+	e.Err = cause
+	e.Hint = "Nobody has approved or denied this request in Jira yet, so the approval is still pending: if you are approving as the service account, open the approval link and click Allow in Jira."
+	return &e
+}
+
+// maxPending is how many approvals of one link may be pending at once:
+// each holds a request token at Jira and an approval link in the wild.
+const maxPending = 5
+
+// reservePending counts a handshake about to start for a link, or refuses
+// it (CodeTooManyPending) when the link has maxPending live ones, counting
+// those being started. Nothing is dropped to make room. The caller calls
+// release once the handshake is saved or has failed.
+func (s *Server) reservePending(name string) (release func(), err error) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if n := s.store.PendingHandshakes(name, s.now()) + s.starting[name]; n >= maxPending {
+		return nil, &Error{Code: CodeTooManyPending,
+			Message: fmt.Sprintf("The link %q has %d approvals pending already, the most applink keeps.", name, n),
+			Hint:    "Use the approval link sent last (the link's page shows it), or wait for a pending one to expire: Jira keeps each for 10 minutes."}
+	}
+	s.starting[name]++
+	return func() {
+		s.pendingMu.Lock()
+		defer s.pendingMu.Unlock()
+		if s.starting[name]--; s.starting[name] == 0 {
+			delete(s.starting, name)
+		}
+	}, nil
 }
