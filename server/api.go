@@ -24,12 +24,7 @@ const maxBody = 64 << 10
 // fields, trailing data, a malformed body and a body over maxBody are
 // refused with a 400 *Error.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	return decodeJSONFrom(http.MaxBytesReader(w, r.Body, maxBody), dst)
-}
-
-// decodeJSONFrom is decodeJSON without the size limit, for fuzzing.
-func decodeJSONFrom(body io.Reader, dst any) error {
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	if err == nil {
@@ -50,9 +45,9 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
 			Hint: "Send only the fields the route takes; the README's JSON API section lists them.", Err: err}
 	case errors.As(err, &ute):
-		msg := "A field has the wrong type; every field is a string."
+		msg := "The body is not a JSON object, or a field has the wrong type."
 		if ute.Field != "" {
-			msg = "The field " + ute.Field + " has the wrong type; it must be a string."
+			msg = "The field " + ute.Field + " has the wrong type; it must be " + ute.Type.String() + "."
 		}
 		return &Error{Code: CodeBadRequest, Message: msg, Err: err}
 	default:

@@ -127,18 +127,15 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
-// errorBody is the JSON form of an error.
-type errorBody struct {
-	Error *Error `json:"error"`
-}
-
 // writeError answers an API request with the JSON error for err.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
 	if e.Code == CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="applink"`)
 	}
-	writeJSON(w, Status(e.Code), errorBody{e})
+	writeJSON(w, Status(e.Code), struct {
+		Error *Error `json:"error"`
+	}{e})
 }
 
 // writeJSON answers with v as JSON.

@@ -14,6 +14,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"html/template"
 	"log"
 	"net"
 	"net/http"
@@ -103,7 +104,7 @@ type Server struct {
 	healthEvery time.Duration // Config.HealthInterval
 
 	secureCookies bool
-	pages         map[string]*pageTemplate
+	pages         map[string]*template.Template
 
 	sessions       *sessionStore
 	signInLimit    *limiter

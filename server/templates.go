@@ -21,9 +21,6 @@ var (
 	staticFS embed.FS
 )
 
-// pageTemplate is one page: the layout with the page's "content".
-type pageTemplate = template.Template
-
 // pageNames are the pages under templates/, each parsed with layout.html.
 var pageNames = []string{
 	"login.html", "dashboard.html", "new.html", "edit.html", "link.html",
@@ -43,9 +40,10 @@ var templateFuncs = template.FuncMap{
 	"startApproval": func() string { return oauth.StartApproval },
 }
 
-// parsePages parses every page with the layout.
-func parsePages() (map[string]*pageTemplate, error) {
-	pages := make(map[string]*pageTemplate, len(pageNames))
+// parsePages parses every page with the layout (which shows the page's
+// "content").
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(templateFuncs).
 			ParseFS(templateFS, append([]string{"templates/layout.html", "templates/" + name}, pagePartials[name]...)...)
