@@ -123,15 +123,14 @@ func (s *Server) pageCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// Pruned after the lookup, so that a late callback hears "expired".
 	defer s.prune(ctx)
-	// One callback of a handshake at a time: one that Jira refuses puts
-	// the handshake back (refused) before the next looks for it.
-	if h, err := s.store.HandshakeByRequestToken(token); err == nil {
-		unlock, err := s.callbacks.lock(ctx, h.ID)
-		if err != nil {
-			return // the browser went away while waiting
-		}
-		defer unlock()
+	// One callback of a handshake (its request token) at a time: one that
+	// Jira refuses puts the handshake back (refused) before the next looks
+	// for it.
+	unlock, err := s.callbacks.lock(ctx, token)
+	if err != nil {
+		return // the browser went away while waiting
 	}
+	defer unlock()
 	h, err := s.takeHandshake(ctx, token)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -192,15 +191,13 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 	if out.Approval != nil && out.Err == nil {
 		data.Notice = out.Approval.Notice()
 	}
-	data.Wrong = (out.Err != nil && (out.Err.Code == oauth.CodeWrongApprover || out.Err.Code == oauth.CodeAccountReplaced)) ||
-		(out.Err == nil && out.Approval.Verdict == oauth.VerdictMismatch)
 	status := http.StatusOK
 	if out.Err != nil {
 		status = Status(out.Err.Code)
 	}
 	switch {
 	case out.Err != nil && (out.Err.Code == oauth.CodeWrongApprover || out.Err.Code == oauth.CodeAccountReplaced):
-		data.Title = "Approved by the wrong account: token thrown away"
+		data.Title, data.Wrong = "Approved by the wrong account: token thrown away", true
 	case out.Err != nil && out.Err.Code == CodeVerifiedTokenKept:
 		data.Title = "Not used: the service account's token was kept"
 	case out.Err != nil && out.Err.Code == oauth.CodeDenied:
@@ -208,7 +205,7 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outc
 	case out.Err != nil:
 		data.Title = "The approval did not complete"
 	case out.Approval.Verdict == oauth.VerdictMismatch:
-		data.Title = "Approved by the wrong account"
+		data.Title, data.Wrong = "Approved by the wrong account", true
 	case out.Approval.Verdict != oauth.VerdictMatch:
 		data.Title = "Approved, but applink cannot confirm by whom"
 	}

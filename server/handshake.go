@@ -154,13 +154,20 @@ func (s *Server) attemptFailed(ctx context.Context, name, event string, cause er
 		ev = ev.Str("approver", a.Approver.String()).Str("verdict", string(a.Verdict)).Str("policy", s.onMismatch)
 	}
 	ev.Msg("the approval did not complete")
-	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.LastError = e
-		return nil
-	}); err != nil {
-		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
-	}
+	s.note(ctx, name, func(l *store.Link) { l.LastError = e })
 	return e
+}
+
+// note changes a link's record after a callback or a failure (updateLink),
+// and reports whether it was saved. A record that cannot be saved is only
+// logged: the token and its verdict are saved already, and the views
+// derive the link's state from them.
+func (s *Server) note(ctx context.Context, name string, f func(*store.Link)) bool {
+	_, err := s.updateLink(name, func(l *store.Link) error { f(l); return nil })
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the link's record failed")
+	}
+	return err == nil
 }
 
 // outcome is what a callback did, for its page.
@@ -251,16 +258,12 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 		ev = ev.Str("identity_error", string(res.IdentityError.Code))
 	}
 	ev.Msg("token approved and kept")
-	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+	s.note(ctx, l.Name, func(l *store.Link) {
 		l.LastError = nil
 		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {
 			l.ServiceAccountID = id // the pin
 		}
-		return nil
-	}); err != nil {
-		// The token and its verdict are saved: views derive the state.
-		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("the token is saved, but the link's record could not be updated")
-	}
+	})
 	return nil
 }
 
@@ -286,14 +289,11 @@ func (s *Server) keepVerified(ctx context.Context, l *store.Link, tok *store.Tok
 	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
 		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
 		Msg("the service account's token was kept; the new token, approved by another account, was not")
-	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+	s.note(ctx, l.Name, func(l *store.Link) {
 		if l.LastError != nil && !isHealthCode(l.LastError.Code) {
 			l.LastError = nil // a health problem is the kept token's, and stays
 		}
-		return nil
-	}); err != nil {
-		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")
-	}
+	})
 	n := verifiedKeptNotice(tok.Refused, l.ServiceAccount)
 	return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}
 }
@@ -313,10 +313,7 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 		Hint:    "Ask the applink admin to " + hint + ", then click " + oauth.StartApproval + "."}
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
-	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.LastError = e
-		return nil
-	}); err == nil {
+	if s.note(ctx, name, func(l *store.Link) { l.LastError = e }) {
 		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too
 	}
 	return e

@@ -270,7 +270,7 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 		ev = ev.Str("approver", was.Approver.String()).Str("verdict_was", string(was.Verdict)).Str("verdict", string(judged.Verdict))
 	}
 	ev.Msg("link edited")
-	return s.linkView(l)
+	return s.linkView(l, nil)
 }
 
 // rejudge judges the approver of a link's kept token again against the
@@ -451,31 +451,29 @@ func (s *Server) Link(name string) (*LinkView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.linkView(l)
+	return s.linkView(l, nil)
 }
 
-// linkView returns the view of a link.
-func (s *Server) linkView(l *store.Link) (*LinkView, error) {
+// linkView returns the view of a link, compared with the links all (nil:
+// the store's; see facts).
+func (s *Server) linkView(l *store.Link, all []*store.Link) (*LinkView, error) {
 	cfg, err := s.viewConfig(l)
 	if err != nil {
 		return nil, err
 	}
-	return s.view(s.facts(l, cfg, nil), cfg), nil
+	return s.view(s.facts(l, cfg, all), cfg), nil
 }
 
 // listViews returns the views of every link, sorted by name.
 func (s *Server) listViews() ([]*LinkView, error) {
 	links, err := s.store.ListLinks()
-	if err != nil {
-		return nil, err
-	}
 	views := make([]*LinkView, 0, len(links))
 	for _, l := range links {
-		cfg, err := s.viewConfig(l)
+		v, err := s.linkView(l, links)
 		if err != nil {
 			return nil, err
 		}
-		views = append(views, s.view(s.facts(l, cfg, links), cfg))
+		views = append(views, v)
 	}
-	return views, nil
+	return views, err
 }
