@@ -10,6 +10,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"errors"
@@ -167,10 +168,7 @@ func New(cfg Config) (*Server, error) {
 	if err := store.CheckAdminToken(token); err != nil {
 		return nil, fmt.Errorf("server: the admin token is not usable: %v (%s)", err, store.AdminTokenHint)
 	}
-	lifetime := cfg.SessionLifetime
-	if lifetime == 0 {
-		lifetime = DefaultSessionLifetime
-	}
+	lifetime := cmp.Or(cfg.SessionLifetime, DefaultSessionLifetime)
 	if err := CheckSessionLifetime(lifetime); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -117,29 +118,15 @@ type errorPage struct {
 // renderError shows an error page with the error's status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
-	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, errorTitle(e)), Error: e})
+	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, cmp.Or(errorTitles[Status(e.Code)], "Jira did not play along")), Error: e})
 }
 
-// errorTitle is the heading of an error page.
-func errorTitle(e *Error) string {
-	switch Status(e.Code) {
-	case http.StatusNotFound:
-		return "Not found"
-	case http.StatusUnauthorized:
-		return "Sign-in needed"
-	case http.StatusForbidden:
-		return "Refused"
-	case http.StatusGone:
-		return "Expired"
-	case http.StatusTooManyRequests:
-		return "Too many attempts"
-	case http.StatusInternalServerError:
-		return "Something went wrong"
-	case http.StatusBadRequest:
-		return "Bad request"
-	default:
-		return "Jira did not play along"
-	}
+// errorTitles are the headings of error pages by status; any other is
+// a failure at Jira.
+var errorTitles = map[int]string{
+	http.StatusNotFound: "Not found", http.StatusUnauthorized: "Sign-in needed", http.StatusForbidden: "Refused",
+	http.StatusGone: "Expired", http.StatusTooManyRequests: "Too many attempts",
+	http.StatusInternalServerError: "Something went wrong", http.StatusBadRequest: "Bad request",
 }
 
 // when formats a time for people; "—" for none.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -199,17 +200,7 @@ type step struct {
 
 // Label is the step's state in words, so that it does not rest on colour.
 func (s step) Label() string {
-	switch s.Status {
-	case "done":
-		return "Done"
-	case "current":
-		return "Next"
-	case "warn":
-		return "Check"
-	case "fail":
-		return "Failed"
-	}
-	return "To do"
+	return cmp.Or(map[string]string{"done": "Done", "current": "Next", "warn": "Check", "fail": "Failed"}[s.Status], "To do")
 }
 
 // linkPage is the data of link.html.
