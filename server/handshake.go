@@ -133,13 +133,6 @@ func errNobodyApproved(serviceAccount string) *Error {
 		Hint:    "Click " + oauth.StartApproval + " and have " + serviceAccount + " click Allow in Jira within 10 minutes."}
 }
 
-// rejects reports whether the on-mismatch policy throws away a token of
-// this verdict: reject throws away a token approved by someone else, or by
-// someone Jira did not name; a token applink cannot compare is kept.
-func (s *Server) rejects(v oauth.Verdict) bool {
-	return s.onMismatch == MismatchReject && (v == oauth.VerdictMismatch || v == oauth.VerdictUnknown)
-}
-
 // attemptFailed records a failed attempt (a refusal at Jira, a denial, a
 // rejected approval) as the link's last_error, logs the audit
 // event (with the approval, when Jira issued a token), and returns the
@@ -198,9 +191,11 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	}
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
-	var kept *store.Token // the kept token, when it acts as the service account and res does not
+	var kept *store.Token // the kept token when it acts as the service account: only a match replaces it
 	if err == nil && res.Verdict != oauth.VerdictMatch {
-		kept = s.keepsMatch(l.Name)
+		if t, terr := s.store.Token(l.Name); terr == nil && t.Verdict == oauth.VerdictMatch {
+			kept = t
+		}
 	}
 	switch {
 	case err != nil && undecided(err):
@@ -211,7 +206,9 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "denied", err, nil)
 	case err != nil:
 		out.Err = s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
-	case s.rejects(res.Verdict):
+	case s.onMismatch == MismatchReject && (res.Verdict == oauth.VerdictMismatch || res.Verdict == oauth.VerdictUnknown):
+		// reject throws away a token approved by someone else, or by someone
+		// Jira did not name; a token applink cannot compare is kept.
 		out.Approval = &res.Approval
 		n := res.Notice()
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
@@ -267,15 +264,6 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	return nil
 }
 
-// keepsMatch returns the link's token when it acts as its service account
-// (only a match approval may replace it), or nil.
-func (s *Server) keepsMatch(name string) *store.Token {
-	if t, err := s.store.Token(name); err == nil && t.Verdict == oauth.VerdictMatch {
-		return t
-	}
-	return nil
-}
-
 // keepVerified records an approval that may not replace the link's token
 // (which acts as the service account, while the new one does not) beside
 // that token, which stays; the new token is dropped unused. The link's
@@ -317,15 +305,6 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too
 	}
 	return e
-}
-
-// saveFailure returns the in-memory record of a failed save of a link's
-// callback, or nil.
-func (s *Server) saveFailure(name string) *Error {
-	if e, ok := s.saveErrs.Load(name); ok {
-		return e.(*Error)
-	}
-	return nil
 }
 
 // maxCallbackTries is how many callbacks of one handshake Jira may refuse

@@ -98,10 +98,7 @@ type peer struct {
 // when it cannot be read); all nil means every link of the store.
 func (s *Server) peers(l *store.Link, all []*store.Link) []peer {
 	if all == nil {
-		var err error
-		if all, err = s.store.ListLinks(); err != nil {
-			return nil
-		}
+		all, _ = s.store.ListLinks() // none when they cannot be read
 	}
 	var out []peer
 	for _, o := range all {
@@ -124,8 +121,10 @@ func (s *Server) peers(l *store.Link, all []*store.Link) []peer {
 // that a listing reads them once, not once per link). A token that cannot
 // be read is reported as the link's last error, never hidden.
 func (s *Server) facts(l *store.Link, cfg *oauth.AppLinkConfig, all []*store.Link) linkFacts {
-	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name), peers: s.peers(l, all),
-		keyFP: cfg.PublicKeyFingerprint}
+	f := linkFacts{link: l, pending: s.pending(l.Name), peers: s.peers(l, all), keyFP: cfg.PublicKeyFingerprint}
+	if e, ok := s.saveErrs.Load(l.Name); ok {
+		f.saveErr = e.(*Error)
+	}
 	tok, err := s.store.Token(l.Name)
 	switch {
 	case err == nil:
