@@ -165,7 +165,7 @@ func (s *Server) note(ctx context.Context, name string, f func(*store.Link)) boo
 
 // outcome is what a callback did, for its page.
 type outcome struct {
-	Link *store.Link
+	Link *store.Link // as the callback loaded it: its page shows the name, Jira and service account
 	// Approval is who approved and the verdict, when Jira issued a token
 	// (kept, or thrown away under on-mismatch reject).
 	Approval *oauth.Approval
@@ -192,9 +192,12 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
 	var kept *store.Token // the kept token when it acts as the service account: only a match replaces it
-	if err == nil && res.Verdict != oauth.VerdictMatch {
-		if t, terr := s.store.Token(l.Name); terr == nil && t.Verdict == oauth.VerdictMatch {
-			kept = t
+	if err == nil {
+		out.Approval = &res.Approval
+		if res.Verdict != oauth.VerdictMatch {
+			if t, terr := s.store.Token(l.Name); terr == nil && t.Verdict == oauth.VerdictMatch {
+				kept = t
+			}
 		}
 	}
 	switch {
@@ -209,24 +212,18 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	case s.onMismatch == MismatchReject && (res.Verdict == oauth.VerdictMismatch || res.Verdict == oauth.VerdictUnknown):
 		// reject throws away a token approved by someone else, or by someone
 		// Jira did not name; a token applink cannot compare is kept.
-		out.Approval = &res.Approval
 		n := res.Notice()
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
 	case kept != nil:
-		out.Approval = &res.Approval
 		out.Err = s.keepVerified(ctx, l, kept, res)
 	default:
-		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
 		out.Kept = out.Err == nil
 	}
 	if out.Err != nil && out.Err.Code == CodeInternal {
 		return nil, out.Err
-	}
-	if l, _, _, err := s.load(l.Name, false, false); err == nil {
-		out.Link = l
 	}
 	return out, nil
 }
