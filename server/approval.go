@@ -40,21 +40,19 @@ func errApprovalGone(expired bool) *Error {
 // happens, and links to Jira's authorize page.
 func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 	h, err := s.store.Handshake(r.PathValue("id"))
-	if isNotFound(err) {
-		s.renderError(w, r, errApprovalGone(false))
-		return
+	var l *store.Link
+	switch {
+	case err == nil && h.OAuth().Expired(s.now()):
+		err = errApprovalGone(true)
+	case err == nil:
+		if l, _, _, err = s.load(h.Link, false, false); err != nil {
+			err = errApprovalGone(false)
+		}
+	case isNotFound(err):
+		err = errApprovalGone(false)
 	}
 	if err != nil {
 		s.renderError(w, r, err)
-		return
-	}
-	if h.OAuth().Expired(s.now()) {
-		s.renderError(w, r, errApprovalGone(true))
-		return
-	}
-	l, _, _, err := s.load(h.Link, false, false)
-	if err != nil {
-		s.renderError(w, r, errApprovalGone(false))
 		return
 	}
 	s.render(w, r, http.StatusOK, "approve.html", approvePage{

@@ -2,7 +2,6 @@ package server
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -370,14 +369,8 @@ func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="applink-`+name+`-credentials.json"`)
-	_, _ = w.Write(append(b, '\n'))
+	writeJSON(w, http.StatusOK, c)
 }
 
 // postDelete is POST /links/{name}/delete: the form must repeat the
