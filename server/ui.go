@@ -141,16 +141,6 @@ func (s *Server) renderLinkForm(w http.ResponseWriter, r *http.Request, name str
 	s.render(w, r, status, name, data)
 }
 
-// formInput reads the link's fields of the new-link and edit forms.
-func formInput(r *http.Request) LinkInput {
-	f := r.PostForm
-	return LinkInput{
-		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
-		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
-		CAPEM: f.Get("ca_pem"),
-	}
-}
-
 // pageNewLink is GET /links/new.
 func (s *Server) pageNewLink(w http.ResponseWriter, r *http.Request) {
 	s.renderLinkForm(w, r, "new.html", LinkInput{}, nil)
@@ -163,7 +153,9 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	in, form := formInput(r), "new.html"
+	f, form := r.PostForm, "new.html"
+	in := LinkInput{Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
+		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"), CAPEM: f.Get("ca_pem")}
 	var v *LinkView
 	var err error
 	if name := r.PathValue("name"); name != "" {
@@ -252,19 +244,6 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	s.render(w, r, status, "link.html", data)
 }
 
-// configuredByJira reports whether Jira accepted the link's signed
-// request, as far as applink has seen: it issued a token or a request
-// token, or the latest attempt failed after the request-token step.
-func configuredByJira(v *LinkView) bool {
-	switch {
-	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval:
-		return true
-	case v.LastError != nil:
-		return v.LastError.Step != "request_token"
-	}
-	return false
-}
-
 // steps is a link's progress: keys made, link configured in Jira
 // (inferred once Jira accepts a request token), approved, identity
 // checked (from the verdict).
@@ -276,7 +255,9 @@ func steps(v *LinkView) []step {
 	}}
 	configured := step{Title: "Link configured in Jira"}
 	switch {
-	case configuredByJira(v):
+	// Jira accepted the link's signed request, as far as applink has seen: it issued a token or a
+	// request token, or the latest attempt failed after the request-token step.
+	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval || v.LastError != nil && v.LastError.Step != "request_token":
 		configured.Status = "done"
 		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
 	case v.LastError != nil && v.LastError.Step == "request_token":
