@@ -118,7 +118,8 @@ type errorPage struct {
 // renderError shows an error page with the error's status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
-	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, cmp.Or(errorTitles[Status(e.Code)], "Jira did not play along")), Error: e})
+	title := cmp.Or(errorTitles[Status(e.Code)], "Jira did not play along")
+	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, title), Error: e})
 }
 
 // errorTitles are the headings of error pages by status; any other is
