@@ -14,12 +14,9 @@ import (
 // approvePage is the data of approve.html.
 type approvePage struct {
 	page
-	LinkName       string
-	Environment    string
-	JiraURL        string
-	ServiceAccount string
-	AuthorizeURL   string
-	ExpiresAt      time.Time
+	*store.Link  // which link, Jira and service account
+	AuthorizeURL string
+	ExpiresAt    time.Time
 }
 
 // errApprovalGone is the page of an approval link that is unknown, used
@@ -56,22 +53,17 @@ func (s *Server) pageApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "approve.html", approvePage{
-		page:           s.newPage(r, "Approve applink's access to Jira"),
-		LinkName:       l.Name,
-		Environment:    l.Environment,
-		JiraURL:        l.JiraURL,
-		ServiceAccount: l.ServiceAccount,
-		AuthorizeURL:   h.AuthorizeURL,
-		ExpiresAt:      h.ExpiresAt,
+		page:         s.newPage(r, "Approve applink's access to Jira"),
+		Link:         l,
+		AuthorizeURL: h.AuthorizeURL,
+		ExpiresAt:    h.ExpiresAt,
 	})
 }
 
 // callbackPage is the data of callback.html.
 type callbackPage struct {
 	page
-	LinkName       string
-	JiraURL        string
-	ServiceAccount string
+	*store.Link // which link, Jira and service account
 	// Approval is who approved and the verdict, when Jira issued a token;
 	// Kept says whether applink kept it (not under on-mismatch reject).
 	Approval *oauth.Approval
@@ -177,14 +169,12 @@ func (s *Server) takeHandshake(ctx context.Context, token string) (*store.Handsh
 // the verdict and the failure's code.
 func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, out *outcome) {
 	data := callbackPage{
-		page:           s.newPage(r, "Approved"),
-		LinkName:       out.Link.Name,
-		JiraURL:        out.Link.JiraURL,
-		ServiceAccount: out.Link.ServiceAccount,
-		Approval:       out.Approval,
-		Kept:           out.Kept,
-		Error:          out.Err,
-		WhereToRevoke:  oauth.WhereToRevoke,
+		page:          s.newPage(r, "Approved"),
+		Link:          out.Link,
+		Approval:      out.Approval,
+		Kept:          out.Kept,
+		Error:         out.Err,
+		WhereToRevoke: oauth.WhereToRevoke,
 	}
 	if out.Approval != nil && out.Err == nil {
 		data.Notice = out.Approval.Notice()
