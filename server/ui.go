@@ -197,14 +197,10 @@ func (s step) Label() string {
 // linkPage is the data of link.html.
 type linkPage struct {
 	page
-	Link *LinkView
-	// Description is the Application Link's Description field.
-	Description string
-	Badge       Badge
+	Link        *LinkView // its Badge, its AppLink (the Description field), AuthorizedAt (nil without a token)
 	Steps       []step
 	Guides      []oauth.UIGuide
 	Pending     *HandshakeView
-	HasToken    bool
 	DeleteError *Error
 	ExportError *Error
 	Preflight   *oauth.PreflightResult // the result of Check link, when just run
@@ -236,8 +232,7 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	f := s.facts(l, cfg, nil)
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
-	data.Link, data.Description, data.Badge, data.Steps = v, cfg.Description, v.Badge(), steps(v)
-	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
+	data.Link, data.Steps, data.Guides = v, steps(v), oauth.UISteps()
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
 	data.Pending = s.handshakeView(f.pending)
