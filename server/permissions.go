@@ -18,7 +18,7 @@ import (
 // permission keys.
 type PermissionsInput struct {
 	Projects    []string `json:"projects"`
-	Preset      *string  `json:"preset"`
+	Preset      string   `json:"preset"`
 	Permissions []string `json:"permissions"`
 }
 
@@ -62,10 +62,7 @@ func (s *Server) AuditPermissions(ctx context.Context, name string, in Permissio
 		return nil, &Error{Code: CodeInvalidInput, Message: "There are no projects to check.",
 			Hint: "Give the keys of the Jira projects the integration works in, such as ABC for ABC-123."}
 	}
-	req := oauth.AuditRequest{Projects: projects, Permissions: in.Permissions}
-	if in.Preset != nil {
-		req.Preset = *in.Preset
-	}
+	req := oauth.AuditRequest{Projects: projects, Permissions: in.Permissions, Preset: in.Preset}
 	a, err := oauth.RunAudit(ctx, c.As(oauth.Token{Token: tok.AccessToken, Secret: tok.TokenSecret}), req)
 	if err != nil {
 		logOAuthError(s.audit(ctx, "permissions_failed", name), err).Msg("the permission audit did not complete")
