@@ -444,7 +444,7 @@ func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConf
 }
 
 // Link returns the view of a link, as GET /api/links/{name} does: an
-// *Error with CodeNotFound when there is none. `applink demo` uses it to
+// *Error with CodeLinkNotFound when there is none. `applink demo` uses it to
 // register an existing link in a fresh simulated Jira.
 func (s *Server) Link(name string) (*LinkView, error) {
 	l, _, _, err := s.load(name, false, false)
