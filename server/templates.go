@@ -6,7 +6,6 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -56,14 +55,10 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// staticHandler serves the embedded assets under /static/.
+// staticHandler serves the embedded assets under /static/ (the embedded
+// folder's path), no folder listing.
 func staticHandler() http.Handler {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		// The embed pattern guarantees the folder; this cannot happen.
-		panic(err)
-	}
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	files := http.FileServerFS(staticFS)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
