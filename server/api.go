@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -47,8 +48,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 			Hint: "Send only the fields the route takes; the README's JSON API section lists them.", Err: err}
 	case errors.As(err, &ute):
 		msg := "The body is not a JSON object, or a field has the wrong type."
-		if ute.Field != "" {
-			msg = "The field " + ute.Field + " has the wrong type; it must be " + ute.Type.String() + "."
+		if want := ute.Type.String(); ute.Field != "" {
+			if ute.Type.Kind() == reflect.Slice {
+				want = "list of " + ute.Type.Elem().String() + "s"
+			}
+			msg = "The field " + ute.Field + " has the wrong type; it must be a " + want + "."
 		}
 		return &Error{Code: CodeBadRequest, Message: msg, Err: err}
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -349,4 +350,20 @@ func TestCreateLinkConsumerKeyTaken(t *testing.T) {
 	}
 	resp, body = f.api("POST", "/api/links", map[string]string{"name": "c", "jira_url": "https://other.example.com", "service_account": "svc", "consumer_key": "same"})
 	wantStatus(t, resp, body, http.StatusCreated)
+}
+
+// TestDecodeWrongType: a field of the wrong type is refused with the type
+// it must have, which is not always a string (projects is a list).
+func TestDecodeWrongType(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		{`{"name": 42}`, "The field name has the wrong type; it must be a string."},
+		{`{"projects": "ABC"}`, "The field projects has the wrong type; it must be a list of strings."},
+		{`["name"]`, "The body is not a JSON object, or a field has the wrong type."},
+	} {
+		var in LinkInput
+		err := decodeJSON(httptest.NewRecorder(), httptest.NewRequest("POST", "/api/links", strings.NewReader(tt.body)), &in)
+		if e, ok := err.(*Error); !ok || e.Code != CodeBadRequest || e.Message != tt.want {
+			t.Errorf("%s: %v, want %s", tt.body, err, tt.want)
+		}
+	}
 }
