@@ -145,11 +145,10 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		Environment:    l.Environment,
 		CAPEM:          l.CAPEM,
 		AppLink:        cfg,
-		Notices:        []oauth.Notice{},
 		Warnings:       []string{},
 		Projects:       append([]string{}, l.Projects...),
+		Permissions:    permissionsView(l, f.token),
 	}
-	v.Permissions = permissionsView(l, f.token)
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
 		verdict := t.Verdict
@@ -158,8 +157,7 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 			match := verdict == oauth.VerdictMatch
 			v.ServiceAccountMatch = &match
 		}
-		v.AuthorizedAt = utcPtr(&t.ApprovedAt)
-		v.TokenExpiresAt = utcPtr(&t.ExpiresAt)
+		v.AuthorizedAt, v.TokenExpiresAt = utcPtr(&t.ApprovedAt), utcPtr(&t.ExpiresAt)
 	}
 	v.Notices = s.notices(f, v.LastError)
 	for _, n := range v.Notices {
