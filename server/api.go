@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -24,12 +26,7 @@ const maxBody = 64 << 10
 // fields, trailing data, a malformed body and a body over maxBody are
 // refused with a 400 *Error.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	return decodeJSONFrom(http.MaxBytesReader(w, r.Body, maxBody), dst)
-}
-
-// decodeJSONFrom is decodeJSON without the size limit, for fuzzing.
-func decodeJSONFrom(body io.Reader, dst any) error {
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	if err == nil {
@@ -50,9 +47,12 @@ func decodeJSONFrom(body io.Reader, dst any) error {
 		return &Error{Code: CodeUnknownField, Message: "Unknown field " + field + ".",
 			Hint: "Send only the fields the route takes; the README's JSON API section lists them.", Err: err}
 	case errors.As(err, &ute):
-		msg := "A field has the wrong type; every field is a string."
-		if ute.Field != "" {
-			msg = "The field " + ute.Field + " has the wrong type; it must be a string."
+		msg := "The body is not a JSON object, or a field has the wrong type."
+		if want := ute.Type.String(); ute.Field != "" {
+			if ute.Type.Kind() == reflect.Slice {
+				want = "list of " + ute.Type.Elem().String() + "s"
+			}
+			msg = "The field " + ute.Field + " has the wrong type; it must be a " + want + "."
 		}
 		return &Error{Code: CodeBadRequest, Message: msg, Err: err}
 	default:
@@ -158,11 +158,7 @@ func (c credentials) MarshalZerologObject(e *zerolog.Event) {
 // another value (an older page, before someone else approved) 409
 // approval_changed.
 func (s *Server) exportCredentials(ctx context.Context, name, via, accept string, r *http.Request) (*credentials, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := s.linkToken(name)
+	l, _, tok, err := s.load(name, false, true)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +199,7 @@ func (s *Server) apiCredentials(w http.ResponseWriter, r *http.Request) {
 
 // apiNotFound answers any other /api/ request.
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, &Error{Code: CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
+	s.writeError(w, r, &Error{Code: store.CodeNotFound, Message: "No such API route: " + r.Method + " " + logPath(r.URL.Path) + ".",
 		Hint: "Routes: GET/POST /api/links, GET/PATCH/DELETE /api/links/{name}, POST /api/links/{name}/handshakes, POST /api/links/{name}/preflight, GET /api/links/{name}/credentials, POST /api/links/{name}/permissions, POST /api/links/{name}/health."})
 }
 
@@ -224,4 +220,28 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.WriteString(w, "ok")
+}
+
+// healthProbeEvery is how often /healthz probes the data folder for
+// writes at most; in between it answers from the last probe.
+const healthProbeEvery = 5 * time.Second
+
+// healthProbe is the last write probe of the data folder.
+type healthProbe struct {
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+// writable returns why the data folder cannot be written (nil when it
+// can), probing it (store.Probe) at most every healthProbeEvery.
+func (s *Server) writable() error {
+	p := &s.health
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := s.now()
+	if p.at.IsZero() || now.Sub(p.at) >= healthProbeEvery || now.Before(p.at) {
+		p.at, p.err = now, s.store.Probe()
+	}
+	return p.err
 }

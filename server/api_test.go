@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestBadInput(t *testing.T) {
 		{"empty body", ``, 400, CodeBadRequest},
 		{"trailing data", `{"name":"new1","jira_url":"http://j","service_account":"s"} {}`, 400, CodeBadRequest},
 		{"too large", `{"name":"` + strings.Repeat("a", maxBody) + `"}`, 400, CodeBodyTooLarge},
-		{"existing name", good(func(m map[string]any) { m["name"] = "taken" }), 409, CodeExists},
+		{"existing name", good(func(m map[string]any) { m["name"] = "taken" }), 409, store.CodeExists},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,7 +198,7 @@ func TestNotFound(t *testing.T) {
 		{"POST", "/api/links/nope/handshakes", CodeLinkNotFound},
 		{"GET", "/api/links/nope/credentials", CodeLinkNotFound},
 		{"GET", "/api/links/bad%20name", CodeLinkNotFound},
-		{"GET", "/api/nothing", CodeNotFound},
+		{"GET", "/api/nothing", store.CodeNotFound},
 	} {
 		resp, body := f.api(tt.method, tt.path, nil)
 		wantError(t, resp, body, http.StatusNotFound, tt.code)
@@ -299,7 +300,7 @@ func TestCreateLinkGo(t *testing.T) {
 	}
 	_, err = f.srv.CreateLink(context.Background(), in)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != CodeExists || !fault.Is(err, store.CodeExists) {
+	if !errors.As(err, &e) || e.Code != store.CodeExists || !fault.Is(err, store.CodeExists) {
 		t.Errorf("second CreateLink = %v", err)
 	}
 	wantContains(t, f.logs.String(), `"event":"link_created"`, `"link":"demo"`)
@@ -349,4 +350,20 @@ func TestCreateLinkConsumerKeyTaken(t *testing.T) {
 	}
 	resp, body = f.api("POST", "/api/links", map[string]string{"name": "c", "jira_url": "https://other.example.com", "service_account": "svc", "consumer_key": "same"})
 	wantStatus(t, resp, body, http.StatusCreated)
+}
+
+// TestDecodeWrongType: a field of the wrong type is refused with the type
+// it must have, which is not always a string (projects is a list).
+func TestDecodeWrongType(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		{`{"name": 42}`, "The field name has the wrong type; it must be a string."},
+		{`{"projects": "ABC"}`, "The field projects has the wrong type; it must be a list of strings."},
+		{`["name"]`, "The body is not a JSON object, or a field has the wrong type."},
+	} {
+		var in LinkInput
+		err := decodeJSON(httptest.NewRecorder(), httptest.NewRequest("POST", "/api/links", strings.NewReader(tt.body)), &in)
+		if e, ok := err.(*Error); !ok || e.Code != CodeBadRequest || e.Message != tt.want {
+			t.Errorf("%s: %v, want %s", tt.body, err, tt.want)
+		}
+	}
 }

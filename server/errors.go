@@ -17,8 +17,9 @@ import (
 )
 
 // Error codes of the service, besides those of package oauth (which it
-// passes on for failures at Jira) and of package store. Status tells the
-// HTTP status of each.
+// passes on for failures at Jira) and of package store (whose not_found is
+// also a page or API route that does not exist, already_exists a taken
+// link name). Status tells the HTTP status of each.
 const (
 	CodeBadRequest       fault.Code = "bad_request"          // 400: a body that is not the JSON or form expected
 	CodeUnknownField     fault.Code = "unknown_field"        // 400: a JSON field the API does not know
@@ -31,10 +32,8 @@ const (
 	CodeNotAllowed       fault.Code = "not_allowed"          // 403: someone the OpenID sign-in does not admit, or the token's form turned off
 	CodeProviderDown     fault.Code = "provider_unreachable" // 503: the OpenID provider did not answer its discovery
 	CodeCrossOrigin      fault.Code = "cross_origin_request" // 403: a state-changing request from another site
-	CodeNotFound                    = store.CodeNotFound     // 404: no such page or API route (the store's code)
 	CodeLinkNotFound     fault.Code = "link_not_found"       // 404: no link of that name
 	CodeHandshakeUnknown fault.Code = "handshake_unknown"    // 404: a callback or approval link applink did not start, or already used
-	CodeExists                      = store.CodeExists       // 409: a link of that name exists (the store's code)
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeApprovalChanged  fault.Code = "approval_changed"     // 409: an export's confirmation names another approval than the kept one
@@ -65,9 +64,9 @@ func Status(code fault.Code) int {
 		return http.StatusUnauthorized
 	case CodeCrossOrigin, CodeNotAllowed, oauth.CodeWrongApprover, oauth.CodeAccountReplaced, oauth.CodeApproverUnknown, oauth.CodeDenied, CodeVerifiedTokenKept:
 		return http.StatusForbidden
-	case CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
+	case store.CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
+	case store.CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone
@@ -131,28 +130,20 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
-// errorBody is the JSON form of an error.
-type errorBody struct {
-	Error *Error `json:"error"`
-}
-
 // writeError answers an API request with the JSON error for err.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
 	if e.Code == CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="applink"`)
 	}
-	writeJSON(w, Status(e.Code), errorBody{e})
+	writeJSON(w, Status(e.Code), struct {
+		Error *Error `json:"error"`
+	}{e})
 }
 
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		// Only our own types are encoded; they always marshal.
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal_error","message":"encoding the answer failed","hint":""}}`)
-	}
+	b, _ := json.MarshalIndent(v, "", "  ") // only applink's own types, which always marshal
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))

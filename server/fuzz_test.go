@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func FuzzLinkInput(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		var in LinkInput
-		err := decodeJSONFrom(strings.NewReader(body), &in)
+		err := decodeJSON(httptest.NewRecorder(), httptest.NewRequest("POST", "/api/links", strings.NewReader(body)), &in)
 		if err == nil {
 			l, nerr := normalize(in)
 			if nerr == nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/applink/applink/fault"
@@ -17,13 +18,22 @@ const (
 	ApprovalPathPrefix = "/approve/"
 )
 
-// HandshakeView is a started handshake: where the approver's browser goes
-// (the Jira authorize URL, or the approval link to send to the service
-// account's owner) and until when.
+// HandshakeView is a pending handshake, as the API answers a start and
+// the link page shows it: where the approver's browser goes (the Jira
+// authorize URL, or the approval link to send to the service account's
+// owner) and until when.
 type HandshakeView struct {
 	AuthorizeURL string    `json:"authorize_url"`
 	ApprovalURL  string    `json:"approval_url"`
 	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// handshakeView is the view of a pending handshake (nil for none).
+func (s *Server) handshakeView(h *store.Handshake) *HandshakeView {
+	if h == nil {
+		return nil
+	}
+	return &HandshakeView{AuthorizeURL: h.AuthorizeURL, ApprovalURL: s.publicURL + ApprovalPathPrefix + h.ID, ExpiresAt: h.ExpiresAt}
 }
 
 // consumer returns the OAuth consumer of a link, once its Jira host is
@@ -75,15 +85,11 @@ func (s *Server) pending(name string) *store.Handshake {
 // maxPending live approvals gets CodeTooManyPending (429), without
 // calling Jira.
 func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeView, error) {
-	l, err := s.getLink(name)
+	l, c, _, err := s.load(name, true, false)
 	if err != nil {
 		return nil, err
 	}
 	s.prune(ctx)
-	c, err := s.consumer(l)
-	if err != nil {
-		return nil, err
-	}
 	release, err := s.reservePending(name)
 	if err != nil {
 		return nil, err
@@ -115,11 +121,7 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 	}
 	s.audit(ctx, "handshake_started", name).Time("expires_at", h.ExpiresAt).
 		Str("service_account", l.ServiceAccount).Msg("handshake started")
-	return &HandshakeView{
-		AuthorizeURL: h.AuthorizeURL,
-		ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
-		ExpiresAt:    h.ExpiresAt,
-	}, nil
+	return s.handshakeView(h), nil
 }
 
 // errNobodyApproved is a link's last error once an approval expires
@@ -129,13 +131,6 @@ func errNobodyApproved(serviceAccount string) *Error {
 	return &Error{Code: oauth.CodeRequestExpired,
 		Message: "Nobody approved within 10 minutes, so the approval request expired.",
 		Hint:    "Click " + oauth.StartApproval + " and have " + serviceAccount + " click Allow in Jira within 10 minutes."}
-}
-
-// rejects reports whether the on-mismatch policy throws away a token of
-// this verdict: reject throws away a token approved by someone else, or by
-// someone Jira did not name; a token applink cannot compare is kept.
-func (s *Server) rejects(v oauth.Verdict) bool {
-	return s.onMismatch == MismatchReject && (v == oauth.VerdictMismatch || v == oauth.VerdictUnknown)
 }
 
 // attemptFailed records a failed attempt (a refusal at Jira, a denial, a
@@ -152,24 +147,25 @@ func (s *Server) attemptFailed(ctx context.Context, name, event string, cause er
 		ev = ev.Str("approver", a.Approver.String()).Str("verdict", string(a.Verdict)).Str("policy", s.onMismatch)
 	}
 	ev.Msg("the approval did not complete")
-	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.LastError = e
-		return nil
-	}); err != nil {
-		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the failure failed")
-	}
+	s.note(ctx, name, func(l *store.Link) { l.LastError = e })
 	return e
 }
 
-// hasToken reports whether a link keeps a token that can be read.
-func (s *Server) hasToken(name string) bool {
-	_, err := s.store.Token(name)
+// note changes a link's record after a callback or a failure (updateLink),
+// and reports whether it was saved. A record that cannot be saved is only
+// logged: the token and its verdict are saved already, and the views
+// derive the link's state from them.
+func (s *Server) note(ctx context.Context, name string, f func(*store.Link)) bool {
+	_, err := s.updateLink(name, func(l *store.Link) error { f(l); return nil })
+	if err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", name).Msg("saving the link's record failed")
+	}
 	return err == nil
 }
 
 // outcome is what a callback did, for its page.
 type outcome struct {
-	Link *store.Link
+	Link *store.Link // as the callback loaded it: its page shows the name, Jira and service account
 	// Approval is who approved and the verdict, when Jira issued a token
 	// (kept, or thrown away under on-mismatch reject).
 	Approval *oauth.Approval
@@ -189,16 +185,21 @@ type outcome struct {
 // verifier, a forged Deny) puts the handshake back (refused); any other
 // answer ends it.
 func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier string) (*outcome, error) {
-	l, err := s.getLink(h.Link)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	l, c, _, err := s.load(h.Link, true, false)
 	if err != nil {
 		return nil, err
 	}
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
+	var kept *store.Token // the kept token when it acts as the service account: only a match replaces it
+	if err == nil {
+		out.Approval = &res.Approval
+		if res.Verdict != oauth.VerdictMatch {
+			if t, terr := s.store.Token(l.Name); terr == nil && t.Verdict == oauth.VerdictMatch {
+				kept = t
+			}
+		}
+	}
 	switch {
 	case err != nil && undecided(err):
 		out.Err = s.refused(ctx, h, err)
@@ -208,25 +209,21 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "denied", err, nil)
 	case err != nil:
 		out.Err = s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
-	case s.rejects(res.Verdict):
-		out.Approval = &res.Approval
+	case s.onMismatch == MismatchReject && (res.Verdict == oauth.VerdictMismatch || res.Verdict == oauth.VerdictUnknown):
+		// reject throws away a token approved by someone else, or by someone
+		// Jira did not name; a token applink cannot compare is kept.
 		n := res.Notice()
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
-	case res.Verdict != oauth.VerdictMatch && s.keepsMatch(l.Name) != nil:
-		out.Approval = &res.Approval
-		out.Err = s.keepVerified(ctx, l, s.keepsMatch(l.Name), res)
+	case kept != nil:
+		out.Err = s.keepVerified(ctx, l, kept, res)
 	default:
-		out.Approval = &res.Approval
 		out.Err = s.keep(ctx, l, res)
 		out.Kept = out.Err == nil
 	}
 	if out.Err != nil && out.Err.Code == CodeInternal {
 		return nil, out.Err
-	}
-	if l, err := s.getLink(l.Name); err == nil {
-		out.Link = l
 	}
 	return out, nil
 }
@@ -256,25 +253,12 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Er
 	}
 	ev.Msg("token approved and kept")
 	s.notify.change(l.Name, "verdict", was, string(res.Verdict))
-	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+	s.note(ctx, l.Name, func(l *store.Link) {
 		l.LastError = nil
 		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {
 			l.ServiceAccountID = id // the pin
 		}
-		return nil
-	}); err != nil {
-		// The token and its verdict are saved: views derive the state.
-		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("the token is saved, but the link's record could not be updated")
-	}
-	return nil
-}
-
-// keepsMatch returns the link's token when it acts as its service account
-// (only a match approval may replace it), or nil.
-func (s *Server) keepsMatch(name string) *store.Token {
-	if t, err := s.store.Token(name); err == nil && t.Verdict == oauth.VerdictMatch {
-		return t
-	}
+	})
 	return nil
 }
 
@@ -291,14 +275,11 @@ func (s *Server) keepVerified(ctx context.Context, l *store.Link, tok *store.Tok
 	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
 		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
 		Msg("the service account's token was kept; the new token, approved by another account, was not")
-	if _, err := s.updateLink(l.Name, func(l *store.Link) error {
+	s.note(ctx, l.Name, func(l *store.Link) {
 		if l.LastError != nil && !isHealthCode(l.LastError.Code) {
 			l.LastError = nil // a health problem is the kept token's, and stays
 		}
-		return nil
-	}); err != nil {
-		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")
-	}
+	})
 	n := verifiedKeptNotice(tok.Refused, l.ServiceAccount)
 	return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}
 }
@@ -318,20 +299,73 @@ func (s *Server) failedSave(ctx context.Context, name string, cause error) *Erro
 		Hint:    "Ask the applink admin to " + hint + ", then click " + oauth.StartApproval + "."}
 	s.logger(ctx).Error().Err(cause).Str("link", name).Msg("saving the approval failed")
 	s.saveErrs.Store(name, e)
-	if _, err := s.updateLink(name, func(l *store.Link) error {
-		l.LastError = e
-		return nil
-	}); err == nil {
+	if s.note(ctx, name, func(l *store.Link) { l.LastError = e }) {
 		s.saveErrs.Store(name, e) // updateLink cleared it; the record now holds it too
 	}
 	return e
 }
 
-// saveFailure returns the in-memory record of a failed save of a link's
-// callback, or nil.
-func (s *Server) saveFailure(name string) *Error {
-	if e, ok := s.saveErrs.Load(name); ok {
-		return e.(*Error)
+// maxCallbackTries is how many callbacks of one handshake Jira may refuse
+// before applink drops it: enough for an approver's slips, too few to
+// guess a verifier.
+const maxCallbackTries = 5
+
+// undecided reports whether Jira refused an access-token exchange because
+// nobody has decided its request token yet (permission_unknown): what a
+// callback with a made-up verifier, or a forged Deny, gets before the
+// approver acts. Only then would Jira still accept the approval, so only
+// then does it stay pending; any other refusal (permission_denied,
+// token_rejected, token_expired: spent) ends it. Decided from the code.
+func undecided(err error) bool {
+	e, ok := fault.As(err)
+	return ok && e.Step == "access_token" && e.Code == oauth.CodePermissionUnknown
+}
+
+// refused handles a callback Jira refused while the request token is
+// undecided: it puts the handshake back, one try more, so that the real
+// approver can still finish, and returns the refusal with a hint saying so. At the
+// maxCallbackTries-th refusal, or when the handshake cannot be saved, the
+// handshake stays dropped and the link's last_error says why.
+func (s *Server) refused(ctx context.Context, h *store.Handshake, cause error) *Error {
+	h.Tries++
+	if h.Tries >= maxCallbackTries {
+		return s.attemptFailed(ctx, h.Link, "approval_dropped", &Error{Code: CodeApprovalDropped, Err: cause,
+			Message: fmt.Sprintf("Jira refused %d callbacks of this approval (a wrong or made-up verification code), so applink dropped it: its approval link no longer works.", h.Tries),
+			Hint:    "Click " + oauth.StartApproval + ", and send the new approval link only to the service account's owner."}, nil)
 	}
-	return nil
+	if err := s.store.SaveHandshake(h); err != nil {
+		return s.failedSave(ctx, h.Link, err)
+	}
+	logOAuthError(s.audit(ctx, "callback_refused", h.Link), cause).Int("tries", h.Tries).
+		Msg("Jira has not decided the request token of a callback; the approval stays pending")
+	e := *asError(cause)
+	e.Err = cause
+	e.Hint = "Nobody has approved or denied this request in Jira yet, so the approval is still pending: if you are approving as the service account, open the approval link and click Allow in Jira."
+	return &e
+}
+
+// maxPending is how many approvals of one link may be pending at once:
+// each holds a request token at Jira and an approval link in the wild.
+const maxPending = 5
+
+// reservePending counts a handshake about to start for a link, or refuses
+// it (CodeTooManyPending) when the link has maxPending live ones, counting
+// those being started. Nothing is dropped to make room. The caller calls
+// release once the handshake is saved or has failed.
+func (s *Server) reservePending(name string) (release func(), err error) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if n := s.store.PendingHandshakes(name, s.now()) + s.starting[name]; n >= maxPending {
+		return nil, &Error{Code: CodeTooManyPending,
+			Message: fmt.Sprintf("The link %q has %d approvals pending already, the most applink keeps.", name, n),
+			Hint:    "Use the approval link sent last (the link's page shows it), or wait for a pending one to expire: Jira keeps each for 10 minutes."}
+	}
+	s.starting[name]++
+	return func() {
+		s.pendingMu.Lock()
+		defer s.pendingMu.Unlock()
+		if s.starting[name]--; s.starting[name] == 0 {
+			delete(s.starting, name)
+		}
+	}, nil
 }

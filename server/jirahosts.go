@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -186,7 +187,7 @@ func ParseJiraHosts(list string) ([]string, error) {
 		}
 		name := strings.TrimPrefix(p, "*.")
 		_, notAddr := netip.ParseAddr(name)
-		if !(notAddr == nil && name == p || notAddr != nil && validHostName(name)) {
+		if !(notAddr == nil && name == p || notAddr != nil && len(name) <= 253 && hostName.MatchString(name)) {
 			return nil, &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("the Jira host pattern %q is not a host name, an address or *.domain", p),
 				Hint: "give host names such as jira.example.com or *.atlassian.net, separated by commas, without scheme or port"}
 		}
@@ -195,24 +196,9 @@ func ParseJiraHosts(list string) ([]string, error) {
 	return out, nil
 }
 
-// validHostName reports whether s is a DNS name: dot-separated labels of
-// letters, digits and '-', not starting or ending with '-'.
-func validHostName(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// hostName matches a DNS name: dot-separated labels of 1 to 63 letters,
+// digits and '-', not starting or ending with '-'.
+var hostName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
 // matchHost reports whether host matches one of the patterns of
 // ParseJiraHosts.

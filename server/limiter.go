@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -187,12 +188,7 @@ func parseHop(s string) (netip.Addr, error) {
 
 // trusted reports whether a is in one of the ranges.
 func trusted(ranges []netip.Prefix, a netip.Addr) bool {
-	for _, p := range ranges {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ranges, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // limitKey is the limiter's key of a client address: the address, or for

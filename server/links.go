@@ -136,7 +136,7 @@ func normalize(in LinkInput) (*store.Link, error) {
 // CreateLink creates a link: it checks the input, makes the key pair and
 // saves both; the link starts in state "new". It is what POST /api/links
 // does (and `applink demo` calls it). Errors are *Error; an existing name
-// gives CodeExists, wrapping a *fault.Error with store.CodeExists.
+// gives store.CodeExists.
 func (s *Server) CreateLink(ctx context.Context, in LinkInput) (*LinkView, error) {
 	l, err := normalize(in)
 	if err != nil {
@@ -217,7 +217,7 @@ func (e LinkEdit) onto(l *store.Link) LinkInput {
 // account judges the kept token's approver again (rejudge). It is what
 // PATCH /api/links/{name} does.
 func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkView, error) {
-	l, err := s.getLink(name)
+	l, _, _, err := s.load(name, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 		s.notify.change(name, "verdict", string(was.Verdict), string(judged.Verdict))
 	}
 	ev.Msg("link edited")
-	return s.linkView(l)
+	return s.linkView(l, nil)
 }
 
 // rejudge judges the approver of a link's kept token again against the
@@ -312,13 +312,9 @@ func (s *Server) checkConsumerKeyFree(l *store.Link) error {
 	return nil
 }
 
-// errLinkExists is the 409 for a taken name. It wraps a *fault.Error with
-// store.CodeExists so that callers of CreateLink may test for either.
+// errLinkExists is the 409 for a taken name: store.CodeExists.
 func errLinkExists(name string, cause error) *Error {
-	if cause == nil {
-		cause = fault.New(store.CodeExists, "link "+name+" exists", "")
-	}
-	return &Error{Code: CodeExists, Field: "name", Message: fmt.Sprintf("A link named %q exists already.", name),
+	return &Error{Code: store.CodeExists, Field: "name", Message: fmt.Sprintf("A link named %q exists already.", name),
 		Hint: "Pick another name, or delete the existing link first.", Err: cause}
 }
 
@@ -336,16 +332,28 @@ func isNotFound(err error) bool {
 	return fault.Is(err, store.CodeNotFound)
 }
 
-// getLink returns a link by name, or errNoLink.
-func (s *Server) getLink(name string) (*store.Link, error) {
-	if !validName(name) {
-		return nil, errNoLink(name)
+// load reads a link once, at the edge of a request: its record (errNoLink
+// when there is none; the store checks the name) and what the request
+// needs besides: the consumer that calls its Jira (with consumer), the
+// access token it keeps (with token; 409 not_approved without one).
+func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oauth.Consumer, tok *store.Token, err error) {
+	l, err = s.store.GetLink(name)
+	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
+		return nil, nil, nil, errNoLink(name)
 	}
-	l, err := s.store.GetLink(name)
-	if isNotFound(err) {
-		return nil, errNoLink(name)
+	if err == nil && token {
+		if tok, err = s.store.Token(name); isNotFound(err) {
+			err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
+				Hint: "Start an approval and have the service account approve it in Jira first."}
+		}
 	}
-	return l, err
+	if err == nil && consumer {
+		c, err = s.consumer(l)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return l, c, tok, nil
 }
 
 // updateLink reads, changes with f and saves a link, under the server's
@@ -379,15 +387,12 @@ func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link
 // DeleteLink deletes a link with its keys, token and pending handshakes.
 // It is what DELETE /api/links/{name} does.
 func (s *Server) DeleteLink(ctx context.Context, name string) error {
-	if !validName(name) {
-		return errNoLink(name)
-	}
 	s.mu.Lock()
 	err := s.store.DeleteLink(name)
 	s.configs.Delete(name)
 	s.saveErrs.Delete(name)
 	s.mu.Unlock()
-	if isNotFound(err) {
+	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
 		return errNoLink(name)
 	}
 	if err != nil {
@@ -440,38 +445,36 @@ func (s *Server) describe(l *store.Link, pub *rsa.PublicKey) (*oauth.AppLinkConf
 }
 
 // Link returns the view of a link, as GET /api/links/{name} does: an
-// *Error with CodeNotFound when there is none. `applink demo` uses it to
+// *Error with CodeLinkNotFound when there is none. `applink demo` uses it to
 // register an existing link in a fresh simulated Jira.
 func (s *Server) Link(name string) (*LinkView, error) {
-	l, err := s.getLink(name)
+	l, _, _, err := s.load(name, false, false)
 	if err != nil {
 		return nil, err
 	}
-	return s.linkView(l)
+	return s.linkView(l, nil)
 }
 
-// linkView returns the view of a link.
-func (s *Server) linkView(l *store.Link) (*LinkView, error) {
+// linkView returns the view of a link, compared with the links all (nil:
+// the store's; see facts).
+func (s *Server) linkView(l *store.Link, all []*store.Link) (*LinkView, error) {
 	cfg, err := s.viewConfig(l)
 	if err != nil {
 		return nil, err
 	}
-	return s.view(s.facts(l, cfg, nil), cfg), nil
+	return s.view(s.facts(l, cfg, all), cfg), nil
 }
 
 // listViews returns the views of every link, sorted by name.
 func (s *Server) listViews() ([]*LinkView, error) {
 	links, err := s.store.ListLinks()
-	if err != nil {
-		return nil, err
-	}
 	views := make([]*LinkView, 0, len(links))
 	for _, l := range links {
-		cfg, err := s.viewConfig(l)
+		v, err := s.linkView(l, links)
 		if err != nil {
 			return nil, err
 		}
-		views = append(views, s.view(s.facts(l, cfg, links), cfg))
+		views = append(views, v)
 	}
-	return views, nil
+	return views, err
 }

@@ -88,12 +88,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			if rec == http.ErrAbortHandler {
 				panic(rec)
 			}
-			err := fmt.Errorf("panic: %v", rec)
-			if isAPI(r) {
-				s.writeError(w, r, &Error{Code: CodeInternal, Err: err})
-			} else {
-				s.renderError(w, r, &Error{Code: CodeInternal, Err: err})
-			}
+			s.refuse(w, r, &Error{Code: CodeInternal, Err: fmt.Errorf("panic: %v", rec)})
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -103,16 +98,15 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	s.logger(r.Context()).Warn().Str("method", r.Method).Str("path", logPath(r.URL.Path)).
 		Str("origin", r.Header.Get("Origin")).Msg("cross-origin request refused")
-	e := &Error{Code: CodeCrossOrigin, Message: "This request came from another site, so applink refused it.",
-		Hint: "Use applink's own pages, or call the API from a script (not a web page of another site)."}
-	if isAPI(r) {
+	s.refuse(w, r, &Error{Code: CodeCrossOrigin, Message: "This request came from another site, so applink refused it.",
+		Hint: "Use applink's own pages, or call the API from a script (not a web page of another site)."})
+}
+
+// refuse answers with e: a JSON error for the API, else an error page.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *Error) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		s.writeError(w, r, e)
 		return
 	}
 	s.renderError(w, r, e)
-}
-
-// isAPI reports whether a request is for the JSON API.
-func isAPI(r *http.Request) bool {
-	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
 }

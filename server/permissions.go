@@ -18,7 +18,7 @@ import (
 // permission keys.
 type PermissionsInput struct {
 	Projects    []string `json:"projects"`
-	Preset      *string  `json:"preset"`
+	Preset      string   `json:"preset"`
 	Permissions []string `json:"permissions"`
 }
 
@@ -42,34 +42,13 @@ func permissionsView(l *store.Link, tok *store.Token) *PermissionsView {
 		Stale: tok == nil || !tok.ApprovedAt.Equal(l.AuditToken)}
 }
 
-// linkToken returns a link's access token, or the 409 not_approved.
-func (s *Server) linkToken(name string) (*store.Token, error) {
-	tok, err := s.store.Token(name)
-	if isNotFound(err) {
-		return nil, &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
-			Hint: "Start an approval and have the service account approve it in Jira first."}
-	}
-	return tok, err
-}
-
-// asApprover returns a link's consumer and token, to call Jira as the
-// account the token acts as (409 not_approved without a token).
-func (s *Server) asApprover(l *store.Link) (*oauth.Consumer, *store.Token, error) {
-	tok, err := s.linkToken(l.Name)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := s.consumer(l)
-	return c, tok, err
-}
-
 // AuditPermissions runs the permission audit (oauth.RunAudit) with the
 // link's token, keeps the projects and the result in the link's record and
 // returns it. It is what POST /api/links/{name}/permissions does: 409
 // not_approved without a token, 400 for bad projects or permission keys,
 // Jira's failure (502, 504) with its diagnosis.
 func (s *Server) AuditPermissions(ctx context.Context, name string, in PermissionsInput) (*PermissionsView, error) {
-	l, err := s.getLink(name)
+	l, c, tok, err := s.load(name, true, true)
 	if err != nil {
 		return nil, err
 	}
@@ -83,14 +62,7 @@ func (s *Server) AuditPermissions(ctx context.Context, name string, in Permissio
 		return nil, &Error{Code: CodeInvalidInput, Message: "There are no projects to check.",
 			Hint: "Give the keys of the Jira projects the integration works in, such as ABC for ABC-123."}
 	}
-	c, tok, err := s.asApprover(l)
-	if err != nil {
-		return nil, err
-	}
-	req := oauth.AuditRequest{Projects: projects, Permissions: in.Permissions}
-	if in.Preset != nil {
-		req.Preset = *in.Preset
-	}
+	req := oauth.AuditRequest{Projects: projects, Permissions: in.Permissions, Preset: in.Preset}
 	a, err := oauth.RunAudit(ctx, c.As(oauth.Token{Token: tok.AccessToken, Secret: tok.TokenSecret}), req)
 	if err != nil {
 		logOAuthError(s.audit(ctx, "permissions_failed", name), err).Msg("the permission audit did not complete")
@@ -115,11 +87,7 @@ func (s *Server) apiPermissions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.AuditPermissions(r.Context(), r.PathValue("name"), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answer(w, r, http.StatusOK, v, err)
 }
 
 // postPermissions is POST /links/{name}/permissions: the link page's

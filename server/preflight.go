@@ -13,11 +13,7 @@ import (
 // an error; Jira's failures are the result's problems, their hints in the
 // web service's words.
 func (s *Server) Preflight(ctx context.Context, name string) (*oauth.PreflightResult, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.consumer(l)
+	_, c, _, err := s.load(name, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -39,11 +35,7 @@ func (s *Server) Preflight(ctx context.Context, name string) (*oauth.PreflightRe
 // whether or not the link is ok.
 func (s *Server) apiPreflight(w http.ResponseWriter, r *http.Request) {
 	res, err := s.Preflight(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.answer(w, r, http.StatusOK, res, err)
 }
 
 // postPreflight is POST /links/{name}/preflight: the link page with the

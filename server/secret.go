@@ -21,10 +21,7 @@ func (s secret) reveal() string { return string(s) }
 // String implements fmt.Stringer.
 func (secret) String() string { return redacted }
 
-// GoString implements fmt.GoStringer (%#v).
-func (secret) GoString() string { return redacted }
-
-// Format prints "[redacted]" for every verb, %x and %q included.
+// Format prints "[redacted]" for every verb, %#v, %x and %q included.
 func (secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
 
 // MarshalText implements encoding.TextMarshaler (JSON and zerolog's

@@ -180,7 +180,7 @@ func TestStatus(t *testing.T) {
 	for code, want := range map[fault.Code]int{
 		CodeInvalidName: 400, CodeUnknownField: 400, CodeBodyTooLarge: 400, CodeBadRequest: 400,
 		CodeUnauthorized: 401, CodeCrossOrigin: 403, oauth.CodeWrongApprover: 403, "denied": 403,
-		CodeNotFound: 404, CodeLinkNotFound: 404, CodeHandshakeUnknown: 404, CodeExists: 409, CodeNotApproved: 409,
+		store.CodeNotFound: 404, CodeLinkNotFound: 404, CodeHandshakeUnknown: 404, store.CodeExists: 409, CodeNotApproved: 409,
 		oauth.CodeApproverNotConfirmed: 409, "jira_not_found": 502, "jira_unauthorized": 502, CodeSaveFailed: 503,
 		CodeHandshakeExpired: 410, CodeInternal: 500,
 		"consumer_key_unknown": 502, "signature_invalid": 502, "html_page": 502, "timeout": 504,

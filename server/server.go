@@ -10,10 +10,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"html/template"
 	"log"
 	"net"
 	"net/http"
@@ -114,7 +116,7 @@ type Server struct {
 	notify      *notifier // nil when off
 
 	secureCookies bool
-	pages         map[string]*pageTemplate
+	pages         map[string]*template.Template
 
 	sessions       *sessionStore
 	oidc           *oidcLogin // nil: no OpenID sign-in
@@ -178,10 +180,7 @@ func New(cfg Config) (*Server, error) {
 	if err := store.CheckAdminToken(token); err != nil {
 		return nil, fmt.Errorf("server: the admin token is not usable: %v (%s)", err, store.AdminTokenHint)
 	}
-	lifetime := cfg.SessionLifetime
-	if lifetime == 0 {
-		lifetime = DefaultSessionLifetime
-	}
+	lifetime := cmp.Or(cfg.SessionLifetime, DefaultSessionLifetime)
 	if err := CheckSessionLifetime(lifetime); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,10 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -20,9 +20,6 @@ var (
 	//go:embed static
 	staticFS embed.FS
 )
-
-// pageTemplate is one page: the layout with the page's "content".
-type pageTemplate = template.Template
 
 // pageNames are the pages under templates/, each parsed with layout.html.
 var pageNames = []string{
@@ -43,9 +40,10 @@ var templateFuncs = template.FuncMap{
 	"startApproval": func() string { return oauth.StartApproval },
 }
 
-// parsePages parses every page with the layout.
-func parsePages() (map[string]*pageTemplate, error) {
-	pages := make(map[string]*pageTemplate, len(pageNames))
+// parsePages parses every page with the layout (which shows the page's
+// "content").
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(templateFuncs).
 			ParseFS(templateFS, append([]string{"templates/layout.html", "templates/" + name}, pagePartials[name]...)...)
@@ -57,14 +55,10 @@ func parsePages() (map[string]*pageTemplate, error) {
 	return pages, nil
 }
 
-// staticHandler serves the embedded assets under /static/.
+// staticHandler serves the embedded assets under /static/ (the embedded
+// folder's path), no folder listing.
 func staticHandler() http.Handler {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		// The embed pattern guarantees the folder; this cannot happen.
-		panic(err)
-	}
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	files := http.FileServerFS(staticFS)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
@@ -119,29 +113,16 @@ type errorPage struct {
 // renderError shows an error page with the error's status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.public(r, asError(err))
-	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, errorTitle(e)), Error: e})
+	title := cmp.Or(errorTitles[Status(e.Code)], "Jira did not play along")
+	s.render(w, r, Status(e.Code), "error.html", errorPage{page: s.newPage(r, title), Error: e})
 }
 
-// errorTitle is the heading of an error page.
-func errorTitle(e *Error) string {
-	switch Status(e.Code) {
-	case http.StatusNotFound:
-		return "Not found"
-	case http.StatusUnauthorized:
-		return "Sign-in needed"
-	case http.StatusForbidden:
-		return "Refused"
-	case http.StatusGone:
-		return "Expired"
-	case http.StatusTooManyRequests:
-		return "Too many attempts"
-	case http.StatusInternalServerError:
-		return "Something went wrong"
-	case http.StatusBadRequest:
-		return "Bad request"
-	default:
-		return "Jira did not play along"
-	}
+// errorTitles are the headings of error pages by status; any other is
+// a failure at Jira.
+var errorTitles = map[int]string{
+	http.StatusNotFound: "Not found", http.StatusUnauthorized: "Sign-in needed", http.StatusForbidden: "Refused",
+	http.StatusGone: "Expired", http.StatusTooManyRequests: "Too many attempts",
+	http.StatusInternalServerError: "Something went wrong", http.StatusBadRequest: "Bad request",
 }
 
 // when formats a time for people; "—" for none.

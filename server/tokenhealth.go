@@ -43,12 +43,6 @@ type HealthView struct {
 	Problem   *Error          `json:"problem"`
 }
 
-// tokenDead reports whether a failure at myself means that Jira no longer
-// honours the token (rather than that Jira did not answer).
-func tokenDead(err error) bool {
-	return fault.Is(err, oauth.CodeTokenRejected, oauth.CodeTokenExpired, oauth.CodeUnauthorized, oauth.CodePermissionDenied)
-}
-
 // CheckHealth asks Jira who the link's token acts as (myself). A token
 // Jira no longer accepts, or that acts as another account than the one
 // that approved it, becomes the link's last_error (a danger notice, with
@@ -57,16 +51,13 @@ func tokenDead(err error) bool {
 // without a token; Jira's failure (502, 504) when it did not answer, which
 // changes nothing.
 func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, error) {
-	l, err := s.getLink(name)
-	if err != nil {
-		return nil, err
-	}
-	c, tok, err := s.asApprover(l)
+	l, c, tok, err := s.load(name, true, true)
 	if err != nil {
 		return nil, err
 	}
 	id, err := c.Myself(ctx, oauth.Token{Token: tok.AccessToken, Secret: tok.TokenSecret})
-	if err != nil && !tokenDead(err) {
+	// Jira did not answer, unless it no longer honours the token.
+	if err != nil && !fault.Is(err, oauth.CodeTokenRejected, oauth.CodeTokenExpired, oauth.CodeUnauthorized, oauth.CodePermissionDenied) {
 		return nil, err
 	}
 	h := &HealthView{OK: true, CheckedAt: s.now().UTC(), ActsAs: id}
@@ -100,34 +91,25 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 	return h, nil
 }
 
-// checkAllHealth checks the token of every authorized link; failures are
-// logged.
-func (s *Server) checkAllHealth(ctx context.Context) {
-	links, err := s.store.ListLinks()
-	if err != nil {
-		s.log.Error().Err(err).Msg("token health: cannot list the links")
-		return
-	}
-	for _, l := range links {
-		if !s.hasToken(l.Name) {
-			continue
-		}
-		if _, err := s.CheckHealth(ctx, l.Name); err != nil {
-			logOAuthError(s.log.Warn().Str("link", l.Name), err).Msg("token health: Jira did not answer")
-		}
-	}
-}
-
-// healthLoop checks every authorized link's token at each tick until ctx
-// ends. Serve runs it with a ticker of Config.HealthInterval; tests send
-// the ticks.
+// healthLoop checks every authorized link's token (CheckHealth; a link
+// without one answers not_approved) at each tick until ctx ends, and logs
+// the failures. Serve runs it with a ticker of Config.HealthInterval;
+// tests send the ticks.
 func (s *Server) healthLoop(ctx context.Context, ticks <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticks:
-			s.checkAllHealth(ctx)
+		}
+		links, err := s.store.ListLinks()
+		if err != nil {
+			s.log.Error().Err(err).Msg("token health: cannot list the links")
+		}
+		for _, l := range links {
+			if _, err := s.CheckHealth(ctx, l.Name); err != nil && !fault.Is(err, CodeNotApproved) {
+				logOAuthError(s.log.Warn().Str("link", l.Name), err).Msg("token health: Jira did not answer")
+			}
 		}
 	}
 }
@@ -135,9 +117,5 @@ func (s *Server) healthLoop(ctx context.Context, ticks <-chan time.Time) {
 // apiHealth is POST /api/links/{name}/health.
 func (s *Server) apiHealth(w http.ResponseWriter, r *http.Request) {
 	h, err := s.CheckHealth(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, h)
+	s.answer(w, r, http.StatusOK, h, err)
 }

@@ -1,11 +1,10 @@
 package server
 
 import (
-	"encoding/json"
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
@@ -159,16 +158,6 @@ func (s *Server) renderLinkForm(w http.ResponseWriter, r *http.Request, name str
 	s.render(w, r, status, name, data)
 }
 
-// formInput reads the link's fields of the new-link and edit forms.
-func formInput(r *http.Request) LinkInput {
-	f := r.PostForm
-	return LinkInput{
-		Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
-		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"),
-		CAPEM: f.Get("ca_pem"),
-	}
-}
-
 // pageNewLink is GET /links/new.
 func (s *Server) pageNewLink(w http.ResponseWriter, r *http.Request) {
 	s.renderLinkForm(w, r, "new.html", LinkInput{}, nil)
@@ -181,7 +170,9 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	in, form := formInput(r), "new.html"
+	f, form := r.PostForm, "new.html"
+	in := LinkInput{Name: f.Get("name"), JiraURL: f.Get("jira_url"), ServiceAccount: f.Get("service_account"),
+		ConsumerKey: f.Get("consumer_key"), ConsumerName: f.Get("consumer_name"), Environment: f.Get("environment"), CAPEM: f.Get("ca_pem")}
 	var v *LinkView
 	var err error
 	if name := r.PathValue("name"); name != "" {
@@ -200,7 +191,7 @@ func (s *Server) postLink(w http.ResponseWriter, r *http.Request) {
 
 // pageEdit is GET /links/{name}/edit: the link's fields, to change.
 func (s *Server) pageEdit(w http.ResponseWriter, r *http.Request) {
-	l, err := s.getLink(r.PathValue("name"))
+	l, _, _, err := s.load(r.PathValue("name"), false, false)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -217,37 +208,16 @@ type step struct {
 
 // Label is the step's state in words, so that it does not rest on colour.
 func (s step) Label() string {
-	switch s.Status {
-	case "done":
-		return "Done"
-	case "current":
-		return "Next"
-	case "warn":
-		return "Check"
-	case "fail":
-		return "Failed"
-	}
-	return "To do"
-}
-
-// pendingView is a live handshake shown on the link page.
-type pendingView struct {
-	AuthorizeURL string
-	ApprovalURL  string
-	ExpiresAt    time.Time
+	return cmp.Or(map[string]string{"done": "Done", "current": "Next", "warn": "Check", "fail": "Failed"}[s.Status], "To do")
 }
 
 // linkPage is the data of link.html.
 type linkPage struct {
 	page
-	Link *LinkView
-	// Description is the Application Link's Description field.
-	Description string
-	Badge       Badge
+	Link        *LinkView // its Badge, its AppLink (the Description field), AuthorizedAt (nil without a token)
 	Steps       []step
 	Guides      []oauth.UIGuide
-	Pending     *pendingView
-	HasToken    bool
+	Pending     *HandshakeView
 	DeleteError *Error
 	ExportError *Error
 	Preflight   *oauth.PreflightResult // the result of Check link, when just run
@@ -263,7 +233,7 @@ func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
 
 // showLink renders a link's page; data may carry a form's error.
 func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, data linkPage) {
-	l, err := s.getLink(r.PathValue("name"))
+	l, _, _, err := s.load(r.PathValue("name"), false, false)
 	if e := (*Error)(nil); errors.As(err, &e) && e.Code == store.CodeCorrupt { // its record: shown failed, to be deleted
 		l, err = &store.Link{Name: r.PathValue("name"), LastError: e}, nil
 	}
@@ -279,31 +249,11 @@ func (s *Server) showLink(w http.ResponseWriter, r *http.Request, status int, da
 	f := s.facts(l, cfg, nil)
 	v := s.view(f, cfg)
 	data.page = s.newPage(r, v.Name)
-	data.Link, data.Description, data.Badge, data.Steps = v, cfg.Description, v.Badge(), steps(v)
-	data.Guides, data.HasToken = oauth.UISteps(), v.AuthorizedAt != nil
+	data.Link, data.Steps, data.Guides = v, steps(v), oauth.UISteps()
 	// The pending approval, however it was started (this page, another
 	// admin session, the API), so that its links can be copied here.
-	if h := f.pending; h != nil {
-		data.Pending = &pendingView{
-			AuthorizeURL: h.AuthorizeURL,
-			ApprovalURL:  s.publicURL + ApprovalPathPrefix + h.ID,
-			ExpiresAt:    h.ExpiresAt,
-		}
-	}
+	data.Pending = s.handshakeView(f.pending)
 	s.render(w, r, status, "link.html", data)
-}
-
-// configuredByJira reports whether Jira accepted the link's signed
-// request, as far as applink has seen: it issued a token or a request
-// token, or the latest attempt failed after the request-token step.
-func configuredByJira(v *LinkView) bool {
-	switch {
-	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval:
-		return true
-	case v.LastError != nil:
-		return v.LastError.Step != "request_token"
-	}
-	return false
 }
 
 // steps is a link's progress: keys made, link configured in Jira
@@ -317,7 +267,9 @@ func steps(v *LinkView) []step {
 	}}
 	configured := step{Title: "Link configured in Jira"}
 	switch {
-	case configuredByJira(v):
+	// Jira accepted the link's signed request, as far as applink has seen: it issued a token or a
+	// request token, or the latest attempt failed after the request-token step.
+	case v.AuthorizedAt != nil || v.State == stateAwaitingApproval || v.LastError != nil && v.LastError.Step != "request_token":
 		configured.Status = "done"
 		configured.Detail = "Jira accepted applink's signed request for consumer key " + v.AppLink.ConsumerKey + "."
 	case v.LastError != nil && v.LastError.Step == "request_token":
@@ -410,14 +362,8 @@ func (s *Server) postCredentials(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="applink-`+name+`-credentials.json"`)
-	_, _ = w.Write(append(b, '\n'))
+	writeJSON(w, http.StatusOK, c)
 }
 
 // postDelete is POST /links/{name}/delete: the form must repeat the
@@ -443,6 +389,6 @@ func (s *Server) postDelete(w http.ResponseWriter, r *http.Request) {
 
 // pageNotFound answers any other path.
 func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
-	s.renderError(w, r, &Error{Code: CodeNotFound, Message: "There is no page at this address.",
+	s.renderError(w, r, &Error{Code: store.CodeNotFound, Message: "There is no page at this address.",
 		Hint: "Go back to the list of links."})
 }

@@ -60,10 +60,10 @@ const (
 	stateFailed           = "failed"
 )
 
-// A later attempt's notice takes the code of the link's last_error.
+// A later attempt's notice takes the code of the link's last_error; a
+// kept token past its expiry, oauth.CodeTokenExpired (danger).
 const (
-	CodeTokenExpired               = oauth.CodeTokenExpired // danger: the kept token's expiry has passed (oauth's code)
-	CodeApprovalPending oauth.Code = "approval_pending"     // info: a new approval is pending while a token is kept
+	CodeApprovalPending oauth.Code = "approval_pending" // info: a new approval is pending while a token is kept
 	// CodeVerifiedTokenKept (danger): another account approved later; the
 	// service account's token was kept and the new one not used.
 	CodeVerifiedTokenKept oauth.Code = "verified_token_kept"
@@ -98,10 +98,7 @@ type peer struct {
 // when it cannot be read); all nil means every link of the store.
 func (s *Server) peers(l *store.Link, all []*store.Link) []peer {
 	if all == nil {
-		var err error
-		if all, err = s.store.ListLinks(); err != nil {
-			return nil
-		}
+		all, _ = s.store.ListLinks() // none when they cannot be read
 	}
 	var out []peer
 	for _, o := range all {
@@ -124,8 +121,10 @@ func (s *Server) peers(l *store.Link, all []*store.Link) []peer {
 // that a listing reads them once, not once per link). A token that cannot
 // be read is reported as the link's last error, never hidden.
 func (s *Server) facts(l *store.Link, cfg *oauth.AppLinkConfig, all []*store.Link) linkFacts {
-	f := linkFacts{link: l, pending: s.pending(l.Name), saveErr: s.saveFailure(l.Name), peers: s.peers(l, all),
-		keyFP: cfg.PublicKeyFingerprint}
+	f := linkFacts{link: l, pending: s.pending(l.Name), peers: s.peers(l, all), keyFP: cfg.PublicKeyFingerprint}
+	if e, ok := s.saveErrs.Load(l.Name); ok {
+		f.saveErr = e.(*Error)
+	}
 	tok, err := s.store.Token(l.Name)
 	switch {
 	case err == nil:
@@ -146,11 +145,10 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 		Environment:    l.Environment,
 		CAPEM:          l.CAPEM,
 		AppLink:        cfg,
-		Notices:        []oauth.Notice{},
 		Warnings:       []string{},
 		Projects:       append([]string{}, l.Projects...),
+		Permissions:    permissionsView(l, f.token),
 	}
-	v.Permissions = permissionsView(l, f.token)
 	v.State, v.LastError = s.derivedState(f)
 	if t := f.token; t != nil {
 		verdict := t.Verdict
@@ -159,8 +157,7 @@ func (s *Server) view(f linkFacts, cfg *oauth.AppLinkConfig) *LinkView {
 			match := verdict == oauth.VerdictMatch
 			v.ServiceAccountMatch = &match
 		}
-		v.AuthorizedAt = utcPtr(&t.ApprovedAt)
-		v.TokenExpiresAt = utcPtr(&t.ExpiresAt)
+		v.AuthorizedAt, v.TokenExpiresAt = utcPtr(&t.ApprovedAt), utcPtr(&t.ExpiresAt)
 	}
 	v.Notices = s.notices(f, v.LastError)
 	for _, n := range v.Notices {
@@ -218,7 +215,7 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 			out = append(out, *n)
 		}
 		if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
-			out = append(out, oauth.Notice{Code: CodeTokenExpired, Severity: oauth.SeverityDanger,
+			out = append(out, oauth.Notice{Code: oauth.CodeTokenExpired, Severity: oauth.SeverityDanger,
 				Message: "The access token expired on " + t.ExpiresAt.UTC().Format(timeLayout) + ".",
 				Hint:    "Click " + oauth.StartApproval + " and have the service account approve it, to get a new one."})
 		} else if !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(s.now()) < ExpiryWarning {
