@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,25 +21,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/dghubble/oauth1"
 )
 
-// testKeys are made once per test binary: RSA generation is slow.
-var testKeys = sync.OnceValue(func() [2]*rsa.PrivateKey {
-	var ks [2]*rsa.PrivateKey
-	for i := range ks {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		ks[i] = k
-	}
-	return ks
-})
+// consumerKey and otherKey are two fixed 2048-bit keys of testdata/keys.
+var (
+	consumerKey = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-pkcs8.pem") })
+	otherKey    = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-b.pem") })
+)
 
-func consumerKey() *rsa.PrivateKey { return testKeys()[0] }
-func otherKey() *rsa.PrivateKey    { return testKeys()[1] }
+func fixedKey(name string) *rsa.PrivateKey {
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "..", "testdata", "keys", name))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // publicPEM is a public key as Jira's Public Key field takes it.
 func publicPEM(t testing.TB, k *rsa.PrivateKey) []byte {
