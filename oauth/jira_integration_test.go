@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,35 +23,19 @@ const (
 	consumerKey = "applink-it"
 )
 
-// clock is a settable clock shared by the consumer and the simulated Jira.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// t0 is the instant on the consumer's and the simulated Jira's clocks;
+// TestJiraExpiredRequestToken moves both.
+var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type jiraEnv struct {
-	jira  *jiratest.Jira
-	srv   *httptest.Server
-	clock *clock
-	c     *oauth.Consumer
+	jira *jiratest.Jira
+	srv  *httptest.Server
+	c    *oauth.Consumer
 }
 
 func newJiraEnv(t *testing.T, opts jiratest.Options) *jiraEnv {
 	t.Helper()
-	clk := &clock{t: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
-	opts.Now = clk.Now
+	opts.Now = fixedClock(t0)
 	j := jiratest.New(opts)
 	j.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
 		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPassword,
@@ -69,9 +52,9 @@ func newJiraEnv(t *testing.T, opts jiratest.Options) *jiraEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Now = clk.Now
+	c.Now = fixedClock(t0)
 	c.Timeout = 10 * time.Second
-	return &jiraEnv{jira: j, srv: srv, clock: clk, c: c}
+	return &jiraEnv{jira: j, srv: srv, c: c}
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -138,7 +121,7 @@ func TestJiraHandshake(t *testing.T) {
 			if at.Token.Token == "" || at.Secret == "" || at.Token.Token == rt.Token.Token {
 				t.Errorf("access token %+v", at.Token)
 			}
-			if want := e.clock.Now().Add(jiratest.DefaultAccessTokenTTL); !at.ExpiresAt.Equal(want) {
+			if want := t0.Add(jiratest.DefaultAccessTokenTTL); !at.ExpiresAt.Equal(want) {
 				t.Errorf("ExpiresAt = %v, want %v (what Jira said)", at.ExpiresAt, want)
 			}
 			if tt.flavor == jiratest.Cloud && (res.Approver.AccountID != svcAccount || res.Approver.Name != "") {
@@ -308,7 +291,8 @@ func TestJiraApprovedByWrongUser(t *testing.T) {
 func TestJiraExpiredRequestToken(t *testing.T) {
 	e := newJiraEnv(t, jiratest.Options{Flavor: jiratest.Server})
 	rt, verifier := e.approve(t, "", svcName, svcPassword, true)
-	e.clock.Advance(11 * time.Minute)
+	e.c.Now = fixedClock(t0.Add(11 * time.Minute))
+	e.jira.SetFaults(jiratest.Faults{ClockOffset: 11 * time.Minute})
 
 	// Our clock says it is too late: Jira is not called.
 	_, err := e.c.AccessToken(testCtx(t), rt, verifier)

@@ -50,26 +50,6 @@ func publicPEM(t testing.TB, k *rsa.PrivateKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// clock is an injectable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const (
 	consumerKeyName = "applink-test"
 	callback        = "http://consumer.example/callback?link=1"
@@ -81,20 +61,21 @@ const (
 )
 
 // env is a simulated Jira on httptest with two users and one consumer,
-// and a dghubble/oauth1 consumer configured for it.
+// and a dghubble/oauth1 consumer configured for it. Jira's clock stands
+// still at now; tests move it with Faults.ClockOffset.
 type env struct {
-	j     *jiratest.Jira
-	srv   *httptest.Server
-	base  string // the Jira base URL, context path included
-	clock *clock
-	cfg   *oauth1.Config
+	j    *jiratest.Jira
+	srv  *httptest.Server
+	base string    // the Jira base URL, context path included
+	now  time.Time // the simulated Jira's clock, before any Faults.ClockOffset
+	cfg  *oauth1.Config
 }
 
 func newEnv(t *testing.T, opts jiratest.Options) *env {
 	t.Helper()
-	c := newClock()
+	now := time.Now()
 	if opts.Now == nil {
-		opts.Now = c.Now
+		opts.Now = func() time.Time { return now }
 	}
 	j, srv := jiratest.NewServer(t, opts,
 		jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc-jira@example.com",
@@ -105,7 +86,7 @@ func newEnv(t *testing.T, opts jiratest.Options) *env {
 		t.Fatal(err)
 	}
 	base := srv.URL + j.ContextPath()
-	return &env{j: j, srv: srv, base: base, clock: c, cfg: config(base, consumerKeyName, consumerKey())}
+	return &env{j: j, srv: srv, base: base, now: now, cfg: config(base, consumerKeyName, consumerKey())}
 }
 
 // config is a dghubble/oauth1 consumer of the Jira at base.
