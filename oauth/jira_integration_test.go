@@ -37,18 +37,16 @@ type jiraEnv struct {
 func newJiraEnv(t *testing.T, opts jiratest.Options) *jiraEnv {
 	t.Helper()
 	opts.Now = fixedClock(t0)
-	j := jiratest.New(opts)
-	j.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
-		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPassword,
-		Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}})
-	j.AddUser(jiratest.User{Name: adminName, Key: "JIRAUSER10000", AccountID: "557058:f0e1d2c3",
-		Email: "jane.admin@example.com", DisplayName: "Jane Admin", Password: adminPass,
-		Permissions: map[string][]string{"ABC": {"BROWSE_PROJECTS"}}})
+	j, srv := jiratest.NewServer(t, opts,
+		jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
+			Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPassword,
+			Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}},
+		jiratest.User{Name: adminName, Key: "JIRAUSER10000", AccountID: "557058:f0e1d2c3",
+			Email: "jane.admin@example.com", DisplayName: "Jane Admin", Password: adminPass,
+			Permissions: map[string][]string{"ABC": {"BROWSE_PROJECTS"}}})
 	if err := j.AddConsumer(consumerKey, "applink tests", publicPEM(t, testKey()), ""); err != nil {
 		t.Fatalf("AddConsumer: %v", err)
 	}
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	c, err := oauth.NewConsumer(srv.URL+opts.ContextPath, consumerKey, testKey())
 	if err != nil {
 		t.Fatal(err)
