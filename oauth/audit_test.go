@@ -2,7 +2,6 @@ package oauth_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -18,14 +17,11 @@ import (
 // GHI, whose Bug and Epic create screens lack Reporter.
 func auditJira(t *testing.T, opts jiratest.Options) (*jiratest.Jira, string) {
 	t.Helper()
-	j := jiratest.New(opts)
 	withoutReporter := slices.DeleteFunc(slices.Clone(oauth.SyncPermissions), func(k string) bool { return k == "MODIFY_REPORTER" })
-	j.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount, Email: "svc-jira@example.com",
+	j, srv := jiratest.NewServer(t, opts, jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount, Email: "svc-jira@example.com",
 		DisplayName: "Jira Align Service", Password: svcPassword, APIToken: "api-token-1",
 		Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "DEF": withoutReporter, "GHI": oauth.SyncPermissions, "": {}}})
 	j.HideReporter("GHI", "Bug", "Epic")
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	return j, srv.URL
 }
 

@@ -2,7 +2,6 @@ package oauth_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,13 +14,11 @@ import (
 // token, myself and the identity check. It measures applink's side and the
 // simulated Jira's together; the RSA signatures (four of them) dominate.
 func BenchmarkHandshake(b *testing.B) {
-	j := jiratest.New(jiratest.Options{Flavor: jiratest.Server})
-	j.AddUser(jiratest.User{Name: svcName, DisplayName: "Jira Align Service", Password: svcPassword})
+	j, srv := jiratest.NewServer(b, jiratest.Options{Flavor: jiratest.Server},
+		jiratest.User{Name: svcName, DisplayName: "Jira Align Service", Password: svcPassword})
 	if err := j.AddConsumer(consumerKey, "bench", publicPEM(b, testKey()), ""); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(j)
-	defer srv.Close()
 	c, err := oauth.NewConsumer(srv.URL, consumerKey, testKey())
 	if err != nil {
 		b.Fatal(err)

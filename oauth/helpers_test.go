@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
@@ -23,17 +22,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 )
 
-// Keys are made once per test binary: RSA generation is slow.
+// testKey and otherKey are two fixed 2048-bit keys of testdata/keys.
 var (
-	testKey  = sync.OnceValue(func() *rsa.PrivateKey { return mustKey() })
-	otherKey = sync.OnceValue(func() *rsa.PrivateKey { return mustKey() })
+	testKey  = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-pkcs8.pem") })
+	otherKey = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-b.pem") })
 )
 
-func mustKey() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+func fixedKey(name string) *rsa.PrivateKey {
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "testdata", "keys", name))
 	if err != nil {
 		panic(err)
 	}

@@ -2,9 +2,9 @@ package oauth_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,54 +24,36 @@ const (
 	consumerKey = "applink-it"
 )
 
-// clock is a settable clock shared by the consumer and the simulated Jira.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// t0 is the instant on the consumer's and the simulated Jira's clocks;
+// TestJiraExpiredRequestToken moves both.
+var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type jiraEnv struct {
-	jira  *jiratest.Jira
-	srv   *httptest.Server
-	clock *clock
-	c     *oauth.Consumer
+	jira *jiratest.Jira
+	srv  *httptest.Server
+	c    *oauth.Consumer
 }
 
 func newJiraEnv(t *testing.T, opts jiratest.Options) *jiraEnv {
 	t.Helper()
-	clk := &clock{t: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
-	opts.Now = clk.Now
-	j := jiratest.New(opts)
-	j.AddUser(jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
-		Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPassword,
-		Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}})
-	j.AddUser(jiratest.User{Name: adminName, Key: "JIRAUSER10000", AccountID: "557058:f0e1d2c3",
-		Email: "jane.admin@example.com", DisplayName: "Jane Admin", Password: adminPass,
-		Permissions: map[string][]string{"ABC": {"BROWSE_PROJECTS"}}})
+	opts.Now = fixedClock(t0)
+	j, srv := jiratest.NewServer(t, opts,
+		jiratest.User{Name: svcName, Key: "JIRAUSER10100", AccountID: svcAccount,
+			Email: "svc-jira@example.com", DisplayName: "Jira Align Service", Password: svcPassword,
+			Permissions: map[string][]string{"ABC": oauth.SyncPermissions, "": oauth.GlobalSyncPermissions}},
+		jiratest.User{Name: adminName, Key: "JIRAUSER10000", AccountID: "557058:f0e1d2c3",
+			Email: "jane.admin@example.com", DisplayName: "Jane Admin", Password: adminPass,
+			Permissions: map[string][]string{"ABC": {"BROWSE_PROJECTS"}}})
 	if err := j.AddConsumer(consumerKey, "applink tests", publicPEM(t, testKey()), ""); err != nil {
 		t.Fatalf("AddConsumer: %v", err)
 	}
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
 	c, err := oauth.NewConsumer(srv.URL+opts.ContextPath, consumerKey, testKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Now = clk.Now
+	c.Now = fixedClock(t0)
 	c.Timeout = 10 * time.Second
-	return &jiraEnv{jira: j, srv: srv, clock: clk, c: c}
+	return &jiraEnv{jira: j, srv: srv, c: c}
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -138,7 +120,7 @@ func TestJiraHandshake(t *testing.T) {
 			if at.Token.Token == "" || at.Secret == "" || at.Token.Token == rt.Token.Token {
 				t.Errorf("access token %+v", at.Token)
 			}
-			if want := e.clock.Now().Add(jiratest.DefaultAccessTokenTTL); !at.ExpiresAt.Equal(want) {
+			if want := t0.Add(jiratest.DefaultAccessTokenTTL); !at.ExpiresAt.Equal(want) {
 				t.Errorf("ExpiresAt = %v, want %v (what Jira said)", at.ExpiresAt, want)
 			}
 			if tt.flavor == jiratest.Cloud && (res.Approver.AccountID != svcAccount || res.Approver.Name != "") {
@@ -177,7 +159,8 @@ func TestJiraSignedGetWithRepeatedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("signed GET with repeated keys: %v", err)
 	}
-	if !strings.Contains(string(body), `"issues"`) {
+	var found struct{ Issues []json.RawMessage }
+	if err := json.Unmarshal(body, &found); err != nil || found.Issues == nil {
 		t.Errorf("body %s", body)
 	}
 	// Repeated keys on another path.
@@ -308,7 +291,8 @@ func TestJiraApprovedByWrongUser(t *testing.T) {
 func TestJiraExpiredRequestToken(t *testing.T) {
 	e := newJiraEnv(t, jiratest.Options{Flavor: jiratest.Server})
 	rt, verifier := e.approve(t, "", svcName, svcPassword, true)
-	e.clock.Advance(11 * time.Minute)
+	e.c.Now = fixedClock(t0.Add(11 * time.Minute))
+	e.jira.SetFaults(jiratest.Faults{ClockOffset: 11 * time.Minute})
 
 	// Our clock says it is too late: Jira is not called.
 	_, err := e.c.AccessToken(testCtx(t), rt, verifier)

@@ -414,8 +414,8 @@ func TestTokenExpiryWarning(t *testing.T) {
 	exp := f.getLink("prod").TokenExpiresAt
 	f.clock.Advance(exp.Sub(f.clock.Now()) + time.Hour)
 	v := f.getLink("prod")
-	if len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "expired") {
-		t.Errorf("warnings = %q", v.Warnings)
+	if len(v.Notices) != 1 || v.Notices[0].Code != oauth.CodeTokenExpired || len(v.Warnings) != 1 || v.Warnings[0] != v.Notices[0].Message {
+		t.Errorf("notices = %+v, warnings = %q", v.Notices, v.Warnings)
 	}
 }
 

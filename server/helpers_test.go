@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,15 +28,20 @@ import (
 	"github.com/applink/applink/server/store"
 )
 
-// testKey is one RSA key for every link of the test binary: generating
-// one per link would make the tests slow. Links differ by consumer key.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := keys.Generate(keys.DefaultBits)
+// testKey is one RSA key for every link of the test binary (links differ
+// by consumer key), otherKey a second one: fixed keys of testdata/keys.
+var (
+	testKey  = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-pkcs8.pem") })
+	otherKey = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-b.pem") })
+)
+
+func fixedKey(name string) *rsa.PrivateKey {
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "testdata", "keys", name))
 	if err != nil {
 		panic(err)
 	}
 	return k
-})
+}
 
 // Accounts of the simulated Jira.
 const (

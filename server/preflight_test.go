@@ -16,13 +16,7 @@ import (
 	"github.com/applink/applink/oauth/jiratest"
 )
 
-var otherPublicPEM = sync.OnceValues(func() ([]byte, error) {
-	k, err := keys.Generate(2048)
-	if err != nil {
-		return nil, err
-	}
-	return keys.MarshalPublicKey(&k.PublicKey)
-})
+var otherPublicPEM = sync.OnceValues(func() ([]byte, error) { return keys.MarshalPublicKey(&otherKey().PublicKey) })
 
 // TestPreflight: each failure the preflight names, produced by the
 // simulated Jira, gets its code through the API and on the link page

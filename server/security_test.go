@@ -196,7 +196,7 @@ func TestInternalErrorHidesDetail(t *testing.T) {
 	req, _ := http.NewRequest("GET", "/x", nil)
 	rec := &recorder{h: http.Header{}}
 	f.srv.writeError(rec, req, fmt.Errorf("open /data/links/x/private.pem: disk on fire"))
-	if rec.status != 500 || strings.Contains(rec.body.String(), "disk on fire") || !strings.Contains(rec.body.String(), string(CodeInternal)) {
+	if e := decode[apiError](t, []byte(rec.body.String())); rec.status != 500 || strings.Contains(rec.body.String(), "disk on fire") || e.Error.Code != CodeInternal {
 		t.Errorf("%d %s", rec.status, rec.body.String())
 	}
 	wantContains(t, f.logs.String(), "disk on fire")

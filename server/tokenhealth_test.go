@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/applink/applink/fault"
-	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/applink/applink/server/store"
@@ -150,12 +149,8 @@ func TestNoticesAcrossLinks(t *testing.T) {
 		"service_account": svcName, "environment": "production"})
 	wantStatus(t, resp, body, http.StatusCreated)
 	// A third link with its own key, same environment: no warning.
-	other, err := keys.Generate(keys.MinBits)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := f.store.CreateLink(&store.Link{Name: "own", JiraURL: "https://other.example.com", ServiceAccount: svcName,
-		Environment: "sandbox", ConsumerKey: "own", ConsumerName: "own"}, other); err != nil {
+		Environment: "sandbox", ConsumerKey: "own", ConsumerName: "own"}, otherKey()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -23,10 +23,7 @@ import (
 // link exits 0.
 func TestCheck(t *testing.T) {
 	dir, key := keyDir(t)
-	other, err := keys.Generate(2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := fixedKey(t, "rsa2048-b.pem")
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, j *fakeJira) (jiraURL string, extra []string)

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"github.com/applink/applink/fault"
+	"github.com/applink/applink/internal/datakey"
 )
 
 func TestDatakeyOut(t *testing.T) {
@@ -107,7 +110,7 @@ func TestServeSaysSecretsUnencrypted(t *testing.T) {
 		t.Errorf("stderr = %q", stderr.String())
 	}
 	dir := t.TempDir()
-	if _, _, err := openDataFolder(dir, filepath.Join(dir, "data.key"), zerolog.Nop(), &stderr); err == nil || !strings.Contains(err.Error(), "inside the data folder") {
+	if _, _, err := openDataFolder(dir, filepath.Join(dir, "data.key"), zerolog.Nop(), &stderr); fault.CodeOf(err) != datakey.CodeInvalidKey {
 		t.Errorf("a key inside the data folder: %v", err)
 	}
 }

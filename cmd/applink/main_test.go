@@ -51,16 +51,21 @@ func (w *lineWriter) String() string {
 	return w.buf.String()
 }
 
-// testKeyDir writes one 2048-bit key pair per test binary and returns its
-// folder and key.
-var testKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return keys.Generate(2048) })
-
-func keyDir(t *testing.T) (string, *rsa.PrivateKey) {
+// fixedKey loads a fixed test key of testdata/keys.
+func fixedKey(t *testing.T, name string) *rsa.PrivateKey {
 	t.Helper()
-	k, err := testKey()
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "..", "testdata", "keys", name))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k
+}
+
+// keyDir writes the fixed test key pair to a new folder and returns the
+// folder and the key.
+func keyDir(t *testing.T) (string, *rsa.PrivateKey) {
+	t.Helper()
+	k := fixedKey(t, "rsa2048-pkcs8.pem")
 	dir := filepath.Join(t.TempDir(), "keys")
 	if err := keys.WriteDir(dir, k, false); err != nil {
 		t.Fatal(err)
@@ -315,10 +320,7 @@ func TestAuthorizeOOB(t *testing.T) {
 
 func TestAuthorizeFailures(t *testing.T) {
 	dir, k := keyDir(t)
-	other, err := keys.Generate(2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := fixedKey(t, "rsa2048-b.pem")
 	tests := []struct {
 		name     string
 		setup    func(j *fakeJira)

@@ -117,7 +117,7 @@ func TestClockOffsetServerInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := time.Parse("2006-01-02T15:04:05.000-0700", info.ServerTime)
-	if want := e.clock.Now().Add(-2 * time.Hour); err != nil || !got.Truncate(time.Millisecond).Equal(want.Truncate(time.Millisecond)) {
+	if want := e.now.Add(-2 * time.Hour); err != nil || !got.Truncate(time.Millisecond).Equal(want.Truncate(time.Millisecond)) {
 		t.Errorf("serverTime = %q (%v), want %v", info.ServerTime, err, want)
 	}
 }

@@ -228,7 +228,8 @@ func TestLoginByEmail(t *testing.T) {
 	e := newEnv(t, jiratest.Options{Flavor: jiratest.Cloud})
 	tok := e.handshake(t, "SVC-JIRA@example.com", svcPass)
 	_, body := e.restGet(t, tok, jiratest.PathMyself)
-	if !strings.Contains(string(body), `"accountId":"5b10ac8d82e05b22cc7d4ef5"`) {
+	var me struct{ AccountID string }
+	if err := json.Unmarshal(body, &me); err != nil || me.AccountID != "5b10ac8d82e05b22cc7d4ef5" {
 		t.Errorf("myself = %s", body)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,25 +21,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth/jiratest"
 	"github.com/dghubble/oauth1"
 )
 
-// testKeys are made once per test binary: RSA generation is slow.
-var testKeys = sync.OnceValue(func() [2]*rsa.PrivateKey {
-	var ks [2]*rsa.PrivateKey
-	for i := range ks {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		ks[i] = k
-	}
-	return ks
-})
+// consumerKey and otherKey are two fixed 2048-bit keys of testdata/keys.
+var (
+	consumerKey = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-pkcs8.pem") })
+	otherKey    = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-b.pem") })
+)
 
-func consumerKey() *rsa.PrivateKey { return testKeys()[0] }
-func otherKey() *rsa.PrivateKey    { return testKeys()[1] }
+func fixedKey(name string) *rsa.PrivateKey {
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "..", "testdata", "keys", name))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // publicPEM is a public key as Jira's Public Key field takes it.
 func publicPEM(t testing.TB, k *rsa.PrivateKey) []byte {
@@ -48,26 +48,6 @@ func publicPEM(t testing.TB, k *rsa.PrivateKey) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
-
-// clock is an injectable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 const (
@@ -81,20 +61,21 @@ const (
 )
 
 // env is a simulated Jira on httptest with two users and one consumer,
-// and a dghubble/oauth1 consumer configured for it.
+// and a dghubble/oauth1 consumer configured for it. Jira's clock stands
+// still at now; tests move it with Faults.ClockOffset.
 type env struct {
-	j     *jiratest.Jira
-	srv   *httptest.Server
-	base  string // the Jira base URL, context path included
-	clock *clock
-	cfg   *oauth1.Config
+	j    *jiratest.Jira
+	srv  *httptest.Server
+	base string    // the Jira base URL, context path included
+	now  time.Time // the simulated Jira's clock, before any Faults.ClockOffset
+	cfg  *oauth1.Config
 }
 
 func newEnv(t *testing.T, opts jiratest.Options) *env {
 	t.Helper()
-	c := newClock()
+	now := time.Now()
 	if opts.Now == nil {
-		opts.Now = c.Now
+		opts.Now = func() time.Time { return now }
 	}
 	j, srv := jiratest.NewServer(t, opts,
 		jiratest.User{Name: svcUser, Key: "JIRAUSER10100", AccountID: "5b10ac8d82e05b22cc7d4ef5", Email: "svc-jira@example.com",
@@ -105,7 +86,7 @@ func newEnv(t *testing.T, opts jiratest.Options) *env {
 		t.Fatal(err)
 	}
 	base := srv.URL + j.ContextPath()
-	return &env{j: j, srv: srv, base: base, clock: c, cfg: config(base, consumerKeyName, consumerKey())}
+	return &env{j: j, srv: srv, base: base, now: now, cfg: config(base, consumerKeyName, consumerKey())}
 }
 
 // config is a dghubble/oauth1 consumer of the Jira at base.

@@ -110,7 +110,7 @@ func TestTimestampRefused(t *testing.T) {
 	if !ok || err1 != nil || err2 != nil {
 		t.Fatalf("oauth_acceptable_timestamps = %q", v.Get("oauth_acceptable_timestamps"))
 	}
-	jiraNow := e.clock.Now().Add(10 * time.Minute).Unix()
+	jiraNow := e.now.Add(10 * time.Minute).Unix()
 	if f != jiraNow-300 || l != jiraNow+300 {
 		t.Errorf("acceptable %d-%d, want %d-%d", f, l, jiraNow-300, jiraNow+300)
 	}
@@ -218,12 +218,12 @@ func TestPermissionUnknown(t *testing.T) {
 }
 
 // TestRequestTokenExpired: more than 10 minutes between the request token
-// and the exchange (the injected clock moves; the window is widened so
-// that dghubble's real timestamps stay acceptable).
+// and the exchange (Jira's clock moves by Faults.ClockOffset; the window
+// is widened so that dghubble's real timestamps stay acceptable).
 func TestRequestTokenExpired(t *testing.T) {
 	e := newEnv(t, jiratest.Options{TimestampWindow: time.Hour})
 	rt, rs, _, verifier := e.approve(t, svcUser, svcPass, true)
-	e.clock.Advance(10*time.Minute + time.Second)
+	e.j.SetFaults(jiratest.Faults{ClockOffset: 10*time.Minute + time.Second})
 	resp, body := send(t, signedAccessToken(t, e.cfg, rt, rs, verifier))
 	problemOf(t, resp, body, "token_expired")
 
@@ -232,7 +232,7 @@ func TestRequestTokenExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(11 * time.Minute)
+	e.j.SetFaults(jiratest.Faults{ClockOffset: 21*time.Minute + time.Second})
 	au, _ := e.cfg.AuthorizationURL(rt)
 	_, _, err = (&jiratest.Browser{}).Approve(t.Context(), au.String(), svcUser, svcPass, true)
 	var je *fault.Error
@@ -261,7 +261,7 @@ func TestAccessTokenExpired(t *testing.T) {
 	if resp, body := e.restGet(t, tok, jiratest.PathMyself); resp.StatusCode != 200 {
 		t.Fatalf("fresh token: %d %s", resp.StatusCode, body)
 	}
-	e.clock.Advance(time.Hour)
+	e.j.SetFaults(jiratest.Faults{ClockOffset: time.Hour})
 	resp, body = e.restGet(t, tok, jiratest.PathMyself)
 	problemOf(t, resp, body, "token_expired")
 }

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,26 +20,23 @@ import (
 	"time"
 
 	"github.com/applink/applink/fault"
+	"github.com/applink/applink/keys"
 	"github.com/applink/applink/oauth"
 )
 
-// testKey is one 2048-bit key for the whole test binary.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// testKey and otherKey are two fixed 2048-bit keys of testdata/keys.
+var (
+	testKey  = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-pkcs8.pem") })
+	otherKey = sync.OnceValue(func() *rsa.PrivateKey { return fixedKey("rsa2048-b.pem") })
+)
 
-// otherKey is a second key, for tests that need two.
-var otherKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+func fixedKey(name string) *rsa.PrivateKey {
+	k, err := keys.LoadPrivateKeyFile(filepath.Join("..", "..", "testdata", "keys", name))
 	if err != nil {
 		panic(err)
 	}
 	return k
-})
+}
 
 // t0 is a fixed instant for records.
 var t0 = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
@@ -179,7 +177,12 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 		t.Fatalf("GetLink = %+v, %v", got, err)
 	}
 
-	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "keys", "rsa1024.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(data)
+	small, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +194,7 @@ func TestCreateLinkDefaultsAndValidation(t *testing.T) {
 		{"nil link", nil, testKey()},
 		{"nil key", &Link{Name: "a"}, nil},
 		{"empty key", &Link{Name: "a"}, &rsa.PrivateKey{}},
-		{"1024-bit key", &Link{Name: "a"}, small},
+		{"1024-bit key", &Link{Name: "a"}, small.(*rsa.PrivateKey)},
 	} {
 		wantCode(t, tc.what, s.CreateLink(tc.l, tc.key), CodeInvalid)
 	}
