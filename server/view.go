@@ -37,7 +37,7 @@ type LinkView struct {
 	ServiceAccountMatch *bool      `json:"service_account_match"`
 	AuthorizedAt        *time.Time `json:"authorized_at"`
 	TokenExpiresAt      *time.Time `json:"token_expires_at"`
-	// Notices are what people must know, most severe first.
+	// Notices are what people must know, in the order notices gives.
 	Notices []oauth.Notice `json:"notices"`
 	// Warnings are the messages of the notices of severity warning or
 	// danger, kept for clients of the first API.
@@ -197,14 +197,14 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 	return stateNew, nil
 }
 
-// notices are what people must know about a link, most severe first: the
-// approval's notice (wrong account, approver not confirmed), an expired
-// token or one expiring within ExpiryWarning, what became of the latest
-// attempt, and what the link shares with other links (a service account
-// across environments, a key pair). An attempt that failed on a link that
-// keeps a token is an info notice: the token still works and its verdict
-// stands. Without a token, the failure is a danger notice, as is a token
-// the health check found not working or acting as another account.
+// notices are what people must know about a link, in this order: another
+// account's approval not kept, the approval's notice (wrong account, not
+// confirmed), an expired token or one expiring within ExpiryWarning, the
+// last error, an approval pending beside a kept token, what the link shares
+// with others (a service account across environments, a key pair). The
+// last error is info on a link that keeps a token (it still works and its
+// verdict stands), else danger, as is a token the health check found not
+// working or acting as another account.
 func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	out := []oauth.Notice{}
 	if t := f.token; t != nil {

@@ -123,9 +123,8 @@ const (
 	// for sideways scrolling.
 	narrowWidth = 390
 	// strictNarrowWidth makes a page that scrolls sideways at narrowWidth
-	// fail the test. It is false while the stylesheet is being fixed: such
-	// a page is only logged (with its widths and the widest elements).
-	// Set it to true once every page fits.
+	// fail the test; false would only log it (with its widths and the
+	// widest elements).
 	strictNarrowWidth = true
 	// waitTimeout bounds every wait for a page, an element or an event:
 	// a page that is not there by then is broken.
