@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,5 +347,20 @@ func TestStateFromFacts(t *testing.T) {
 	f.restart()
 	if v := f.getLink("old"); v.State != "new" || v.LastError != nil {
 		t.Errorf("a record with a state: state %s, last_error %+v", v.State, v.LastError)
+	}
+}
+
+// TestNoticesMostSevereFirst: a token the health check finds not working
+// (danger) is listed before the approver's warning that comes first in
+// the order notices are made in.
+func TestNoticesMostSevereFirst(t *testing.T) {
+	f := newFixture(t, options{serviceAccount: "svc-jira@example.com"}) // an email: unverifiable on Server
+	f.authorized("prod")
+	f.jira.RevokeAccessTokens(svcName)
+	f.api(http.MethodPost, "/api/links/prod/health", nil)
+	v := f.getLink("prod")
+	got := noticeCodes(v)
+	if len(got) < 2 || got[0] != CodeTokenNotWorking || !slices.Contains(got, oauth.CodeApproverUnverifiable) {
+		t.Errorf("notices %v: want %s first, then %s", got, CodeTokenNotWorking, oauth.CodeApproverUnverifiable)
 	}
 }

@@ -212,6 +212,12 @@ func (m *linkModel) check(t *testing.T) bool {
 			fail("verdict %s, export %d, badge %q", *v.Verdict, resp.StatusCode, badge)
 		}
 	}
+	rank := map[oauth.Severity]int{oauth.SeverityDanger: 0, oauth.SeverityWarning: 1, oauth.SeverityInfo: 2}
+	for i := 1; i < len(v.Notices); i++ {
+		if rank[v.Notices[i-1].Severity] > rank[v.Notices[i].Severity] {
+			fail("notice %s (%s) before %s (%s): not most severe first", v.Notices[i-1].Code, v.Notices[i-1].Severity, v.Notices[i].Code, v.Notices[i].Severity)
+		}
+	}
 	pending := f.store.PendingHandshakes("m", f.clock.Now())
 	if hasNotice(v, CodeApprovalPending) && pending == 0 {
 		fail("a pending notice without a pending approval")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ type LinkView struct {
 	ServiceAccountMatch *bool      `json:"service_account_match"`
 	AuthorizedAt        *time.Time `json:"authorized_at"`
 	TokenExpiresAt      *time.Time `json:"token_expires_at"`
-	// Notices are what people must know, in the order notices gives.
+	// Notices are what people must know, most severe first.
 	Notices []oauth.Notice `json:"notices"`
 	// Warnings are the messages of the notices of severity warning or
 	// danger, kept for clients of the first API.
@@ -73,8 +74,9 @@ const (
 // account's token over r, a later approval by another account.
 func verifiedKeptNotice(r *oauth.Approval, serviceAccount string) oauth.Notice {
 	return oauth.Notice{Code: CodeVerifiedTokenKept, Severity: oauth.SeverityDanger,
-		Message: r.Approver.String() + " approved a new approval on " + r.ApprovedAt.UTC().Format(timeLayout) +
-			", but is not the service account " + serviceAccount + ": applink kept the service account's token and does not use the new one.",
+		Message: "On " + r.ApprovedAt.UTC().Format(timeLayout) + ", " + r.Approver.String() + " approved this link again, but is not " +
+			map[bool]string{true: "", false: "confirmed to be "}[r.Verdict == oauth.VerdictMismatch] + "the service account " + serviceAccount +
+			": applink kept the service account's token and does not use the new one.",
 		Hint: "Have " + r.Approver.String() + " revoke the token they approved, logged in to Jira as that account (" + oauth.WhereToRevoke +
 			"). This notice stays until the service account approves again (" + oauth.StartApproval + ") or the link is deleted."}
 }
@@ -197,11 +199,12 @@ func (s *Server) derivedState(f linkFacts) (string, *Error) {
 	return stateNew, nil
 }
 
-// notices are what people must know about a link, in this order: another
-// account's approval not kept, the approval's notice (wrong account, not
-// confirmed), an expired token or one expiring within ExpiryWarning, the
-// last error, an approval pending beside a kept token, what the link shares
-// with others (a service account across environments, a key pair). The
+// notices are what people must know about a link, most severe first (in
+// one severity, in this order): another account's approval not kept, the
+// approval's notice (wrong account, not confirmed), an expired token or one
+// expiring within ExpiryWarning, the last error, an approval pending beside
+// a kept token, what the link shares with others (a service account across
+// environments, a key pair). The
 // last error is info on a link that keeps a token (it still works and its
 // verdict stands), else danger, as is a token the health check found not
 // working or acting as another account.
@@ -237,7 +240,10 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 			Message: "A new approval is pending until " + f.pending.ExpiresAt.UTC().Format(timeLayout) + ".",
 			Hint:    "The token approved earlier stays until the service account completes the new approval."})
 	}
-	return append(out, sharedNotices(f)...)
+	out = append(out, sharedNotices(f)...)
+	rank := map[oauth.Severity]int{oauth.SeverityDanger: 0, oauth.SeverityWarning: 1, oauth.SeverityInfo: 2}
+	slices.SortStableFunc(out, func(a, b oauth.Notice) int { return rank[a.Severity] - rank[b.Severity] })
+	return out
 }
 
 // sharedNotices are the warnings about what a link shares with others:

@@ -255,7 +255,8 @@ func printInstructions(out io.Writer, o demoOptions, keyDir string, jira *demoJi
 	fmt.Fprintf(out, "\nYour turn, in a browser:\n")
 	fmt.Fprintf(out, "  1. Open %s/login and sign in with the admin token %s\n", svc.publicURL, svc.adminToken)
 	fmt.Fprintf(out, "  2. Open the link %q, press \"Start approval\", and follow \"Go to Jira\" (or send the approval link).\n", demoLinkName)
-	fmt.Fprintf(out, "  3. In Jira log in as %s to see success, or as %s to see the wrong-account warning.\n", demoServiceAccount, demoAdmin)
+	fmt.Fprintf(out, "  3. In Jira log in as %s to see success, or as %s to see the wrong-account warning\n"+
+		"     (once %s has approved, an approval by %s is not kept: %s's token stays).\n", demoServiceAccount, demoAdmin, demoServiceAccount, demoAdmin, demoServiceAccount)
 	fmt.Fprintf(out, "\nOr in a terminal, with applink on your PATH (go install ./cmd/applink; or type go run ./cmd/applink for applink):\n  applink authorize --jira-url %s --key-dir %s --consumer-key %s --service-account %s --out %s\n",
 		jira.url, keyDir, demoCLIConsumer, jira.designated, filepath.Join(o.data, "token.json"))
 	fmt.Fprintf(out, "\nMetrics (what Prometheus reads): %s/metrics\n", svc.publicURL)
