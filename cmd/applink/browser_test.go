@@ -46,6 +46,7 @@ const (
 	selLoginToken  = "#token" // the admin token field, focused on arrival
 	h1Login        = "Sign in"
 	selLoginButton = `form[action="/login"] button[type="submit"]`
+	selLoginOIDC   = `form[action="/oidc/login"]` // only with OIDC configured, which the demo is not
 
 	// applink: the dashboard.
 	h1Dashboard      = "Links"
@@ -81,6 +82,21 @@ const (
 	h1NewLink        = "New link"
 	selNewLinkName   = `form[action="/links"] #name`
 	selNewLinkSubmit = `form[action="/links"] button[type="submit"]`
+	selLinkHead      = `.page-head p.muted`                                   // the link page's Jira and service account
+	selEditLink      = `.page-head a#edit[href$="/edit"]`                     // "Edit these settings"
+	selEditForm      = `form[action$="/edit"]`                                // the edit form
+	selEditSubmit    = selEditForm + ` button[type="submit"]`                 // "Save changes"
+	selEditCAs       = selEditForm + ` details:has(#ca_pem) > summary`        // opens the CA certificates
+	selKeptNotice    = `.alert.danger.big[data-notice="verified_token_kept"]` // the service account's token kept over a later approval
+	selProjects      = `#permissions #projects`                               // the projects to check
+	selCheckPerms    = `#permissions form[action$="/permissions"] button[type="submit"]`
+	selPermsTable    = `#permissions-table`
+	selPermsStale    = `#permissions [data-stale="true"]` // the audit was made with an earlier token
+	selErrorCode     = `main p.small > code`              // the error page's code
+	codeGone         = "handshake_unknown"                // the approval link of an approval that is over
+	startApproval    = "Start approval"                   // oauth.StartApproval, the one action that starts an approval
+	// triesLeft is the wording of a count of tries, which no page shows.
+	triesLeft = `(?i)tries left|attempts? left|tries remaining`
 
 	// applink: the approval page (no sign-in).
 	selApproveJiraSite = `dl.facts dd.url`
@@ -95,7 +111,9 @@ const (
 	selCallbackError   = `.alert.error[role="alert"]` // the diagnosis
 	selCallbackCode    = selCallbackError + ` code`   // its error code
 	h1Denied           = "Access denied"
-	codeDenied         = "denied" // oauth.CodeDenied
+	h1Kept             = "Not used: the service account's token was kept"
+	selCallbackKept    = selCallbackError + `[data-error="verified_token_kept"]` // why the new token is not used
+	codeDenied         = "denied"                                                // oauth.CodeDenied
 	// wrongAccountAdvice is the word the wrong-account warning must hold:
 	// it tells to approve again from a private window.
 	wrongAccountAdvice = "private"
@@ -735,6 +753,9 @@ func (b *browserRun) checkPage(w *window, name, shot string) {
 	b.t.Helper()
 	b.checkNames(w, name)
 	b.checkNarrow(w, name)
+	if m := regexp.MustCompile(triesLeft).FindString(b.text(w, "body", "the page")); m != "" {
+		b.fatalf("%s counts tries (%q): no page does", name, m)
+	}
 	if b.shots && shot != "" {
 		clip := shotClips[shot]
 		// At shotWidth, so that each picture stays small (PNG, 1x).
@@ -1066,6 +1087,7 @@ func (b *browserRun) walk() {
 	b.stepf("keyboard: sign in with the admin token, open the link, start an approval", func() {
 		b.navigate(admin, app+"/login")
 		b.heading(admin, h1Login)
+		b.absent(admin, selLoginOIDC, "the company sign-in, which the demo does not configure")
 		if f := b.focused(admin, selLoginToken); !f.Matches {
 			b.fatalf("the sign-in page opens with the focus on %s, not on the admin token field", f.Desc)
 		}
@@ -1164,6 +1186,15 @@ func (b *browserRun) walk() {
 		b.checkPage(admin, "dashboard, wrong account", "dashboard")
 	})
 
+	b.stepf("permissions: the audit runs with the token kept now", func() {
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.do(admin, "type the project", chromedp.SetValue(chromedp.CSS(selProjects), demoProject))
+		b.follow(admin, "press Check permissions", chromedp.Click(chromedp.CSS(selCheckPerms)))
+		b.visible(admin, selPermsTable+` tr[data-project="`+demoProject+`"]`, "the audit of "+demoProject)
+		b.absent(admin, selPermsStale, "the audit marked as made with an earlier token")
+		b.checkPage(admin, "link page, permissions checked", "")
+	})
+
 	b.stepf("service account: "+demoServiceAccount+" approves, the callback says success, the warning is gone", func() {
 		second := b.startApproval(admin)
 		if second.link == first.link || second.authorize == first.authorize {
@@ -1184,6 +1215,29 @@ func (b *browserRun) walk() {
 		b.checkPage(admin, "dashboard, authorized", "")
 		b.navigate(admin, app+"/links/"+demoLinkName)
 		b.absent(admin, selAlert, "a warning or error on the link page")
+		b.visible(admin, selPermsStale, "the audit marked as made with the previous token")
+	})
+
+	b.stepf("re-approval by "+demoAdmin+": the service account's token is kept, the new one is not used", func() {
+		again := b.startApproval(admin)
+		// The callback answers a token it does not use with 403.
+		b.expect(`status of 403`)
+		w := b.approveInJira(again.link, demoAdmin, b.info.adminPass, selJiraAllow, "token kept", "")
+		b.awaitExpected("the 403 of the token not used")
+		b.heading(w, h1Kept)
+		b.contains("why the new token is not used", b.text(w, selCallbackKept, "why the new token is not used"),
+			demoAdmin, demoServiceAccount)
+		b.absent(w, selStatus, "a success message")
+		b.checkPage(w, "callback page, token kept", "")
+		b.closeWindow(w)
+
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the service account's token is kept)")
+		b.contains("the kept-token notice", b.text(admin, selKeptNotice, "the notice that the service account's token was kept"),
+			demoAdmin, demoServiceAccount)
+		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
+		b.absent(admin, selLinkWarning, "the wrong-account warning")
+		b.checkPage(admin, "link page, token kept", "")
 	})
 
 	b.stepf("deny: the callback page explains the denial, the earlier token is kept", func() {
@@ -1198,15 +1252,65 @@ func (b *browserRun) walk() {
 			b.fatalf("the diagnosis's code is %q, want %q", got, codeDenied)
 		}
 		b.checkPage(w, "callback page, denied", "diagnosis")
+		// The approval link, opened again, says the approval is over.
+		b.expect(`status of 404`)
+		b.navigate(w, third.link)
+		b.awaitExpected("the 404 of the approval that is over")
+		if got := b.text(w, selErrorCode, "the error's code"); got != codeGone {
+			b.fatalf("the approval link after Deny shows the code %q, want %q", got, codeGone)
+		}
+		b.contains("the approval link after Deny", b.text(w, selAlert, "the error"), "over")
+		b.checkPage(w, "approval page, over", "")
 		b.closeWindow(w)
 
 		b.navigate(admin, app+"/links/"+demoLinkName)
 		b.visible(admin, selLinkError, "the denial on the link page")
 		b.contains("the link page's error", b.text(admin, selLinkError+" code", "the link page's error code"), codeDenied)
+		b.contains("the denial's next step", b.text(admin, selLinkError, "the denial"), startApproval)
+		if got := b.text(admin, selStartApproval, "the approval button"); got != startApproval {
+			b.fatalf("the approval button says %q, want %q", got, startApproval)
+		}
 		// A link that keeps a token approved earlier stays authorized.
 		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the earlier token is kept)")
 		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
 		b.checkPage(admin, "link page, denied", "")
+	})
+
+	b.stepf("edit: opened by keyboard, the refused fields shown at once, the change saved", func() {
+		account := demoServiceAccount + "@example.com" // the same account, by its email
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.tabTo(admin, selEditLink, `"Edit these settings"`)
+		b.follow(admin, `press Enter on "Edit these settings"`, chromedp.KeyEvent(kb.Enter))
+		b.visible(admin, selEditForm, "the edit form")
+		b.contains("the edit form's title", b.text(admin, selH1, "the edit form's title"), demoLinkName)
+		b.checkPage(admin, "edit form", "")
+		b.do(admin, "change the service account, type a Jira URL of another scheme and a certificate that is none",
+			chromedp.SetValue(chromedp.CSS("#service_account"), account),
+			chromedp.SetValue(chromedp.CSS("#jira_url"), "ftp://jira.example.com"),
+			chromedp.Click(chromedp.CSS(selEditCAs)),
+			chromedp.SendKeys(chromedp.CSS("#ca_pem"), "not a certificate"))
+		b.expect(`status of 400`)
+		b.follow(admin, "press Save changes", chromedp.Click(chromedp.CSS(selEditSubmit)))
+		b.awaitExpected("the 400 of the refused changes")
+		b.errorInView(admin, "#jira_url", "#jira_url-error", "the Jira URL refused")
+		b.visible(admin, "#ca_pem-error", "the certificates refused with the Jira URL")
+		if got := b.attr(admin, "#ca_pem", "aria-invalid"); got != "true" {
+			b.fatalf("the refused certificates' field has aria-invalid %q, want true", got)
+		}
+		if got := runIn(b, admin, "read the service account", chromedp.Value(chromedp.CSS("#service_account"))); got != account {
+			b.fatalf("the refused form shows the service account %q, want what was typed, %q", got, account)
+		}
+		b.checkPage(admin, "edit form, refused", "")
+		b.do(admin, "correct the Jira URL, empty the certificates",
+			chromedp.SetValue(chromedp.CSS("#jira_url"), b.info.jiraURL),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#ca_pem").value = ""`))
+		resp := b.follow(admin, "press Save changes", chromedp.Click(chromedp.CSS(selEditSubmit)))
+		if !strings.HasPrefix(resp.URL, app+"/links/"+demoLinkName) || strings.Contains(resp.URL, "/edit") {
+			b.fatalf("saving led to %s, not to the link page", resp.URL)
+		}
+		b.contains("the link page's settings", b.text(admin, selLinkHead, "the link's settings"), account, b.info.jiraURL)
+		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the token acts as the account named by its email)")
+		b.checkPage(admin, "link page, edited", "")
 	})
 
 	b.stepf("errors where the view is: a wrong delete confirmation, the new-link form, a missing page", func() {
