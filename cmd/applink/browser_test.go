@@ -1154,8 +1154,24 @@ func (b *browserRun) walk() {
 		b.announced(admin, "Copied the consumer key")
 	})
 
+	b.stepf("deny before any token: Denied, the approval link says it is over, the one next step is "+startApproval, func() {
+		b.deny(first.link, "denied", "diagnosis")
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.visible(admin, selLinkBadge+"danger", "the link page's badge (denied)")
+		if got := b.attr(admin, selLinkBadge+"danger", "data-state"); got != "denied" {
+			b.fatalf("the link page's badge is of the state %q, want denied", got)
+		}
+		b.denialNext(admin)
+		if got := b.texts(admin, "main .primary"); len(got) != 1 || got[0] != startApproval {
+			b.fatalf("the link page's primary actions are %q, want only %q", got, startApproval)
+		}
+		b.checkPage(admin, "link page, denied", "")
+	})
+
+	var wrong approval
 	b.stepf("wrong account: "+demoAdmin+" approves in a private window and the callback warns", func() {
-		w := b.approveInJira(first.link, demoAdmin, b.info.adminPass, selJiraAllow, "wrong account", "approval")
+		wrong = b.startApproval(admin)
+		w := b.approveInJira(wrong.link, demoAdmin, b.info.adminPass, selJiraAllow, "wrong account", "approval")
 		b.contains("the wrong-account warning's title", b.text(w, selCallbackWrongH2, "the wrong-account warning"), demoAdmin)
 		b.contains("the wrong-account warning", b.text(w, selCallbackWrong, "the wrong-account warning"),
 			demoAdmin, demoServiceAccount, wrongAccountAdvice)
@@ -1198,7 +1214,7 @@ func (b *browserRun) walk() {
 
 	b.stepf("service account: "+demoServiceAccount+" approves, the callback says success, the warning is gone", func() {
 		second := b.startApproval(admin)
-		if second.link == first.link || second.authorize == first.authorize {
+		if second.link == wrong.link || second.authorize == wrong.authorize {
 			b.fatalf("a new approval reused the previous approval link or request token")
 		}
 		w := b.approveInJira(second.link, demoServiceAccount, b.info.svcPass, selJiraAllow, "service account", "")
@@ -1241,40 +1257,16 @@ func (b *browserRun) walk() {
 		b.checkPage(admin, "link page, token kept", "kept")
 	})
 
-	b.stepf("deny: the callback page explains the denial, the earlier token is kept", func() {
+	b.stepf("deny with a token kept: the token stays, the denial is a note with its next step", func() {
 		third := b.startApproval(admin)
-		// The callback answers a denial with 403, which Chromium reports
-		// as a console error of the page itself.
-		b.expect(`status of 403`)
-		w := b.approveInJira(third.link, demoServiceAccount, b.info.svcPass, selJiraDeny, "deny", "")
-		b.awaitExpected("the 403 of the denial")
-		b.heading(w, h1Denied)
-		if got := b.text(w, selCallbackCode, "the diagnosis's code"); got != codeDenied {
-			b.fatalf("the diagnosis's code is %q, want %q", got, codeDenied)
-		}
-		b.checkPage(w, "callback page, denied", "diagnosis")
-		// The approval link, opened again, says the approval is over.
-		b.expect(`status of 404`)
-		b.navigate(w, third.link)
-		b.awaitExpected("the 404 of the approval that is over")
-		if got := b.text(w, selErrorCode, "the error's code"); got != codeGone {
-			b.fatalf("the approval link after Deny shows the code %q, want %q", got, codeGone)
-		}
-		b.contains("the approval link after Deny", b.text(w, selAlert, "the error"), "over")
-		b.checkPage(w, "approval page, over", "")
-		b.closeWindow(w)
-
+		b.deny(third.link, "denied, token kept", "")
 		b.navigate(admin, app+"/links/"+demoLinkName)
-		b.visible(admin, selLinkError, "the denial on the link page")
-		b.contains("the link page's error", b.text(admin, selLinkError+" code", "the link page's error code"), codeDenied)
-		b.contains("the denial's next step", b.text(admin, selLinkError, "the denial"), startApproval)
-		if got := b.text(admin, selStartApproval, "the approval button"); got != startApproval {
-			b.fatalf("the approval button says %q, want %q", got, startApproval)
-		}
+		b.visible(admin, selLinkError, "the denial under the kept token")
+		b.denialNext(admin)
 		// A link that keeps a token approved earlier stays authorized.
 		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the earlier token is kept)")
 		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
-		b.checkPage(admin, "link page, denied", "")
+		b.checkPage(admin, "link page, denied, token kept", "")
 	})
 
 	b.stepf("edit: opened by keyboard, the refused fields shown at once, the change saved", func() {
@@ -1350,6 +1342,41 @@ func (b *browserRun) walk() {
 	b.mu.Unlock()
 	if len(narrow) > 0 {
 		b.t.Logf("pages that scroll sideways at %d px (not failing: strictNarrowWidth is false):\n  %s", narrowWidth, strings.Join(narrow, "\n  "))
+	}
+}
+
+// deny has the service account click Deny for the approval link, checks
+// the callback page, then that the approval link says the approval is over.
+func (b *browserRun) deny(link, tag, shot string) {
+	b.t.Helper()
+	// The callback answers a denial with 403, and the approval link then
+	// with 404, which Chromium reports as console errors of the pages.
+	b.expect(`status of 403`)
+	w := b.approveInJira(link, demoServiceAccount, b.info.svcPass, selJiraDeny, tag, "")
+	b.awaitExpected("the 403 of the denial")
+	b.heading(w, h1Denied)
+	if got := b.text(w, selCallbackCode, "the diagnosis's code"); got != codeDenied {
+		b.fatalf("the diagnosis's code is %q, want %q", got, codeDenied)
+	}
+	b.checkPage(w, "callback page, "+tag, shot)
+	b.expect(`status of 404`)
+	b.navigate(w, link)
+	b.awaitExpected("the 404 of the approval that is over")
+	if got := b.text(w, selErrorCode, "the error's code"); got != codeGone {
+		b.fatalf("the approval link after Deny shows the code %q, want %q", got, codeGone)
+	}
+	b.contains("the approval link after Deny", b.text(w, selAlert, "the error"), "over")
+	b.checkPage(w, "approval link after Deny ("+tag+")", "")
+	b.closeWindow(w)
+}
+
+// denialNext checks that the link page shows the denial and names its next
+// step, the approval button.
+func (b *browserRun) denialNext(w *window) {
+	b.t.Helper()
+	b.contains("the denial on the link page", b.text(w, selLinkNotice+`"denied"]`, "the denial on the link page"), codeDenied, startApproval)
+	if got := b.text(w, selStartApproval, "the approval button"); got != startApproval {
+		b.fatalf("the approval button says %q, want %q", got, startApproval)
 	}
 }
 
