@@ -1093,6 +1093,12 @@ func (b *browserRun) walk() {
 			b.fatalf("the sign-in page opens with the focus on %s, not on the admin token field", f.Desc)
 		}
 		b.checkPage(admin, "sign-in page", "")
+		b.do(admin, "type a wrong token", chromedp.KeyEvent("not-the-token"))
+		b.expect(`status of 401`)
+		b.follow(admin, "press Enter to sign in with it", chromedp.KeyEvent(kb.Enter))
+		b.awaitExpected("the 401 of the wrong token")
+		b.errorInView(admin, selLoginToken, "#login-error", "the wrong token")
+		b.checkPage(admin, "sign-in page, wrong token", "")
 		b.do(admin, "type the admin token", chromedp.KeyEvent(b.info.adminToken))
 		b.follow(admin, "press Enter to sign in", chromedp.KeyEvent(kb.Enter))
 		b.heading(admin, h1Dashboard)
@@ -1294,6 +1300,13 @@ func (b *browserRun) walk() {
 			b.fatalf("the refused form shows the service account %q, want what was typed, %q", got, account)
 		}
 		b.checkPage(admin, "edit form, refused", "edit")
+		// Nothing is saved: the link page still names the service account.
+		saved := runIn(b, admin, "read the link page's settings", chromedp.Evaluate[string](fmt.Sprintf(
+			`fetch("/links/%s").then(r => r.text()).then(h => new DOMParser().parseFromString(h, "text/html").querySelector(%s).textContent)`,
+			demoLinkName, jsString(selLinkHead)), chromedp.EvalAwaitPromise))
+		if !strings.Contains(saved, demoServiceAccount) || strings.Contains(saved, account) {
+			b.fatalf("the refused changes were saved, in part: the link page says %q", saved)
+		}
 		b.do(admin, "correct the Jira URL, empty the certificates",
 			chromedp.SetValue(chromedp.CSS("#jira_url"), b.info.jiraURL),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector("#ca_pem").value = ""`))
