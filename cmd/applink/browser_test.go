@@ -46,6 +46,7 @@ const (
 	selLoginToken  = "#token" // the admin token field, focused on arrival
 	h1Login        = "Sign in"
 	selLoginButton = `form[action="/login"] button[type="submit"]`
+	selLoginOIDC   = `form[action="/oidc/login"]` // only with OIDC configured, which the demo is not
 
 	// applink: the dashboard.
 	h1Dashboard      = "Links"
@@ -81,6 +82,22 @@ const (
 	h1NewLink        = "New link"
 	selNewLinkName   = `form[action="/links"] #name`
 	selNewLinkSubmit = `form[action="/links"] button[type="submit"]`
+	selLinkHead      = `.page-head p.muted`                                   // the link page's Jira and service account
+	selEditLink      = `.page-head a#edit[href$="/edit"]`                     // "Edit these settings"
+	selEditForm      = `form[action$="/edit"]`                                // the edit form
+	selEditSubmit    = selEditForm + ` button[type="submit"]`                 // "Save changes"
+	selEditCAs       = selEditForm + ` details:has(#ca_pem) > summary`        // opens the CA certificates
+	selLinkNotice    = `.page-head ~ .alert[data-notice=`                     // + a notice code and "]", on the link page
+	selKeptNotice    = `.alert.danger.big[data-notice="verified_token_kept"]` // the service account's token kept over a later approval
+	selProjects      = `#permissions #projects`                               // the projects to check
+	selCheckPerms    = `#permissions form[action$="/permissions"] button[type="submit"]`
+	selPermsTable    = `#permissions-table`
+	selPermsStale    = `#permissions [data-stale="true"]` // the audit was made with an earlier token
+	selErrorCode     = `main p.small > code`              // the error page's code
+	codeGone         = "handshake_unknown"                // the approval link of an approval that is over
+	startApproval    = "Start approval"                   // oauth.StartApproval, the one action that starts an approval
+	// triesLeft is the wording of a count of tries, which no page shows.
+	triesLeft = `(?i)tries left|attempts? left|tries remaining`
 
 	// applink: the approval page (no sign-in).
 	selApproveJiraSite = `dl.facts dd.url`
@@ -95,7 +112,9 @@ const (
 	selCallbackError   = `.alert.error[role="alert"]` // the diagnosis
 	selCallbackCode    = selCallbackError + ` code`   // its error code
 	h1Denied           = "Access denied"
-	codeDenied         = "denied" // oauth.CodeDenied
+	h1Kept             = "Not used: the service account's token was kept"
+	selCallbackKept    = selCallbackError + `[data-error="verified_token_kept"]` // why the new token is not used
+	codeDenied         = "denied"                                                // oauth.CodeDenied
 	// wrongAccountAdvice is the word the wrong-account warning must hold:
 	// it tells to approve again from a private window.
 	wrongAccountAdvice = "private"
@@ -142,8 +161,8 @@ var updateScreenshots = flag.Bool("update-screenshots", false, "TestBrowserDemo:
 
 // shotClips ends a screenshot below an element, to keep a long page's
 // picture under about 300 KB: the link page's down to its Incoming
-// Authentication fields.
-var shotClips = map[string]string{"link": selIncoming}
+// Authentication fields, the kept token's down to its progress.
+var shotClips = map[string]string{"link": selIncoming, "kept": selProgressSteps + ":last-child"}
 
 // docsDir is the repository's docs folder, from this package's folder.
 var docsDir = filepath.Join("..", "..", "docs")
@@ -734,6 +753,9 @@ func (b *browserRun) checkPage(w *window, name, shot string) {
 	b.t.Helper()
 	b.checkNames(w, name)
 	b.checkNarrow(w, name)
+	if m := regexp.MustCompile(triesLeft).FindString(b.text(w, "body", "the page")); m != "" {
+		b.fatalf("%s counts tries (%q): no page does", name, m)
+	}
 	if b.shots && shot != "" {
 		clip := shotClips[shot]
 		// At shotWidth, so that each picture stays small (PNG, 1x).
@@ -1065,10 +1087,17 @@ func (b *browserRun) walk() {
 	b.stepf("keyboard: sign in with the admin token, open the link, start an approval", func() {
 		b.navigate(admin, app+"/login")
 		b.heading(admin, h1Login)
+		b.absent(admin, selLoginOIDC, "the company sign-in, which the demo does not configure")
 		if f := b.focused(admin, selLoginToken); !f.Matches {
 			b.fatalf("the sign-in page opens with the focus on %s, not on the admin token field", f.Desc)
 		}
 		b.checkPage(admin, "sign-in page", "")
+		b.do(admin, "type a wrong token", chromedp.KeyEvent("not-the-token"))
+		b.expect(`status of 401`)
+		b.follow(admin, "press Enter to sign in with it", chromedp.KeyEvent(kb.Enter))
+		b.awaitExpected("the 401 of the wrong token")
+		b.errorInView(admin, selLoginToken, "#login-error", "the wrong token")
+		b.checkPage(admin, "sign-in page, wrong token", "")
 		b.do(admin, "type the admin token", chromedp.KeyEvent(b.info.adminToken))
 		b.follow(admin, "press Enter to sign in", chromedp.KeyEvent(kb.Enter))
 		b.heading(admin, h1Dashboard)
@@ -1130,8 +1159,24 @@ func (b *browserRun) walk() {
 		b.announced(admin, "Copied the consumer key")
 	})
 
+	b.stepf("deny before any token: Denied, the approval link says it is over, the one next step is "+startApproval, func() {
+		b.deny(first.link, "denied", "diagnosis")
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.visible(admin, selLinkBadge+"danger", "the link page's badge (denied)")
+		if got := b.attr(admin, selLinkBadge+"danger", "data-state"); got != "denied" {
+			b.fatalf("the link page's badge is of the state %q, want denied", got)
+		}
+		b.denialNext(admin)
+		if got := b.texts(admin, "main .primary"); len(got) != 1 || got[0] != startApproval {
+			b.fatalf("the link page's primary actions are %q, want only %q", got, startApproval)
+		}
+		b.checkPage(admin, "link page, denied", "")
+	})
+
+	var wrong approval
 	b.stepf("wrong account: "+demoAdmin+" approves in a private window and the callback warns", func() {
-		w := b.approveInJira(first.link, demoAdmin, b.info.adminPass, selJiraAllow, "wrong account", "approval")
+		wrong = b.startApproval(admin)
+		w := b.approveInJira(wrong.link, demoAdmin, b.info.adminPass, selJiraAllow, "wrong account", "approval")
 		b.contains("the wrong-account warning's title", b.text(w, selCallbackWrongH2, "the wrong-account warning"), demoAdmin)
 		b.contains("the wrong-account warning", b.text(w, selCallbackWrong, "the wrong-account warning"),
 			demoAdmin, demoServiceAccount, wrongAccountAdvice)
@@ -1163,9 +1208,18 @@ func (b *browserRun) walk() {
 		b.checkPage(admin, "dashboard, wrong account", "dashboard")
 	})
 
+	b.stepf("permissions: the audit runs with the token kept now", func() {
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.do(admin, "type the project", chromedp.SetValue(chromedp.CSS(selProjects), demoProject))
+		b.follow(admin, "press Check permissions", chromedp.Click(chromedp.CSS(selCheckPerms)))
+		b.visible(admin, selPermsTable+` tr[data-project="`+demoProject+`"]`, "the audit of "+demoProject)
+		b.absent(admin, selPermsStale, "the audit marked as made with an earlier token")
+		b.checkPage(admin, "link page, permissions checked", "")
+	})
+
 	b.stepf("service account: "+demoServiceAccount+" approves, the callback says success, the warning is gone", func() {
 		second := b.startApproval(admin)
-		if second.link == first.link || second.authorize == first.authorize {
+		if second.link == wrong.link || second.authorize == wrong.authorize {
 			b.fatalf("a new approval reused the previous approval link or request token")
 		}
 		w := b.approveInJira(second.link, demoServiceAccount, b.info.svcPass, selJiraAllow, "service account", "")
@@ -1183,29 +1237,89 @@ func (b *browserRun) walk() {
 		b.checkPage(admin, "dashboard, authorized", "")
 		b.navigate(admin, app+"/links/"+demoLinkName)
 		b.absent(admin, selAlert, "a warning or error on the link page")
+		b.visible(admin, selPermsStale, "the audit marked as made with the previous token")
 	})
 
-	b.stepf("deny: the callback page explains the denial, the earlier token is kept", func() {
-		third := b.startApproval(admin)
-		// The callback answers a denial with 403, which Chromium reports
-		// as a console error of the page itself.
+	b.stepf("re-approval by "+demoAdmin+": the service account's token is kept, the new one is not used", func() {
+		again := b.startApproval(admin)
+		// The callback answers a token it does not use with 403.
 		b.expect(`status of 403`)
-		w := b.approveInJira(third.link, demoServiceAccount, b.info.svcPass, selJiraDeny, "deny", "")
-		b.awaitExpected("the 403 of the denial")
-		b.heading(w, h1Denied)
-		if got := b.text(w, selCallbackCode, "the diagnosis's code"); got != codeDenied {
-			b.fatalf("the diagnosis's code is %q, want %q", got, codeDenied)
-		}
-		b.checkPage(w, "callback page, denied", "diagnosis")
+		w := b.approveInJira(again.link, demoAdmin, b.info.adminPass, selJiraAllow, "token kept", "")
+		b.awaitExpected("the 403 of the token not used")
+		b.heading(w, h1Kept)
+		b.contains("why the new token is not used", b.text(w, selCallbackKept, "why the new token is not used"),
+			demoAdmin, demoServiceAccount)
+		b.absent(w, selStatus, "a success message")
+		b.checkPage(w, "callback page, token kept", "")
 		b.closeWindow(w)
 
 		b.navigate(admin, app+"/links/"+demoLinkName)
-		b.visible(admin, selLinkError, "the denial on the link page")
-		b.contains("the link page's error", b.text(admin, selLinkError+" code", "the link page's error code"), codeDenied)
+		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the service account's token is kept)")
+		b.contains("the kept-token notice", b.text(admin, selKeptNotice, "the notice that the service account's token was kept"),
+			demoAdmin, demoServiceAccount)
+		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
+		b.absent(admin, selLinkWarning, "the wrong-account warning")
+		b.checkPage(admin, "link page, token kept", "kept")
+	})
+
+	b.stepf("deny with a token kept: the token stays, the denial is a note with its next step", func() {
+		third := b.startApproval(admin)
+		b.deny(third.link, "denied, token kept", "")
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.visible(admin, selLinkError, "the denial under the kept token")
+		b.denialNext(admin)
 		// A link that keeps a token approved earlier stays authorized.
 		b.visible(admin, selLinkBadge+"success", "the link page's badge (authorized: the earlier token is kept)")
 		b.contains("the kept token's approver", b.text(admin, selLinkApprover, `"Approved by"`), demoServiceAccount)
-		b.checkPage(admin, "link page, denied", "")
+		b.checkPage(admin, "link page, denied, token kept", "")
+	})
+
+	b.stepf("edit: opened by keyboard, the refused fields shown at once, the change saved", func() {
+		account := demoServiceAccount + "@example.com" // the service account, by its email
+		b.navigate(admin, app+"/links/"+demoLinkName)
+		b.tabTo(admin, selEditLink, `"Edit these settings"`)
+		b.follow(admin, `press Enter on "Edit these settings"`, chromedp.KeyEvent(kb.Enter))
+		b.visible(admin, selEditForm, "the edit form")
+		b.contains("the edit form's title", b.text(admin, selH1, "the edit form's title"), demoLinkName)
+		b.checkPage(admin, "edit form", "")
+		b.do(admin, "change the service account, type a Jira URL of another scheme and a certificate that is none",
+			chromedp.SetValue(chromedp.CSS("#service_account"), account),
+			chromedp.SetValue(chromedp.CSS("#jira_url"), "ftp://jira.example.com"),
+			chromedp.Click(chromedp.CSS(selEditCAs)),
+			chromedp.SendKeys(chromedp.CSS("#ca_pem"), "not a certificate"))
+		b.expect(`status of 400`)
+		b.follow(admin, "press Save changes", chromedp.Click(chromedp.CSS(selEditSubmit)))
+		b.awaitExpected("the 400 of the refused changes")
+		b.errorInView(admin, "#jira_url", "#jira_url-error", "the Jira URL refused")
+		b.visible(admin, "#ca_pem-error", "the certificates refused with the Jira URL")
+		if got := b.attr(admin, "#ca_pem", "aria-invalid"); got != "true" {
+			b.fatalf("the refused certificates' field has aria-invalid %q, want true", got)
+		}
+		if got := runIn(b, admin, "read the service account", chromedp.Value(chromedp.CSS("#service_account"))); got != account {
+			b.fatalf("the refused form shows the service account %q, want what was typed, %q", got, account)
+		}
+		b.checkPage(admin, "edit form, refused", "edit")
+		// Nothing is saved: the link page still names the service account.
+		saved := runIn(b, admin, "read the link page's settings", chromedp.Evaluate[string](fmt.Sprintf(
+			`fetch("/links/%s").then(r => r.text()).then(h => new DOMParser().parseFromString(h, "text/html").querySelector(%s).textContent)`,
+			demoLinkName, jsString(selLinkHead)), chromedp.EvalAwaitPromise))
+		if !strings.Contains(saved, demoServiceAccount) || strings.Contains(saved, account) {
+			b.fatalf("the refused changes were saved, in part: the link page says %q", saved)
+		}
+		b.do(admin, "correct the Jira URL, empty the certificates",
+			chromedp.SetValue(chromedp.CSS("#jira_url"), b.info.jiraURL),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#ca_pem").value = ""`))
+		resp := b.follow(admin, "press Save changes", chromedp.Click(chromedp.CSS(selEditSubmit)))
+		if !strings.HasPrefix(resp.URL, app+"/links/"+demoLinkName) || strings.Contains(resp.URL, "/edit") {
+			b.fatalf("saving led to %s, not to the link page", resp.URL)
+		}
+		b.contains("the link page's settings", b.text(admin, selLinkHead, "the link's settings"), account, b.info.jiraURL)
+		// The token is judged again against the new service account: on
+		// Jira Server an email names no one account, so the approver is
+		// not confirmed.
+		b.visible(admin, selLinkBadge+"warning", "the link page's badge (approver not confirmed)")
+		b.visible(admin, selLinkNotice+`"approver_unverifiable"]`, "the notice that the approver is not confirmed")
+		b.checkPage(admin, "link page, edited", "")
 	})
 
 	b.stepf("errors where the view is: a wrong delete confirmation, the new-link form, a missing page", func() {
@@ -1240,6 +1354,41 @@ func (b *browserRun) walk() {
 	b.mu.Unlock()
 	if len(narrow) > 0 {
 		b.t.Logf("pages that scroll sideways at %d px (not failing: strictNarrowWidth is false):\n  %s", narrowWidth, strings.Join(narrow, "\n  "))
+	}
+}
+
+// deny has the service account click Deny for the approval link, checks
+// the callback page, then that the approval link says the approval is over.
+func (b *browserRun) deny(link, tag, shot string) {
+	b.t.Helper()
+	// The callback answers a denial with 403, and the approval link then
+	// with 404, which Chromium reports as console errors of the pages.
+	b.expect(`status of 403`)
+	w := b.approveInJira(link, demoServiceAccount, b.info.svcPass, selJiraDeny, tag, "")
+	b.awaitExpected("the 403 of the denial")
+	b.heading(w, h1Denied)
+	if got := b.text(w, selCallbackCode, "the diagnosis's code"); got != codeDenied {
+		b.fatalf("the diagnosis's code is %q, want %q", got, codeDenied)
+	}
+	b.checkPage(w, "callback page, "+tag, shot)
+	b.expect(`status of 404`)
+	b.navigate(w, link)
+	b.awaitExpected("the 404 of the approval that is over")
+	if got := b.text(w, selErrorCode, "the error's code"); got != codeGone {
+		b.fatalf("the approval link after Deny shows the code %q, want %q", got, codeGone)
+	}
+	b.contains("the approval link after Deny", b.text(w, selAlert, "the error"), "over")
+	b.checkPage(w, "approval link after Deny ("+tag+")", "")
+	b.closeWindow(w)
+}
+
+// denialNext checks that the link page shows the denial and names its next
+// step, the approval button.
+func (b *browserRun) denialNext(w *window) {
+	b.t.Helper()
+	b.contains("the denial on the link page", b.text(w, selLinkNotice+`"denied"]`, "the denial on the link page"), codeDenied, startApproval)
+	if got := b.text(w, selStartApproval, "the approval button"); got != startApproval {
+		b.fatalf("the approval button says %q, want %q", got, startApproval)
 	}
 }
 
