@@ -6,7 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -21,38 +23,44 @@ var (
 	staticFS embed.FS
 )
 
-// pageNames are the pages under templates/, each parsed with layout.html.
-var pageNames = []string{
-	"login.html", "dashboard.html", "new.html", "edit.html", "link.html",
-	"approve.html", "callback.html", "error.html",
-}
-
-// pagePartials are the templates parsed with a page besides the layout.
-var pagePartials = map[string][]string{
-	"link.html": {"templates/preflight.html", "templates/permissions.html"},
-	"new.html":  {"templates/linkform.html"},
-	"edit.html": {"templates/linkform.html"},
-}
-
 // templateFuncs are the helpers pages use.
 var templateFuncs = template.FuncMap{
 	"when":          when,
 	"startApproval": func() string { return oauth.StartApproval },
 }
 
-// parsePages parses every page with the layout (which shows the page's
-// "content").
+// parsePages parses each page of the embedded templates/ folder (a file
+// that defines "content", which the layout shows) with the layout and the
+// partials (the files that define other templates), keyed by file name.
 func parsePages() (map[string]*template.Template, error) {
-	pages := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(templateFuncs).
-			ParseFS(templateFS, append([]string{"templates/layout.html", "templates/" + name}, pagePartials[name]...)...)
-		if err != nil {
-			return nil, fmt.Errorf("server: parsing template %s: %w", name, err)
-		}
-		pages[name] = t
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
 	}
-	return pages, nil
+	var pages, shared []string
+	for _, f := range files {
+		if b, _ := templateFS.ReadFile(f); bytes.HasPrefix(b, []byte(`{{define "content"}}`)) {
+			pages = append(pages, f)
+		} else {
+			shared = append(shared, f)
+		}
+	}
+	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("server: parsing the layout and partials: %w", err)
+	}
+	out := make(map[string]*template.Template, len(pages))
+	for _, f := range pages {
+		t, err := base.Clone()
+		if err == nil {
+			_, err = t.ParseFS(templateFS, f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("server: parsing template %s: %w", f, err)
+		}
+		out[path.Base(f)] = t
+	}
+	return out, nil
 }
 
 // staticHandler serves the embedded assets under /static/ (the embedded
