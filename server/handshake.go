@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"time"
 
@@ -36,14 +37,11 @@ func (s *Server) handshakeView(h *store.Handshake) *HandshakeView {
 	return &HandshakeView{AuthorizeURL: h.AuthorizeURL, ApprovalURL: s.publicURL + ApprovalPathPrefix + h.ID, ExpiresAt: h.ExpiresAt}
 }
 
-// consumer returns the OAuth consumer of a link, once its Jira host is
-// checked (checkJiraHost; the client's dialer checks the address).
-func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
+// consumer returns the OAuth consumer of a link with its key, once its
+// Jira host is checked (checkJiraHost; the client's dialer checks the
+// address).
+func (s *Server) consumer(l *store.Link, key *rsa.PrivateKey) (*oauth.Consumer, error) {
 	if err := s.checkJiraHost(context.Background(), l.JiraURL, false); err != nil {
-		return nil, err
-	}
-	key, err := s.store.PrivateKey(l.Name)
-	if err != nil {
 		return nil, err
 	}
 	c, err := oauth.NewConsumer(l.JiraURL, l.ConsumerKey, key)

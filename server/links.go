@@ -337,18 +337,16 @@ func isNotFound(err error) bool {
 // needs besides: the consumer that calls its Jira (with consumer), the
 // access token it keeps (with token; 409 not_approved without one).
 func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oauth.Consumer, tok *store.Token, err error) {
-	l, err = s.store.GetLink(name)
+	l, key, tok, err := s.store.Load(name, consumer, token)
 	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
 		return nil, nil, nil, errNoLink(name)
 	}
-	if err == nil && token {
-		if tok, err = s.store.Token(name); isNotFound(err) {
-			err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
-				Hint: "Start an approval and have the service account approve it in Jira first."}
-		}
+	if err == nil && token && tok == nil {
+		err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
+			Hint: "Start an approval and have the service account approve it in Jira first."}
 	}
 	if err == nil && consumer {
-		c, err = s.consumer(l)
+		c, err = s.consumer(l, key)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -356,28 +354,23 @@ func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oaut
 	return l, c, tok, nil
 }
 
-// updateLink reads, changes with f and saves a link, under the server's
-// lock so that concurrent changes do not lose each other. f may save
+// updateLink reads, changes with f and saves a link (store.EditLink),
+// under the server's lock so that concurrent changes do not lose each
+// other: every change of a link's record or token takes it. f may save
 // other things (the token) under the same lock; an error from f saves
-// nothing.
+// nothing. The record is read again here, not kept from load: a request
+// calls Jira between the two without the lock.
 func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, err := s.store.GetLink(name)
+	l, err := s.store.EditLink(name, func(l *store.Link) error {
+		l.UpdatedAt = s.now().UTC()
+		return f(l)
+	})
 	if isNotFound(err) {
 		return nil, errNoLink(name)
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := f(l); err != nil {
-		return nil, err
-	}
-	l.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateLink(l); err != nil {
-		if isNotFound(err) {
-			return nil, errNoLink(name)
-		}
 		return nil, err
 	}
 	s.saveErrs.Delete(name)

@@ -254,8 +254,9 @@ func TestUpdateLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.LastError = &fault.Error{Code: "permission_denied", Message: "the user clicked Deny"}
-	if err := s.UpdateLink(l); err != nil {
-		t.Fatal(err)
+	edited, err := s.EditLink("prod", func(e *Link) error { *e = *l; e.Name = "renamed"; return nil })
+	if err != nil || edited.Name != "prod" {
+		t.Fatalf("EditLink = %+v, %v; want the link named prod", edited, err)
 	}
 	got, err := s.GetLink("prod")
 	if err != nil {
@@ -263,8 +264,13 @@ func TestUpdateLink(t *testing.T) {
 	}
 	sameLink(t, got, l)
 
-	wantCode(t, "UpdateLink of an unknown link", s.UpdateLink(sampleLink("nope")), CodeNotFound)
-	wantCode(t, "UpdateLink(nil)", s.UpdateLink(nil), CodeInvalid)
+	_, err = s.EditLink("nope", func(*Link) error { return nil })
+	wantCode(t, "EditLink of an unknown link", err, CodeNotFound)
+	_, err = s.EditLink("prod", func(e *Link) error { e.Environment = "lost"; return newError(CodeInvalid, nil, "no") })
+	wantCode(t, "EditLink whose change fails", err, CodeInvalid)
+	if got, err := s.GetLink("prod"); err != nil || got.Environment == "lost" {
+		t.Errorf("after a failed change: %+v, %v; want the record unchanged", got, err)
+	}
 }
 
 func TestGetLinkReturnsCopies(t *testing.T) {
@@ -703,10 +709,11 @@ func TestBadNamesRejectedNothingWritten(t *testing.T) {
 	for _, name := range badNames {
 		l := sampleLink(name)
 		wantCode(t, "CreateLink("+name+")", s.CreateLink(l, testKey()), CodeInvalid)
-		wantCode(t, "UpdateLink("+name+")", s.UpdateLink(l), CodeInvalid)
+		_, err := s.EditLink(name, func(*Link) error { return nil })
+		wantCode(t, "EditLink("+name+")", err, CodeInvalid)
 		wantCode(t, "DeleteLink("+name+")", s.DeleteLink(name), CodeInvalid)
 		wantCode(t, "SaveToken("+name+")", s.SaveToken(name, &Token{Approval: okApproval, AccessToken: "a"}), CodeInvalid)
-		_, err := s.GetLink(name)
+		_, err = s.GetLink(name)
 		wantCode(t, "GetLink("+name+")", err, CodeInvalid)
 		_, err = s.Token(name)
 		wantCode(t, "Token("+name+")", err, CodeInvalid)
@@ -763,9 +770,7 @@ func TestConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			l := sampleLink("prod")
-			l.Environment = string(rune('a' + i))
-			if err := s.UpdateLink(l); err != nil {
+			if _, err := s.EditLink("prod", func(l *Link) error { l.Environment = string(rune('a' + i)); return nil }); err != nil {
 				t.Error(err)
 			}
 			if _, err := s.ListLinks(); err != nil {
@@ -824,7 +829,8 @@ func TestFailWrites(t *testing.T) {
 		{"write", "links/.tmp-new-*/link.json", createNew},
 		{"rename", "links/.tmp-new-*", createNew},
 		{"write", "links/prod/link.json", func(s *Store) error {
-			return s.UpdateLink(sampleLink("prod"))
+			_, err := s.EditLink("prod", func(l *Link) error { l.Environment = "edited"; return nil })
+			return err
 		}},
 		{"rename", "links/prod", func(s *Store) error { return s.DeleteLink("prod") }},
 		{"write", "links/prod/token.json", func(s *Store) error { return s.SaveToken("prod", &Token{AccessToken: "at-2", Approval: okApproval}) }},
