@@ -106,14 +106,11 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		CreatedAt:    rt.IssuedAt.UTC(),
 		ExpiresAt:    rt.ExpiresAt.UTC(),
 	}
-	if err := s.store.SaveHandshake(h); err != nil {
-		return nil, err
-	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
 		if l.LastError == nil || !isHealthCode(l.LastError.Code) {
 			l.LastError = errNobodyApproved(l.ServiceAccount)
 		}
-		return nil
+		return s.store.SaveHandshake(h)
 	}); err != nil {
 		return nil, err
 	}
@@ -217,16 +214,13 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	return out, nil
 }
 
-// keep saves a callback's approval under the server's lock (updateLink),
-// which serialises it with an edit judging the token again: in one atomic
-// write (the commit point), the new token with its approval, or, when the
-// kept token acts as the service account and the new one does not, the
-// kept token with the approval beside it as Refused (the new token dropped
-// unused; the notice, verifiedKeptNotice, says whom to ask to revoke it).
-// Then it clears the link's last error (a health problem of a kept token
-// stays). When the token cannot be saved, nothing changes but the link's
-// last error, which says why; when only the record cannot be saved, the
-// views still show the token (see derivedState). kept: the new token was.
+// keep saves a callback's approval under the server's lock (updateLink, as
+// an edit judging the token again): in one atomic write (the commit point)
+// the new token, or, when the kept one acts as the service account and the
+// new one does not, the kept one with the approval as Refused (the notice,
+// verifiedKeptNotice, says whom to ask to revoke the new one); then it
+// clears the link's last error (but a kept token's health problem). When
+// the token cannot be saved, only the last error changes, saying why.
 func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) (e *Error, kept bool) {
 	at, was, saved := res.AccessToken, "", false
 	var verified *store.Token // the kept token when it acts as the service account: only a match replaces it

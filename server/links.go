@@ -354,12 +354,10 @@ func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oaut
 	return l, c, tok, nil
 }
 
-// updateLink reads, changes with f and saves a link (store.EditLink),
-// under the server's lock so that concurrent changes do not lose each
-// other: every change of a link's record or token takes it. f may save
-// other things (the token) under the same lock; an error from f saves
-// nothing. The record is read again here, not kept from load: a request
-// calls Jira between the two without the lock.
+// updateLink reads, changes with f and saves a link (store.EditLink) under
+// the server's lock, which every change of a link's record or token takes;
+// f may save the token too; an error from f saves nothing. It reads the
+// record again, not load's: a request calls Jira between, without the lock.
 func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -82,15 +82,6 @@ func (s *Store) readLink(name string) (*Link, error) {
 	return l, nil
 }
 
-// encodeLink encodes a link record.
-func encodeLink(l *Link) ([]byte, error) {
-	data, err := marshal(l)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
-	}
-	return data, nil
-}
-
 // CreateLink saves a new link and its private key in one step: on any
 // failure nothing is left behind. CodeExists when the name is taken,
 // CodeInvalid when the name is not a slug (letters, digits, '-', '_', 1 to
@@ -105,9 +96,9 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	if err := CheckName(l.Name); err != nil {
 		return err
 	}
-	linkJSON, err := encodeLink(l)
+	linkJSON, err := marshal(l)
 	if err != nil {
-		return err
+		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
 	}
 	privPEM, err := keys.MarshalPrivateKey(key) // refuses a missing or incomplete key
 	if err != nil {
@@ -221,16 +212,16 @@ func (s *Store) ListLinks() ([]*Link, error) {
 // or the last save wins.
 func (s *Store) EditLink(name string, f func(*Link) error) (*Link, error) {
 	l, err := s.GetLink(name)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = f(l)
 	}
-	if err := f(l); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	l.Name = name
-	data, err := encodeLink(l)
+	data, err := marshal(l)
 	if err != nil {
-		return nil, err
+		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", name, err)
 	}
 	return locked(s, func() (*Link, error) {
 		if err := s.writeFile(linkPath(name, linkFile), data, false); err != nil {
