@@ -246,7 +246,7 @@ func keysOf(m map[string]string) []string {
 	return k
 }
 
-func TestUpdateLink(t *testing.T) {
+func TestEditLink(t *testing.T) {
 	s := openStore(t)
 	createLink(t, s, "prod")
 	l, err := s.GetLink("prod")
@@ -271,6 +271,40 @@ func TestUpdateLink(t *testing.T) {
 	if got, err := s.GetLink("prod"); err != nil || got.Environment == "lost" {
 		t.Errorf("after a failed change: %+v, %v; want the record unchanged", got, err)
 	}
+}
+
+// TestLoad: one call reads what is asked (the record always, the key and
+// the token when asked; no token yet is nil, not an error) with the codes
+// of GetLink, PrivateKey and Token, and a closed store refuses it.
+func TestLoad(t *testing.T) {
+	s := openStore(t)
+	want := createLink(t, s, "prod")
+	l, k, tok, err := s.Load("prod", true, true)
+	if err != nil || k == nil || tok != nil {
+		t.Fatalf("Load before approval = key %v, token %+v, %v; want the key, no token, no error", k != nil, tok, err)
+	}
+	sameLink(t, l, want)
+	if !k.Equal(testKey()) {
+		t.Error("Load returned another key")
+	}
+	if err := s.SaveToken("prod", &Token{AccessToken: "at", Approval: okApproval}); err != nil {
+		t.Fatal(err)
+	}
+	if _, k, tok, err := s.Load("prod", false, true); err != nil || k != nil || tok == nil || tok.AccessToken != "at" {
+		t.Errorf("Load of the token = key %v, token %+v, %v; want no key, the token", k != nil, tok, err)
+	}
+	_, _, _, err = s.Load("nope", true, true)
+	wantCode(t, "Load of an unknown link", err, CodeNotFound)
+	_, _, _, err = s.Load("../x", false, false)
+	wantCode(t, "Load of a bad name", err, CodeInvalid)
+	if err := os.WriteFile(filepath.Join(s.Dir(), "links", "prod", "token.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err = s.Load("prod", false, true)
+	wantCode(t, "Load of a damaged token", err, CodeCorrupt)
+	s.Close()
+	_, _, _, err = s.Load("prod", false, false)
+	wantCode(t, "Load of a closed store", err, CodeIO)
 }
 
 func TestGetLinkReturnsCopies(t *testing.T) {
