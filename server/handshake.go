@@ -37,9 +37,8 @@ func (s *Server) handshakeView(h *store.Handshake) *HandshakeView {
 	return &HandshakeView{AuthorizeURL: h.AuthorizeURL, ApprovalURL: s.publicURL + ApprovalPathPrefix + h.ID, ExpiresAt: h.ExpiresAt}
 }
 
-// consumer returns the OAuth consumer of a link with its key, once its
-// Jira host is checked (checkJiraHost; the client's dialer checks the
-// address).
+// consumer returns the OAuth consumer of a link with its key, once its Jira
+// host is checked (checkJiraHost; the client's dialer checks the address).
 func (s *Server) consumer(l *store.Link, key *rsa.PrivateKey) (*oauth.Consumer, error) {
 	if err := s.checkJiraHost(context.Background(), l.JiraURL, false); err != nil {
 		return nil, err
@@ -98,7 +97,6 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
 	}
 	h := &store.Handshake{
-		ID:           store.NewHandshakeID(),
 		Link:         name,
 		RequestToken: rt.Token.Token,
 		TokenSecret:  rt.Secret,

@@ -234,7 +234,9 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	}
 	var changed []string
 	var was, judged *store.Token
-	l, err = s.updateLink(name, func(l *store.Link) error {
+	s.mu.Lock() // held to the end: putting the token back is part of the change
+	defer s.mu.Unlock()
+	l, err = s.editLink(name, func(l *store.Link) error {
 		ids := []string{"jira_url", "service_account", "environment", "consumer_name", "ca_pem"}
 		for i, f := range [][3]*string{{e.JiraURL, &l.JiraURL, &n.JiraURL}, {e.ServiceAccount, &l.ServiceAccount, &n.ServiceAccount},
 			{e.Environment, &l.Environment, &n.Environment}, {e.ConsumerName, &l.ConsumerName, &cfg.ConsumerName}, {e.CAPEM, &l.CAPEM, &n.CAPEM}} {
@@ -259,10 +261,10 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 		was, judged, err = s.rejudge(name, l.ServiceAccount)
 		return err
 	})
+	if err != nil && was != nil { // the token was judged again, but the record not saved: the token goes back
+		s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
+	}
 	if err != nil {
-		if was != nil { // the token was judged again, but the record not saved: the token goes back
-			s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
-		}
 		return nil, err
 	}
 	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
@@ -361,6 +363,11 @@ func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oaut
 func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.editLink(name, f)
+}
+
+// editLink is updateLink with s.mu held.
+func (s *Server) editLink(name string, f func(*store.Link) error) (*store.Link, error) {
 	l, err := s.store.EditLink(name, func(l *store.Link) error {
 		l.UpdatedAt = s.now().UTC()
 		return f(l)

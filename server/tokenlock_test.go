@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/applink/applink/oauth"
@@ -16,10 +18,14 @@ import (
 func TestTokenSavedUnderLinkLock(t *testing.T) {
 	f := newFixture(t, options{})
 	unlocked := make(chan string, 10)
+	var failRecord atomic.Bool
 	f.store.FailWrites(func(op, path string) error {
 		if op == "write" && path == "links/prod/token.json" && f.srv.mu.TryLock() {
 			f.srv.mu.Unlock()
 			unlocked <- path
+		}
+		if op == "write" && path == "links/prod/link.json" && failRecord.Load() {
+			return syscall.ENOSPC
 		}
 		return nil
 	})
@@ -39,6 +45,14 @@ func TestTokenSavedUnderLinkLock(t *testing.T) {
 	resp, body = f.patch("prod", map[string]string{"service_account": svcName})
 	wantStatus(t, resp, body, http.StatusOK)
 	check("an edit of the service account (judged again)")
+	failRecord.Store(true)
+	resp, body = f.patch("prod", map[string]string{"service_account": adminName})
+	wantError(t, resp, body, http.StatusInternalServerError, CodeInternal)
+	failRecord.Store(false)
+	check("an edit whose record cannot be saved (the token's verdict put back)")
+	if v := f.getLink("prod"); *v.Verdict != oauth.VerdictMatch {
+		t.Errorf("after the failed edit: verdict %s, want %s back", *v.Verdict, oauth.VerdictMatch)
+	}
 	h := f.startHandshake("prod")
 	resp, body = f.get(f.approve(h.AuthorizeURL, adminName, true), nil)
 	wantStatus(t, resp, body, http.StatusForbidden)

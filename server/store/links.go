@@ -152,10 +152,9 @@ func onLink[T any](s *Store, name string, f func() (T, error)) (T, error) {
 	return f()
 }
 
-// Load reads a link once, with one check of its name and folder: its
-// record, with key its private key (see PrivateKey), with token its access
-// token (nil when it has none; see Token). CodeNotFound when there is no
-// such link, CodeCorrupt naming a file that cannot be read.
+// Load reads a link after one check of its name and folder: its record,
+// with key its private key, with token its access token (nil if none), with
+// the codes of GetLink, PrivateKey and Token.
 func (s *Store) Load(name string, key, token bool) (l *Link, k *rsa.PrivateKey, t *Token, err error) {
 	l, err = onLink(s, name, func() (l *Link, err error) {
 		if l, err = s.readLink(name); err == nil && key {
@@ -205,11 +204,10 @@ func (s *Store) ListLinks() ([]*Link, error) {
 	})
 }
 
-// EditLink reads a link's record (one check of the name and folder),
-// changes it with f and saves it atomically, the name kept; an error from
-// f saves nothing. f runs without the Store's lock (it may call the
-// Store): the caller serialises the changes of a link (the server's lock),
-// or the last save wins.
+// EditLink reads a link's record (GetLink), changes it with f and saves it
+// atomically, the name kept; an error from f saves nothing. f runs without
+// the Store's lock (it may call the Store): the caller serialises the
+// changes of a link (the server's lock), or the last save wins.
 func (s *Store) EditLink(name string, f func(*Link) error) (*Link, error) {
 	l, err := s.GetLink(name)
 	if err == nil {
