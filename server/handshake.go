@@ -223,6 +223,11 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) (e 
 	at, was, saved := res.AccessToken, "", false
 	var verified *store.Token // the kept token when it acts as the service account: only a match replaces it
 	_, err := s.updateLink(l.Name, func(r *store.Link) error {
+		if r.ServiceAccount != l.ServiceAccount || r.ServiceAccountID != l.ServiceAccountID { // edited while Jira was asked: judged again
+			why := res.IdentityError
+			res.Approval = oauth.Judge(res.Approver, r.ServiceAccount, r.ServiceAccountID, nil, res.ApprovedAt)
+			res.IdentityError = why
+		}
 		t := &store.Token{AccessToken: at.Token.Token, TokenSecret: at.Secret, SessionHandle: at.SessionHandle,
 			ExpiresAt: at.ExpiresAt.UTC(), AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(), Approval: res.Approval}
 		if old, err := s.store.Token(l.Name); err == nil {

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/applink/applink/oauth"
 )
@@ -59,5 +62,51 @@ func TestTokenSavedUnderLinkLock(t *testing.T) {
 	check("a callback's approval by another account (kept beside the token)")
 	if tok, err := f.store.Token("prod"); err != nil || tok.Verdict != oauth.VerdictMatch || tok.Refused == nil {
 		t.Errorf("token %+v (%v): want the match kept with the refused approval beside it", tok, err)
+	}
+}
+
+// editWhileAsked is a transport to Jira that runs edit once, as the
+// callback asks Jira who approved: between the callback's read of the link
+// and its save.
+type editWhileAsked struct {
+	once sync.Once
+	edit func()
+}
+
+func (e *editWhileAsked) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == oauth.MyselfPath {
+		e.once.Do(e.edit)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestEditDuringCallbackJudged: a service account edited while a callback
+// waits for Jira judges the callback's approver too: the token is saved
+// with the verdict against the new service account, not the old one, and
+// pins no one.
+func TestEditDuringCallbackJudged(t *testing.T) {
+	tr := &editWhileAsked{}
+	f := newFixture(t, options{client: &http.Client{Transport: tr, Timeout: 10 * time.Second}})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	tr.edit = func() {
+		sa := adminName
+		if _, err := f.srv.EditLink(context.Background(), "prod", LinkEdit{ServiceAccount: &sa}); err != nil {
+			t.Errorf("the edit during the callback: %v", err)
+		}
+	}
+	resp, body := f.get(f.approve(h.AuthorizeURL, svcName, true), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	tok, err := f.store.Token("prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Verdict != oauth.VerdictMismatch || tok.ServiceAccount != adminName {
+		t.Errorf("token's approval %+v (%v): want %s's judged a mismatch against %s", tok.Approval, err, svcName, adminName)
+	}
+	if l, err := f.store.GetLink("prod"); err != nil {
+		t.Fatal(err)
+	} else if l.ServiceAccount != adminName || l.ServiceAccountID != "" {
+		t.Errorf("link's service account %q, pin %q (%v): want %s, no pin", l.ServiceAccount, l.ServiceAccountID, err, adminName)
 	}
 }
