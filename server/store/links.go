@@ -161,7 +161,9 @@ func (s *Store) Load(name string, key, token bool) (l *Link, k *rsa.PrivateKey, 
 			k, err = s.privateKey(name)
 		}
 		if err == nil && token {
-			t, err = s.token(name)
+			if t, err = s.token(name); fault.Is(err, CodeNotFound) {
+				err = nil // no token yet
+			}
 		}
 		return l, err
 	})

@@ -51,21 +51,14 @@ func (s *Store) SaveToken(name string, t *Token) error {
 // Token returns a link's access token (CodeNotFound when there is no such
 // link or it has no token, CodeCorrupt when its token file cannot be read).
 func (s *Store) Token(name string) (*Token, error) {
-	return onLink(s, name, func() (*Token, error) {
-		t, err := s.token(name)
-		if err == nil && t == nil {
-			err = newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
-		}
-		return t, err
-	})
+	return onLink(s, name, func() (*Token, error) { return s.token(name) })
 }
 
-// token is Token of a checked link, nil when it has none. The caller holds
-// s.mu.
+// token is Token of a checked link. The caller holds s.mu.
 func (s *Store) token(name string) (*Token, error) {
 	data, err := s.readLinkFile(name, tokenFile, "access token")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
 	} else if err != nil {
 		return nil, err
 	}
