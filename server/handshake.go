@@ -254,13 +254,13 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) (e 
 	}
 	if verified != nil {
 		s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
-			Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
+			Str("service_account", res.ServiceAccount).Str("verdict", string(res.Verdict)).
 			Msg("the service account's token was kept; the new token, approved by another account, was not")
-		n := verifiedKeptNotice(verified.Refused, l.ServiceAccount)
+		n := verifiedKeptNotice(verified.Refused, res.ServiceAccount)
 		return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}, false
 	}
 	ev := s.audit(ctx, "approved", l.Name).Str("approver", res.Approver.String()).
-		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict))
+		Str("service_account", res.ServiceAccount).Str("verdict", string(res.Verdict))
 	if res.IdentityError != nil {
 		ev = ev.Str("identity_error", string(res.IdentityError.Code))
 	}
