@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"time"
 
@@ -36,14 +37,10 @@ func (s *Server) handshakeView(h *store.Handshake) *HandshakeView {
 	return &HandshakeView{AuthorizeURL: h.AuthorizeURL, ApprovalURL: s.publicURL + ApprovalPathPrefix + h.ID, ExpiresAt: h.ExpiresAt}
 }
 
-// consumer returns the OAuth consumer of a link, once its Jira host is
-// checked (checkJiraHost; the client's dialer checks the address).
-func (s *Server) consumer(l *store.Link) (*oauth.Consumer, error) {
+// consumer returns the OAuth consumer of a link with its key, once its Jira
+// host is checked (checkJiraHost; the client's dialer checks the address).
+func (s *Server) consumer(l *store.Link, key *rsa.PrivateKey) (*oauth.Consumer, error) {
 	if err := s.checkJiraHost(context.Background(), l.JiraURL, false); err != nil {
-		return nil, err
-	}
-	key, err := s.store.PrivateKey(l.Name)
-	if err != nil {
 		return nil, err
 	}
 	c, err := oauth.NewConsumer(l.JiraURL, l.ConsumerKey, key)
@@ -100,7 +97,6 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		return nil, s.attemptFailed(ctx, l.Name, "handshake_failed", err, nil)
 	}
 	h := &store.Handshake{
-		ID:           store.NewHandshakeID(),
 		Link:         name,
 		RequestToken: rt.Token.Token,
 		TokenSecret:  rt.Secret,
@@ -108,14 +104,11 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		CreatedAt:    rt.IssuedAt.UTC(),
 		ExpiresAt:    rt.ExpiresAt.UTC(),
 	}
-	if err := s.store.SaveHandshake(h); err != nil {
-		return nil, err
-	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
 		if l.LastError == nil || !isHealthCode(l.LastError.Code) {
 			l.LastError = errNobodyApproved(l.ServiceAccount)
 		}
-		return nil
+		return s.store.SaveHandshake(h)
 	}); err != nil {
 		return nil, err
 	}
@@ -191,14 +184,8 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	}
 	res, err := c.Complete(ctx, h.OAuth(), verifier, l.ServiceAccount, l.ServiceAccountID)
 	out := &outcome{Link: l}
-	var kept *store.Token // the kept token when it acts as the service account: only a match replaces it
 	if err == nil {
 		out.Approval = &res.Approval
-		if res.Verdict != oauth.VerdictMatch {
-			if t, terr := s.store.Token(l.Name); terr == nil && t.Verdict == oauth.VerdictMatch {
-				kept = t
-			}
-		}
 	}
 	switch {
 	case err != nil && undecided(err):
@@ -216,11 +203,8 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 		out.Err = s.attemptFailed(ctx, l.Name, "approval_rejected", &Error{Code: n.Code,
 			Message: "The token was thrown away. " + n.Message,
 			Hint:    n.Hint}, &res.Approval)
-	case kept != nil:
-		out.Err = s.keepVerified(ctx, l, kept, res)
 	default:
-		out.Err = s.keep(ctx, l, res)
-		out.Kept = out.Err == nil
+		out.Err, out.Kept = s.keep(ctx, l, res)
 	}
 	if out.Err != nil && out.Err.Code == CodeInternal {
 		return nil, out.Err
@@ -228,60 +212,61 @@ func (s *Server) complete(ctx context.Context, h *store.Handshake, verifier stri
 	return out, nil
 }
 
-// keep saves a new token with its approval in one atomic write (the commit
-// point: from then on every view shows the new token and its verdict),
-// then clears the link's last error. When the token cannot be saved, nothing
-// changes but the link's last error, which says why; when only the record
-// cannot be saved, the views still show the new token (see derivedState).
-func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) *Error {
-	at, was := res.AccessToken, s.verdictOf(l.Name)
-	err := s.store.SaveToken(l.Name, &store.Token{
-		AccessToken:            at.Token.Token,
-		TokenSecret:            at.Secret,
-		SessionHandle:          at.SessionHandle,
-		ExpiresAt:              at.ExpiresAt.UTC(),
-		AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(),
-		Approval:               res.Approval,
+// keep saves a callback's approval under the server's lock (updateLink, as
+// an edit judging the token again): in one atomic write (the commit point)
+// the new token, or, when the kept one acts as the service account and the
+// new one does not, the kept one with the approval as Refused (the notice,
+// verifiedKeptNotice, says whom to ask to revoke the new one); then it
+// clears the link's last error (but a kept token's health problem). When
+// the token cannot be saved, only the last error changes, saying why.
+func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) (e *Error, kept bool) {
+	at, was, saved := res.AccessToken, "", false
+	var verified *store.Token // the kept token when it acts as the service account: only a match replaces it
+	_, err := s.updateLink(l.Name, func(r *store.Link) error {
+		if r.ServiceAccount != l.ServiceAccount || r.ServiceAccountID != l.ServiceAccountID { // edited while Jira was asked: judged again
+			why := res.IdentityError
+			res.Approval = oauth.Judge(res.Approver, r.ServiceAccount, r.ServiceAccountID, nil, res.ApprovedAt)
+			res.IdentityError = why
+		}
+		t := &store.Token{AccessToken: at.Token.Token, TokenSecret: at.Secret, SessionHandle: at.SessionHandle,
+			ExpiresAt: at.ExpiresAt.UTC(), AuthorizationExpiresAt: at.AuthorizationExpiresAt.UTC(), Approval: res.Approval}
+		if old, err := s.store.Token(l.Name); err == nil {
+			if was = string(old.Verdict); old.Verdict == oauth.VerdictMatch && res.Verdict != oauth.VerdictMatch {
+				verified, t = old, old
+				t.Refused = &res.Approval
+			}
+		}
+		if err := s.store.SaveToken(l.Name, t); err != nil {
+			return err
+		}
+		if saved = true; verified == nil || r.LastError != nil && !isHealthCode(r.LastError.Code) {
+			r.LastError = nil
+		}
+		if id := res.Approver.ImmutableID(); verified == nil && res.Verdict == oauth.VerdictMatch && id != "" {
+			r.ServiceAccountID = id // the pin
+		}
+		return nil
 	})
-	if err != nil {
-		return s.failedSave(ctx, l.Name, err)
+	if !saved {
+		return s.failedSave(ctx, l.Name, err), false
+	} else if err != nil {
+		s.logger(ctx).Error().Err(err).Str("link", l.Name).Msg("saving the link's record failed")
+	}
+	if verified != nil {
+		s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
+			Str("service_account", res.ServiceAccount).Str("verdict", string(res.Verdict)).
+			Msg("the service account's token was kept; the new token, approved by another account, was not")
+		n := verifiedKeptNotice(verified.Refused, res.ServiceAccount)
+		return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}, false
 	}
 	ev := s.audit(ctx, "approved", l.Name).Str("approver", res.Approver.String()).
-		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict))
+		Str("service_account", res.ServiceAccount).Str("verdict", string(res.Verdict))
 	if res.IdentityError != nil {
 		ev = ev.Str("identity_error", string(res.IdentityError.Code))
 	}
 	ev.Msg("token approved and kept")
 	s.notify.change(l.Name, "verdict", was, string(res.Verdict))
-	s.note(ctx, l.Name, func(l *store.Link) {
-		l.LastError = nil
-		if id := res.Approver.ImmutableID(); res.Verdict == oauth.VerdictMatch && id != "" {
-			l.ServiceAccountID = id // the pin
-		}
-	})
-	return nil
-}
-
-// keepVerified records an approval that may not replace the link's token
-// (which acts as the service account, while the new one does not) beside
-// that token, which stays; the new token is dropped unused. The link's
-// notice (verifiedKeptNotice) and the returned *Error say whom to ask to
-// revoke it in Jira.
-func (s *Server) keepVerified(ctx context.Context, l *store.Link, tok *store.Token, res *oauth.Result) *Error {
-	tok.Refused = &res.Approval
-	if err := s.store.SaveToken(l.Name, tok); err != nil {
-		return s.failedSave(ctx, l.Name, err)
-	}
-	s.audit(ctx, "approval_not_kept", l.Name).Str("approver", res.Approver.String()).
-		Str("service_account", l.ServiceAccount).Str("verdict", string(res.Verdict)).
-		Msg("the service account's token was kept; the new token, approved by another account, was not")
-	s.note(ctx, l.Name, func(l *store.Link) {
-		if l.LastError != nil && !isHealthCode(l.LastError.Code) {
-			l.LastError = nil // a health problem is the kept token's, and stays
-		}
-	})
-	n := verifiedKeptNotice(tok.Refused, l.ServiceAccount)
-	return &Error{Code: n.Code, Message: n.Message, Hint: n.Hint}
+	return nil, true
 }
 
 // failedSave records that the outcome of a callback could not be saved:

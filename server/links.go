@@ -234,7 +234,9 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	}
 	var changed []string
 	var was, judged *store.Token
-	l, err = s.updateLink(name, func(l *store.Link) error {
+	s.mu.Lock() // held to the end: putting the token back is part of the change
+	defer s.mu.Unlock()
+	l, err = s.editLink(name, func(l *store.Link) error {
 		ids := []string{"jira_url", "service_account", "environment", "consumer_name", "ca_pem"}
 		for i, f := range [][3]*string{{e.JiraURL, &l.JiraURL, &n.JiraURL}, {e.ServiceAccount, &l.ServiceAccount, &n.ServiceAccount},
 			{e.Environment, &l.Environment, &n.Environment}, {e.ConsumerName, &l.ConsumerName, &cfg.ConsumerName}, {e.CAPEM, &l.CAPEM, &n.CAPEM}} {
@@ -259,10 +261,10 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 		was, judged, err = s.rejudge(name, l.ServiceAccount)
 		return err
 	})
+	if err != nil && was != nil { // the token was judged again, but the record not saved: the token goes back
+		s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
+	}
 	if err != nil {
-		if was != nil { // the token was judged again, but the record not saved: the token goes back
-			s.logger(ctx).Warn().Err(s.store.SaveToken(name, was)).Str("link", name).Msg("edit not saved; the token's verdict restored unless an error is given")
-		}
 		return nil, err
 	}
 	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
@@ -337,18 +339,16 @@ func isNotFound(err error) bool {
 // needs besides: the consumer that calls its Jira (with consumer), the
 // access token it keeps (with token; 409 not_approved without one).
 func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oauth.Consumer, tok *store.Token, err error) {
-	l, err = s.store.GetLink(name)
+	l, key, tok, err := s.store.Load(name, consumer, token)
 	if isNotFound(err) || fault.Is(err, store.CodeInvalid) {
 		return nil, nil, nil, errNoLink(name)
 	}
-	if err == nil && token {
-		if tok, err = s.store.Token(name); isNotFound(err) {
-			err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
-				Hint: "Start an approval and have the service account approve it in Jira first."}
-		}
+	if err == nil && token && tok == nil {
+		err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
+			Hint: "Start an approval and have the service account approve it in Jira first."}
 	}
 	if err == nil && consumer {
-		c, err = s.consumer(l)
+		c, err = s.consumer(l, key)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -356,28 +356,26 @@ func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oaut
 	return l, c, tok, nil
 }
 
-// updateLink reads, changes with f and saves a link, under the server's
-// lock so that concurrent changes do not lose each other. f may save
-// other things (the token) under the same lock; an error from f saves
-// nothing.
+// updateLink reads, changes with f and saves a link (store.EditLink) under
+// the server's lock, which every change of a link's record or token takes;
+// f may save the token too; an error from f saves nothing. It reads the
+// record again, not load's: a request calls Jira between, without the lock.
 func (s *Server) updateLink(name string, f func(*store.Link) error) (*store.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, err := s.store.GetLink(name)
+	return s.editLink(name, f)
+}
+
+// editLink is updateLink with s.mu held.
+func (s *Server) editLink(name string, f func(*store.Link) error) (*store.Link, error) {
+	l, err := s.store.EditLink(name, func(l *store.Link) error {
+		l.UpdatedAt = s.now().UTC()
+		return f(l)
+	})
 	if isNotFound(err) {
 		return nil, errNoLink(name)
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := f(l); err != nil {
-		return nil, err
-	}
-	l.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateLink(l); err != nil {
-		if isNotFound(err) {
-			return nil, errNoLink(name)
-		}
 		return nil, err
 	}
 	s.saveErrs.Delete(name)

@@ -201,14 +201,6 @@ func (n *notifier) change(link, event, was, is string) {
 	}
 }
 
-// verdictOf is the verdict of a link's kept token, "" when there is none.
-func (s *Server) verdictOf(name string) string {
-	if t, err := s.store.Token(name); err == nil {
-		return string(t.Verdict)
-	}
-	return ""
-}
-
 // run posts the queued notifications until ctx ends.
 func (n *notifier) run(ctx context.Context) {
 	for n != nil {

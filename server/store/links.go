@@ -82,21 +82,6 @@ func (s *Store) readLink(name string) (*Link, error) {
 	return l, nil
 }
 
-// encodeLink checks a link record and encodes it.
-func encodeLink(l *Link) ([]byte, error) {
-	if l == nil {
-		return nil, newError(CodeInvalid, nil, "no link given")
-	}
-	if err := CheckName(l.Name); err != nil {
-		return nil, err
-	}
-	data, err := marshal(l)
-	if err != nil {
-		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
-	}
-	return data, nil
-}
-
 // CreateLink saves a new link and its private key in one step: on any
 // failure nothing is left behind. CodeExists when the name is taken,
 // CodeInvalid when the name is not a slug (letters, digits, '-', '_', 1 to
@@ -105,9 +90,15 @@ func encodeLink(l *Link) ([]byte, error) {
 // The link is written into a temporary folder that is renamed into place,
 // so a crash leaves either the whole link or none of it.
 func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
-	linkJSON, err := encodeLink(l)
-	if err != nil {
+	if l == nil {
+		return newError(CodeInvalid, nil, "no link given")
+	}
+	if err := CheckName(l.Name); err != nil {
 		return err
+	}
+	linkJSON, err := marshal(l)
+	if err != nil {
+		return newError(CodeInvalid, err, "link %q cannot be encoded: %v", l.Name, err)
 	}
 	privPEM, err := keys.MarshalPrivateKey(key) // refuses a missing or incomplete key
 	if err != nil {
@@ -149,15 +140,40 @@ func (s *Store) CreateLink(l *Link, key *rsa.PrivateKey) error {
 	return nil
 }
 
-// GetLink returns a copy of a link's record (CodeNotFound if none,
-// CodeCorrupt naming the file when its record cannot be read).
-func (s *Store) GetLink(name string) (*Link, error) {
+// onLink returns f's result, run with s.mu held once the link's name and
+// folder are checked (requireLink): the one check of a request.
+func onLink[T any](s *Store, name string, f func() (T, error)) (T, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.requireLink(name); err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return s.readLink(name)
+	return f()
+}
+
+// Load reads a link after one check of its name and folder: its record,
+// with key its private key, with token its access token (nil if none), with
+// the codes of GetLink, PrivateKey and Token.
+func (s *Store) Load(name string, key, token bool) (l *Link, k *rsa.PrivateKey, t *Token, err error) {
+	l, err = onLink(s, name, func() (l *Link, err error) {
+		if l, err = s.readLink(name); err == nil && key {
+			k, err = s.privateKey(name)
+		}
+		if err == nil && token {
+			if t, err = s.token(name); fault.Is(err, CodeNotFound) {
+				err = nil // no token yet
+			}
+		}
+		return l, err
+	})
+	return l, k, t, err
+}
+
+// GetLink returns a copy of a link's record (CodeNotFound if none,
+// CodeCorrupt naming the file when its record cannot be read).
+func (s *Store) GetLink(name string) (*Link, error) {
+	return onLink(s, name, func() (*Link, error) { return s.readLink(name) })
 }
 
 // ListLinks returns copies of every link, sorted by name. A link whose
@@ -190,21 +206,29 @@ func (s *Store) ListLinks() ([]*Link, error) {
 	})
 }
 
-// UpdateLink replaces a link's record atomically (CodeNotFound if none).
-func (s *Store) UpdateLink(l *Link) error {
-	data, err := encodeLink(l)
+// EditLink reads a link's record (GetLink), changes it with f and saves it
+// atomically, the name kept; an error from f saves nothing. f runs without
+// the Store's lock (it may call the Store): the caller serialises the
+// changes of a link (the server's lock), or the last save wins.
+func (s *Store) EditLink(name string, f func(*Link) error) (*Link, error) {
+	l, err := s.GetLink(name)
+	if err == nil {
+		err = f(l)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireLink(l.Name); err != nil {
-		return err
+	l.Name = name
+	data, err := marshal(l)
+	if err != nil {
+		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", name, err)
 	}
-	if err := s.writeFile(linkPath(l.Name, linkFile), data, false); err != nil {
-		return ioError(err, "cannot save link %q: %v", l.Name)
-	}
-	return nil
+	return locked(s, func() (*Link, error) {
+		if err := s.writeFile(linkPath(name, linkFile), data, false); err != nil {
+			return nil, ioError(err, "cannot save link %q: %v", name)
+		}
+		return l, nil
+	})
 }
 
 // DeleteLink removes a link with its keys and token and its pending
@@ -240,11 +264,11 @@ func (s *Store) DeleteLink(name string) error {
 // link, CodeCorrupt when its key file is missing, does not parse, or
 // public.pem is not its public half).
 func (s *Store) PrivateKey(name string) (*rsa.PrivateKey, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireLink(name); err != nil {
-		return nil, err
-	}
+	return onLink(s, name, func() (*rsa.PrivateKey, error) { return s.privateKey(name) })
+}
+
+// privateKey is PrivateKey of a checked link. The caller holds s.mu.
+func (s *Store) privateKey(name string) (*rsa.PrivateKey, error) {
 	data, err := s.readLinkFile(name, keys.PrivateKeyFile, "private key")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, s.corrupt(name, keys.PrivateKeyFile, "private key", err)

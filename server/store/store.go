@@ -24,7 +24,7 @@
 // path, as are the data folder and its links and handshakes folders made by
 // Open; a file is written only into the data folder itself or into a folder
 // checked through the root to be a real folder, not a symbolic link (a
-// link's folder before each write to it, the handshakes folder at Open, a
+// link's folder in each call that writes to it, the handshakes folder at Open, a
 // new link's folder as it is made). Link names and handshake IDs are
 // checked before they become file names, so no name can reach outside the
 // folder. Every change asks the hook of [Store.FailWrites] first, so that

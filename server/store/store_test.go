@@ -249,7 +249,7 @@ func keysOf(m map[string]string) []string {
 	return k
 }
 
-func TestUpdateLink(t *testing.T) {
+func TestEditLink(t *testing.T) {
 	s := openStore(t)
 	createLink(t, s, "prod")
 	l, err := s.GetLink("prod")
@@ -257,8 +257,9 @@ func TestUpdateLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.LastError = &fault.Error{Code: "permission_denied", Message: "the user clicked Deny"}
-	if err := s.UpdateLink(l); err != nil {
-		t.Fatal(err)
+	edited, err := s.EditLink("prod", func(e *Link) error { *e = *l; e.Name = "renamed"; return nil })
+	if err != nil || edited.Name != "prod" {
+		t.Fatalf("EditLink = %+v, %v; want the link named prod", edited, err)
 	}
 	got, err := s.GetLink("prod")
 	if err != nil {
@@ -266,8 +267,47 @@ func TestUpdateLink(t *testing.T) {
 	}
 	sameLink(t, got, l)
 
-	wantCode(t, "UpdateLink of an unknown link", s.UpdateLink(sampleLink("nope")), CodeNotFound)
-	wantCode(t, "UpdateLink(nil)", s.UpdateLink(nil), CodeInvalid)
+	_, err = s.EditLink("nope", func(*Link) error { return nil })
+	wantCode(t, "EditLink of an unknown link", err, CodeNotFound)
+	_, err = s.EditLink("prod", func(e *Link) error { e.Environment = "lost"; return newError(CodeInvalid, nil, "no") })
+	wantCode(t, "EditLink whose change fails", err, CodeInvalid)
+	if got, err := s.GetLink("prod"); err != nil || got.Environment == "lost" {
+		t.Errorf("after a failed change: %+v, %v; want the record unchanged", got, err)
+	}
+}
+
+// TestLoad: one call reads what is asked (the record always, the key and
+// the token when asked; no token yet is nil, not an error) with the codes
+// of GetLink, PrivateKey and Token, and a closed store refuses it.
+func TestLoad(t *testing.T) {
+	s := openStore(t)
+	want := createLink(t, s, "prod")
+	l, k, tok, err := s.Load("prod", true, true)
+	if err != nil || k == nil || tok != nil {
+		t.Fatalf("Load before approval = key %v, token %+v, %v; want the key, no token, no error", k != nil, tok, err)
+	}
+	sameLink(t, l, want)
+	if !k.Equal(testKey()) {
+		t.Error("Load returned another key")
+	}
+	if err := s.SaveToken("prod", &Token{AccessToken: "at", Approval: okApproval}); err != nil {
+		t.Fatal(err)
+	}
+	if _, k, tok, err := s.Load("prod", false, true); err != nil || k != nil || tok == nil || tok.AccessToken != "at" {
+		t.Errorf("Load of the token = key %v, token %+v, %v; want no key, the token", k != nil, tok, err)
+	}
+	_, _, _, err = s.Load("nope", true, true)
+	wantCode(t, "Load of an unknown link", err, CodeNotFound)
+	_, _, _, err = s.Load("../x", false, false)
+	wantCode(t, "Load of a bad name", err, CodeInvalid)
+	if err := os.WriteFile(filepath.Join(s.Dir(), "links", "prod", "token.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err = s.Load("prod", false, true)
+	wantCode(t, "Load of a damaged token", err, CodeCorrupt)
+	s.Close()
+	_, _, _, err = s.Load("prod", false, false)
+	wantCode(t, "Load of a closed store", err, CodeIO)
 }
 
 func TestGetLinkReturnsCopies(t *testing.T) {
@@ -706,10 +746,11 @@ func TestBadNamesRejectedNothingWritten(t *testing.T) {
 	for _, name := range badNames {
 		l := sampleLink(name)
 		wantCode(t, "CreateLink("+name+")", s.CreateLink(l, testKey()), CodeInvalid)
-		wantCode(t, "UpdateLink("+name+")", s.UpdateLink(l), CodeInvalid)
+		_, err := s.EditLink(name, func(*Link) error { return nil })
+		wantCode(t, "EditLink("+name+")", err, CodeInvalid)
 		wantCode(t, "DeleteLink("+name+")", s.DeleteLink(name), CodeInvalid)
 		wantCode(t, "SaveToken("+name+")", s.SaveToken(name, &Token{Approval: okApproval, AccessToken: "a"}), CodeInvalid)
-		_, err := s.GetLink(name)
+		_, err = s.GetLink(name)
 		wantCode(t, "GetLink("+name+")", err, CodeInvalid)
 		_, err = s.Token(name)
 		wantCode(t, "Token("+name+")", err, CodeInvalid)
@@ -766,9 +807,7 @@ func TestConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			l := sampleLink("prod")
-			l.Environment = string(rune('a' + i))
-			if err := s.UpdateLink(l); err != nil {
+			if _, err := s.EditLink("prod", func(l *Link) error { l.Environment = string(rune('a' + i)); return nil }); err != nil {
 				t.Error(err)
 			}
 			if _, err := s.ListLinks(); err != nil {
@@ -827,7 +866,8 @@ func TestFailWrites(t *testing.T) {
 		{"write", "links/.tmp-new-*/link.json", createNew},
 		{"rename", "links/.tmp-new-*", createNew},
 		{"write", "links/prod/link.json", func(s *Store) error {
-			return s.UpdateLink(sampleLink("prod"))
+			_, err := s.EditLink("prod", func(l *Link) error { l.Environment = "edited"; return nil })
+			return err
 		}},
 		{"rename", "links/prod", func(s *Store) error { return s.DeleteLink("prod") }},
 		{"write", "links/prod/token.json", func(s *Store) error { return s.SaveToken("prod", &Token{AccessToken: "at-2", Approval: okApproval}) }},

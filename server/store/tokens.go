@@ -39,13 +39,11 @@ func (s *Store) SaveToken(name string, t *Token) error {
 	if err != nil {
 		return newError(CodeInvalid, nil, "link %q: the access token cannot be encoded", name)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireLink(name); err != nil {
-		return err
-	}
-	if err := s.writeFile(linkPath(name, tokenFile), data, false); err != nil {
-		return ioError(err, "cannot save the access token of link %q: %v", name)
+	_, err = onLink(s, name, func() (struct{}, error) {
+		return struct{}{}, s.writeFile(linkPath(name, tokenFile), data, false)
+	})
+	if err != nil {
+		return ioError(err, "cannot save the access token of link %q: %v", name) // a *fault.Error as it is
 	}
 	return nil
 }
@@ -53,11 +51,11 @@ func (s *Store) SaveToken(name string, t *Token) error {
 // Token returns a link's access token (CodeNotFound when there is no such
 // link or it has no token, CodeCorrupt when its token file cannot be read).
 func (s *Store) Token(name string) (*Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.requireLink(name); err != nil {
-		return nil, err
-	}
+	return onLink(s, name, func() (*Token, error) { return s.token(name) })
+}
+
+// token is Token of a checked link. The caller holds s.mu.
+func (s *Store) token(name string) (*Token, error) {
 	data, err := s.readLinkFile(name, tokenFile, "access token")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, newError(CodeNotFound, nil, "link %q has no access token: it has not been approved yet", name)
