@@ -15,6 +15,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/applink/applink/oauth"
 )
 
 // OIDC configures the admins' sign-in through an OpenID Connect provider
@@ -163,9 +165,9 @@ func (o *oidcLogin) judge(idt *oidc.IDToken) (string, error) {
 	verified, sent := c["email_verified"].(bool)
 	groups, _ := c[o.GroupsClaim].([]any) // absent or not a list: no groups
 	who, verified := cmp.Or(email, username, idt.Subject), verified || !sent
-	// Letters compared without case, ASCII only: with Unicode folding "ſ"
-	// would stand for "s", which the length check refuses.
-	if slices.ContainsFunc(o.emails, func(a string) bool { return verified && len(a) == len(email) && strings.EqualFold(a, email) }) ||
+	// Addresses compared as names are (oauth.SameName): lower-cased, never
+	// Unicode-folded, so "ſam" is not "sam".
+	if slices.ContainsFunc(o.emails, func(a string) bool { return verified && oauth.SameName(a, email) }) ||
 		slices.ContainsFunc(groups, func(g any) bool { s, _ := g.(string); return slices.Contains(o.groups, s) }) {
 		return who, nil
 	}
