@@ -63,7 +63,7 @@ func (s *Server) AuditPermissions(ctx context.Context, name string, in Permissio
 			Hint: "Give the keys of the Jira projects the integration works in, such as ABC for ABC-123."}
 	}
 	req := oauth.AuditRequest{Projects: projects, Permissions: in.Permissions, Preset: in.Preset}
-	a, err := oauth.RunAudit(ctx, c.As(oauth.Token{Token: tok.AccessToken, Secret: tok.TokenSecret}), req)
+	a, err := oauth.RunAudit(ctx, c.As(tok.OAuth()), req)
 	if err != nil {
 		logOAuthError(s.audit(ctx, "permissions_failed", name), err).Msg("the permission audit did not complete")
 		return nil, err

@@ -19,7 +19,8 @@ func (s *Server) Preflight(ctx context.Context, name string) (*oauth.PreflightRe
 	}
 	var tok *oauth.Token
 	if t, err := s.store.Token(name); err == nil {
-		tok = &oauth.Token{Token: t.AccessToken, Secret: t.TokenSecret}
+		ot := t.OAuth()
+		tok = &ot
 	}
 	res := c.Preflight(ctx, tok)
 	codes := make([]string, len(res.Problems))

@@ -55,7 +55,7 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 	if err != nil {
 		return nil, err
 	}
-	id, err := c.Myself(ctx, oauth.Token{Token: tok.AccessToken, Secret: tok.TokenSecret})
+	id, err := c.Myself(ctx, tok.OAuth())
 	// Jira did not answer, unless it no longer honours the token.
 	if err != nil && !fault.Is(err, oauth.CodeTokenRejected, oauth.CodeTokenExpired, oauth.CodeUnauthorized, oauth.CodePermissionDenied) {
 		return nil, err

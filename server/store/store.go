@@ -158,6 +158,12 @@ const (
 )
 
 // OAuth returns the handshake's request token, whose Expired is the one
+// OAuth returns the access token and its secret, for signing calls as
+// its approver.
+func (t *Token) OAuth() oauth.Token {
+	return oauth.Token{Token: t.AccessToken, Secret: t.TokenSecret}
+}
+
 // expiry rule of a pending approval.
 func (h *Handshake) OAuth() *oauth.RequestToken {
 	return &oauth.RequestToken{
