@@ -170,6 +170,29 @@ func TestEditJiraURLForgetsHealthAndAudit(t *testing.T) {
 	}
 }
 
+// TestEditJiraURLDropsPendingApprovals: the pending approvals of the old
+// Jira URL end with the edit: their approval links no longer lead to Jira
+// and the link no longer says an approval is pending; changing another
+// field keeps them.
+func TestEditJiraURLDropsPendingApprovals(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	h := f.startHandshake("prod")
+	resp, body := f.patch("prod", map[string]string{"environment": "staging"})
+	wantStatus(t, resp, body, http.StatusOK)
+	if resp, _ := f.get(h.ApprovalURL, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after editing the environment the approval link answers %d, want 200", resp.StatusCode)
+	}
+	resp, body = f.patch("prod", map[string]string{"jira_url": strings.Replace(f.jiraSrv.URL, "127.0.0.1", "localhost", 1)})
+	wantStatus(t, resp, body, http.StatusOK)
+	if resp, _ := f.get(h.ApprovalURL, nil); resp.StatusCode == http.StatusOK {
+		t.Error("the approval link of the old Jira URL still leads to Jira")
+	}
+	if v := f.getLink("prod"); v.State == stateAwaitingApproval || f.store.PendingHandshakes("prod", f.clock.Now()) != 0 {
+		t.Errorf("after editing the Jira URL: state %s, %d approvals pending", v.State, f.store.PendingHandshakes("prod", f.clock.Now()))
+	}
+}
+
 // TestEditInvalid: every invalid field at once, with creation's codes;
 // nothing changes.
 func TestEditInvalid(t *testing.T) {

@@ -212,8 +212,9 @@ func (e LinkEdit) onto(l *store.Link) LinkInput {
 // EditLink changes a link's Jira URL, service account, environment,
 // consumer name and CA, checked as on creation (every refused field at
 // once; nothing changes then), keeping its key pair and consumer key. A
-// new Jira URL forgets the token's last health result and the permission
-// audit, which described the old one, and runs nothing; a new service
+// new Jira URL forgets the token's last health result, the permission
+// audit and the pending approvals, which belonged to the old one, and runs
+// nothing; a new service
 // account judges the kept token's approver again (rejudge). It is what
 // PATCH /api/links/{name} does.
 func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkView, error) {
@@ -266,6 +267,11 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 	}
 	if err != nil {
 		return nil, err
+	}
+	if slices.Contains(changed, "jira_url") { // their request tokens are the old Jira's
+		if _, err := s.store.RemoveHandshakes(func(h store.Handshake) bool { return h.Link == name }); err != nil {
+			s.logger(ctx).Warn().Err(err).Str("link", name).Msg("the pending approvals of the old Jira URL could not all be dropped")
+		}
 	}
 	ev := s.audit(ctx, "link_edited", name).Strs("changed", changed)
 	if was != nil {

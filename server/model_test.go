@@ -158,7 +158,8 @@ func (m *linkModel) editServiceAccount() {
 }
 
 // editJiraURL switches the link between two names of the same Jira
-// (127.0.0.1 and localhost); the token kept stays.
+// (127.0.0.1 and localhost); the token kept stays, the pending approvals
+// end.
 func (m *linkModel) editJiraURL() {
 	other := m.f.jiraSrv.URL
 	if m.jiraURL == other {
@@ -170,6 +171,12 @@ func (m *linkModel) editJiraURL() {
 		m.f.t.Errorf("seed %d: after editing the Jira URL to %s: %s, permissions %v", *modelSeed, other, v.JiraURL, v.Permissions)
 	}
 	m.jiraURL = other
+	for _, a := range m.approvals { // they were the old URL's: the edit ended them
+		if resp, _ := m.f.get(a.view.ApprovalURL, nil); resp.StatusCode == http.StatusOK {
+			m.f.t.Errorf("seed %d: an approval of the old Jira URL still leads to Jira", *modelSeed)
+		}
+	}
+	m.approvals = nil
 }
 
 // forge sends a callback nobody decided: a Deny or a made-up verifier.

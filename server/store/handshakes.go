@@ -207,16 +207,22 @@ func (s *Store) TakeHandshake(requestToken string) (*Handshake, error) {
 }
 
 // PruneHandshakes removes pending handshakes that expired before now and
-// returns how many. A handshake whose file cannot be removed stays pending
-// and the first such failure is returned with the count of the others.
+// returns how many (RemoveHandshakes).
 func (s *Store) PruneHandshakes(now time.Time) (int, error) {
+	return s.RemoveHandshakes(func(h Handshake) bool { return h.ExpiresAt.Before(now) })
+}
+
+// RemoveHandshakes removes the pending handshakes drop picks and returns
+// how many. A handshake whose file cannot be removed stays pending and the
+// first such failure is returned with the count of the others.
+func (s *Store) RemoveHandshakes(drop func(Handshake) bool) (int, error) {
 	return locked(s, func() (n int, first error) {
 		for id, h := range s.handshakes {
-			if !h.ExpiresAt.Before(now) {
+			if !drop(h) {
 				continue
 			}
 			if err := s.removeHandshake(id); err != nil {
-				first = cmp.Or(first, error(ioError(err, "cannot remove an expired handshake of link %q: %v", h.Link)))
+				first = cmp.Or(first, error(ioError(err, "cannot remove a pending handshake of link %q: %v", h.Link)))
 				continue
 			}
 			n++
