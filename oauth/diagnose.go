@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
@@ -197,9 +199,8 @@ func diagnoseTransport(step, url string, err error) *Error {
 	if err == nil {
 		return nil
 	}
-	var already *Error
-	if errors.As(err, &already) {
-		return already
+	if e, ok := fault.As(err); ok {
+		return e
 	}
 	e := &Error{Code: CodeNetwork, Step: step, URL: withoutQuery(url), Err: err} // unless a case below says otherwise
 	what := stepLabel(step)
