@@ -1,6 +1,7 @@
 package oauth_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -89,6 +90,32 @@ func TestRunAuditEveryCreateMetaForm(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingCaller counts the calls of a Caller by path, query left out.
+type countingCaller struct {
+	oauth.Caller
+	calls map[string]int
+}
+
+func (c countingCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
+	p, _, _ := strings.Cut(path, "?")
+	c.calls[p]++
+	return c.Caller.Get(ctx, path, step)
+}
+
+// TestRunAuditAsksOldCreateMetaOnce: on Jira 9, whose old createmeta is
+// gone (404), one audit of several projects asks for it once, not once a
+// project.
+func TestRunAuditAsksOldCreateMetaOnce(t *testing.T) {
+	j, url := auditJira(t, jiratest.Options{Flavor: jiratest.DataCenter})
+	cl := countingCaller{basicCaller(t, j, url), map[string]int{}}
+	if _, err := oauth.RunAudit(testCtx(t), cl, oauth.AuditRequest{Projects: []string{"ABC", "GHI"}, Preset: oauth.PresetJiraAlign}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cl.calls[oauth.CreateMetaPath]; got != 1 {
+		t.Errorf("old createmeta asked %d times, want 1", got)
 	}
 }
 

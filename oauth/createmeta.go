@@ -33,6 +33,7 @@ type cappedCaller struct {
 	Caller
 	bytes int64 // left for the audit
 	pages int   // left for the project
+	noOld bool  // the old createmeta answered 404: it is gone from this Jira
 }
 
 func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
@@ -54,16 +55,19 @@ var errTruncated = fault.New(CodeAuditTruncated, "applink stopped reading create
 // create screen lacks the Reporter field, as cl's account sees them (Jira
 // lists Reporter only to an account with Modify Reporter). It asks the old
 // createmeta first and, when Jira answers 404 (Jira 9 removed it), the
-// per-project form. When Jira offers neither, or lists no issue type the
-// account may create, it returns none: nothing to check. A cap cutting it
-// short returns the names found so far and errTruncated.
+// per-project form, which it asks alone for the audit's other projects.
+// When Jira offers neither, or lists no issue type the account may create,
+// it returns none: nothing to check. A cap cutting it short returns the
+// names found so far and errTruncated.
 func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([]string, error) {
 	cl.pages = maxMetaPages
-	off, err := reporterOffOld(ctx, cl, project)
-	if !fault.Is(err, CodeNotFound) {
-		return off, err
+	if !cl.noOld {
+		off, err := reporterOffOld(ctx, cl, project)
+		if cl.noOld = fault.Is(err, CodeNotFound); !cl.noOld {
+			return off, err
+		}
 	}
-	off, err = reporterOffPerProject(ctx, cl, project)
+	off, err := reporterOffPerProject(ctx, cl, project)
 	if fault.Is(err, CodeNotFound) {
 		return nil, nil
 	}
