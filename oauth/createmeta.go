@@ -77,7 +77,7 @@ func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([
 // badMeta is the failure of a createmeta answer that does not parse.
 func badMeta(cl Caller, err error) error {
 	return &Error{Code: CodeBadResponse, Step: "createmeta", URL: cl.BaseURL() + createMetaPath,
-		Message: "Jira's answer to createmeta is not the create metadata", Hint: "check that the Jira URL is Jira's base URL", Err: err}
+		Message: "Jira's answer to createmeta is not the create metadata", Hint: fix(CodeBadResponse), Err: err}
 }
 
 // reporterOffOld reads the old createmeta.
