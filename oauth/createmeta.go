@@ -53,12 +53,11 @@ var errTruncated = fault.New(CodeAuditTruncated, "applink stopped reading create
 
 // reporterOffScreen returns the names of project's issue types whose
 // create screen lacks the Reporter field, as cl's account sees them (Jira
-// lists Reporter only to an account with Modify Reporter). It asks the old
-// createmeta first and, when Jira answers 404 (Jira 9 removed it), the
-// per-project form, which it asks alone for the audit's other projects.
-// When Jira offers neither, or lists no issue type the account may create,
-// it returns none: nothing to check. A cap cutting it short returns the
-// names found so far and errTruncated.
+// lists Reporter only to an account with Modify Reporter), from the old
+// createmeta or, once that answers 404 (Jira 9 removed it), the per-project
+// form. Neither form, or no issue type the account may create, is none:
+// nothing to check. A cap cutting it short returns what it found and
+// errTruncated.
 func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([]string, error) {
 	cl.pages = maxMetaPages
 	if !cl.noOld {

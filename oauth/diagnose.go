@@ -196,11 +196,8 @@ func looksLikeLogin(u *url.URL) bool {
 // error's Message and Hint name the host but never hold err's text, which
 // may quote a URL; err stays in Error.Err for logs. A nil err gives nil.
 func diagnoseTransport(step, url string, err error) *Error {
-	if err == nil {
-		return nil
-	}
-	if e, ok := fault.As(err); ok {
-		return e
+	if e, ok := fault.As(err); ok || err == nil {
+		return e // already an *Error, or nil for a nil err
 	}
 	e := &Error{Code: CodeNetwork, Step: step, URL: withoutQuery(url), Err: err} // unless a case below says otherwise
 	what := stepLabel(step)
