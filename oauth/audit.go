@@ -308,7 +308,7 @@ func parsePermissions(body []byte) (map[string]Permission, error) {
 	if err := json.Unmarshal(body, &raw); err != nil || raw.Permissions == nil {
 		return nil, &Error{Code: CodeBadResponse, Step: "mypermissions",
 			Message: "Jira's answer to mypermissions is not a permissions object",
-			Hint:    "check that the Jira URL is Jira's base URL", Err: err}
+			Hint:    fix(CodeBadResponse), Err: err}
 	}
 	for k, p := range raw.Permissions {
 		if p.Key == "" {

@@ -3,7 +3,6 @@ package oauth
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // Limits on the bodies read from Jira.
@@ -142,8 +143,7 @@ func (c *Consumer) send(ctx context.Context, s callSpec) ([]byte, *http.Response
 
 // withStep sets Step (when generic) and URL (when empty) on an *Error.
 func withStep(err error, step, rawURL string) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := fault.As(err); ok {
 		if e.Step == "" || e.Step == "request" {
 			e.Step = step
 		}

@@ -33,6 +33,7 @@ type cappedCaller struct {
 	Caller
 	bytes int64 // left for the audit
 	pages int   // left for the project
+	noOld bool  // the old createmeta answered 404: it is gone from this Jira
 }
 
 func (c *cappedCaller) Get(ctx context.Context, path, step string) ([]byte, error) {
@@ -52,18 +53,20 @@ var errTruncated = fault.New(CodeAuditTruncated, "applink stopped reading create
 
 // reporterOffScreen returns the names of project's issue types whose
 // create screen lacks the Reporter field, as cl's account sees them (Jira
-// lists Reporter only to an account with Modify Reporter). It asks the old
-// createmeta first and, when Jira answers 404 (Jira 9 removed it), the
-// per-project form. When Jira offers neither, or lists no issue type the
-// account may create, it returns none: nothing to check. A cap cutting it
-// short returns the names found so far and errTruncated.
+// lists Reporter only to an account with Modify Reporter), from the old
+// createmeta or, once that answers 404 (Jira 9 removed it), the per-project
+// form. Neither form, or no issue type the account may create, is none:
+// nothing to check. A cap cutting it short returns what it found and
+// errTruncated.
 func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([]string, error) {
 	cl.pages = maxMetaPages
-	off, err := reporterOffOld(ctx, cl, project)
-	if !fault.Is(err, CodeNotFound) {
-		return off, err
+	if !cl.noOld {
+		off, err := reporterOffOld(ctx, cl, project)
+		if cl.noOld = fault.Is(err, CodeNotFound); !cl.noOld {
+			return off, err
+		}
 	}
-	off, err = reporterOffPerProject(ctx, cl, project)
+	off, err := reporterOffPerProject(ctx, cl, project)
 	if fault.Is(err, CodeNotFound) {
 		return nil, nil
 	}
@@ -73,7 +76,7 @@ func reporterOffScreen(ctx context.Context, cl *cappedCaller, project string) ([
 // badMeta is the failure of a createmeta answer that does not parse.
 func badMeta(cl Caller, err error) error {
 	return &Error{Code: CodeBadResponse, Step: "createmeta", URL: cl.BaseURL() + createMetaPath,
-		Message: "Jira's answer to createmeta is not the create metadata", Hint: "check that the Jira URL is Jira's base URL", Err: err}
+		Message: "Jira's answer to createmeta is not the create metadata", Hint: fix(CodeBadResponse), Err: err}
 }
 
 // reporterOffOld reads the old createmeta.

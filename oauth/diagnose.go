@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/applink/applink/fault"
 )
 
 // diagnose turns a non-2xx answer (or a 2xx answer that is an HTML page)
@@ -194,12 +196,8 @@ func looksLikeLogin(u *url.URL) bool {
 // error's Message and Hint name the host but never hold err's text, which
 // may quote a URL; err stays in Error.Err for logs. A nil err gives nil.
 func diagnoseTransport(step, url string, err error) *Error {
-	if err == nil {
-		return nil
-	}
-	var already *Error
-	if errors.As(err, &already) {
-		return already
+	if e, ok := fault.As(err); ok || err == nil {
+		return e // already an *Error, or nil for a nil err
 	}
 	e := &Error{Code: CodeNetwork, Step: step, URL: withoutQuery(url), Err: err} // unless a case below says otherwise
 	what := stepLabel(step)

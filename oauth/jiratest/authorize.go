@@ -232,6 +232,7 @@ func (j *Jira) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// A new session on login: a session id known before login is worth
 	// nothing after it.
 	maps.DeleteFunc(j.sessions, func(_ string, old *session) bool { return old == s })
+	delete(j.failures, strings.ToLower(u.Name)) // a web login ends the CAPTCHA of Basic logins
 	cookie, _ := j.newSessionLocked(now, strings.ToLower(u.Name))
 	j.mu.Unlock()
 	j.setSessionCookie(w, r, cookie)

@@ -185,3 +185,38 @@ func TestLogout(t *testing.T) {
 		t.Errorf("authorize after logout: %d, want the redirect to the login page", resp.StatusCode)
 	}
 }
+
+// TestWebLoginEndsCaptcha: after MaxLoginFailures wrong Basic logins every
+// Basic login of the user is refused with a CAPTCHA challenge until the
+// user logs in through the web page, as Jira (and captcha_required's hint)
+// says.
+func TestWebLoginEndsCaptcha(t *testing.T) {
+	e := newEnv(t, jiratest.Options{})
+	basic := func(pass string) int {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", e.base+jiratest.PathMyself, nil)
+		req.SetBasicAuth(svcUser, pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp)
+		return resp.StatusCode
+	}
+	for range jiratest.MaxLoginFailures {
+		if got := basic("wrong"); got != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d, want 401", got)
+		}
+	}
+	if got := basic(svcPass); got != http.StatusForbidden {
+		t.Fatalf("right password after %d failures: %d, want 403 (CAPTCHA)", jiratest.MaxLoginFailures, got)
+	}
+	m := newManual(t)
+	_, page := m.get(e.base + jiratest.PathLogin)
+	resp, _ := m.post(e.base+jiratest.PathLogin, url.Values{"os_username": {svcUser}, "os_password": {svcPass}, "atl_token": {csrfOf(t, page)}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("web login: %d", resp.StatusCode)
+	}
+	if got := basic(svcPass); got != http.StatusOK {
+		t.Errorf("right password after the web login: %d, want 200", got)
+	}
+}

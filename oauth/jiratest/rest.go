@@ -137,14 +137,6 @@ func (j *Jira) basicUser(w http.ResponseWriter, r *http.Request, login, pass str
 	return found, true
 }
 
-// ClearLoginFailures forgets the wrong Basic logins of a user, as logging
-// in through the web page (and solving the CAPTCHA) does.
-func (j *Jira) ClearLoginFailures(userName string) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	delete(j.failures, strings.ToLower(userName))
-}
-
 // handleMyself serves GET /rest/api/2/myself: who the access token acts
 // as. Server and Data Center answer name, key and emailAddress; Cloud
 // answers accountId and accountType, and no emailAddress when the user
