@@ -131,7 +131,8 @@ func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (
 			return nil, nil, err
 		}
 		return st, func() {
-			const how = "make a data key with 'applink datakey --out FILE' (outside the data folder) and start applink with --data-key-file FILE"
+			how := "make a data key with 'applink datakey --out FILE' (outside the data folder), stop applink, run 'applink datakey --rotate --data " +
+				st.Dir() + " --new FILE', and start applink with --data-key-file FILE" // a key alone refuses plaintext secrets
 			log.Warn().Str("data", st.Dir()).Msg("secrets are stored unencrypted: to encrypt them, " + how)
 			fmt.Fprintf(stderr, "applink: the secrets in %s are stored unencrypted; to encrypt them, %s\n", st.Dir(), how)
 		}, nil
