@@ -113,9 +113,9 @@ func (s *Store) AddSession(id string, x Session) error {
 	if s.closed {
 		return s.errClosed()
 	}
-	before := s.sessions
+	before, k := s.sessions, sessionKey(id)
 	s.sessions = maps.Clone(before)
-	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
+	maps.DeleteFunc(s.sessions, func(key string, old Session) bool { return key == k || !old.ExpiresAt.After(x.CreatedAt) })
 	for len(s.sessions) >= maxSessions {
 		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int { // no one signed in ("who") first
 			x, y := s.sessions[a], s.sessions[b]
@@ -123,7 +123,7 @@ func (s *Store) AddSession(id string, x Session) error {
 		})
 		delete(s.sessions, oldest)
 	}
-	s.sessions[sessionKey(id)] = x
+	s.sessions[k] = x // its old record dropped above: replacing it ends no other
 	if err := s.saveSessionsLocked(); err != nil {
 		s.sessions = before
 		return err
