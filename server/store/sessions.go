@@ -46,20 +46,17 @@ func sessionKey(id string) string {
 // is a problem, not a failure: no one is signed in, and the file is
 // replaced at the next sign-in. Called by Open.
 func (s *Store) loadSessions() {
-	s.sessions = map[string]Session{}
 	data, err := s.readFile(sessionsFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
 	if err == nil {
-		var sessions map[string]Session
-		if sessions, err = parseSessions(data); err == nil {
-			s.sessions = sessions
-			return
-		}
+		s.sessions, err = parseSessions(data) // nil on error
 	}
-	s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
-		"): everyone must sign in again, and it is replaced at the next sign-in")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
+			"): everyone must sign in again, and it is replaced at the next sign-in")
+	}
+	if s.sessions == nil {
+		s.sessions = map[string]Session{}
+	}
 }
 
 // parseSessions reads the sessions file, keeping the well-formed sessions
