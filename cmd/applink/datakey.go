@@ -38,8 +38,7 @@ func runDatakey(ctx context.Context, args []string, e env) int {
 	}
 	k := datakey.New()
 	if err := datakey.Write(*out, k, *force); err != nil {
-		printError(e.stderr, "datakey", err)
-		return exitFailure
+		return fail(e, "datakey", err)
 	}
 	fmt.Fprintf(e.stderr, "Wrote the data key %s (id %s, mode 0600).\n", *out, k.ID())
 	fmt.Fprintf(e.stderr, "Keep it out of the data folder and back it up apart from it: without it the encrypted secrets cannot be read.\n")
@@ -54,21 +53,18 @@ func runDatakey(ctx context.Context, args []string, e env) int {
 // encrypted: the service refuses them under a data key).
 func rotateDataKey(dir, oldFile, newFile string, e env) int {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		printError(e.stderr, "datakey", fault.New(store.CodeNotFound, dir+" is not a data folder", "give the folder applink serve --data uses"))
-		return exitFailure
+		return fail(e, "datakey", fault.New(store.CodeNotFound, dir+" is not a data folder", "give the folder applink serve --data uses"))
 	}
 	newKey, err := loadDataKey(newFile, dir)
 	if err != nil {
-		printError(e.stderr, "datakey", err)
-		return exitFailure
+		return fail(e, "datakey", err)
 	}
 	keys, open := []*datakey.Key{newKey}, store.OpenToEncrypt
 	if oldFile != "" {
 		open = store.Open
 		oldKey, err := loadDataKey(oldFile, dir)
 		if err != nil {
-			printError(e.stderr, "datakey", err)
-			return exitFailure
+			return fail(e, "datakey", err)
 		}
 		keys = append(keys, oldKey)
 	}
@@ -131,7 +127,8 @@ func openDataFolder(dir, keyFile string, log zerolog.Logger, stderr io.Writer) (
 			return nil, nil, err
 		}
 		return st, func() {
-			const how = "make a data key with 'applink datakey --out FILE' (outside the data folder) and start applink with --data-key-file FILE"
+			how := "make a data key with 'applink datakey --out FILE' (outside the data folder), stop applink, run 'applink datakey --rotate --data " +
+				st.Dir() + " --new FILE', and start applink with --data-key-file FILE" // a key alone refuses plaintext secrets
 			log.Warn().Str("data", st.Dir()).Msg("secrets are stored unencrypted: to encrypt them, " + how)
 			fmt.Fprintf(stderr, "applink: the secrets in %s are stored unencrypted; to encrypt them, %s\n", st.Dir(), how)
 		}, nil

@@ -109,6 +109,11 @@ func TestServeSaysSecretsUnencrypted(t *testing.T) {
 	if !strings.Contains(stderr.String(), "stored unencrypted") || !strings.Contains(stderr.String(), "--data-key-file") {
 		t.Errorf("stderr = %q", stderr.String())
 	}
+	// Its secrets are plaintext, which a data key alone refuses: the way
+	// to encrypt them names the rotation that encrypts them first.
+	if want := "applink datakey --rotate --data " + st.Dir() + " --new FILE"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q; want the step %q", stderr.String(), want)
+	}
 	dir := t.TempDir()
 	if _, _, err := openDataFolder(dir, filepath.Join(dir, "data.key"), zerolog.Nop(), &stderr); fault.CodeOf(err) != datakey.CodeInvalidKey {
 		t.Errorf("a key inside the data folder: %v", err)

@@ -127,8 +127,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	st, sayDataKey, err := openDataFolder(o.data, o.dataKeyFile, log, e.stderr)
 	if err != nil {
 		ln.Close()
-		printError(e.stderr, "serve", err)
-		return exitFailure
+		return fail(e, "serve", err)
 	}
 	defer st.Close()
 	token, created, err := server.AdminTokenFrom(st, e.getenv)

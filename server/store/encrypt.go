@@ -36,8 +36,7 @@ func (s *Store) decrypt(rel string, data []byte) ([]byte, error) {
 	if filepath.Base(rel) == tokenFile && len(s.dataKeys) > 0 {
 		as = s.tokenNames(rel)
 	}
-	var plain []byte
-	var err error
+	plain, err := []byte(nil), error(nil)
 	for _, a := range as {
 		if plain, err = datakey.Decrypt(filepath.ToSlash(a), data, s.dataKeys...); !fault.Is(err, datakey.CodeDamaged) {
 			break

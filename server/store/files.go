@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -39,6 +40,7 @@ func ioError(err error, format string, args ...any) *fault.Error {
 // what to do: a full disk, a read-only file system and a refused
 // permission in words, anything else as err says it (with no hint).
 func Why(err error) (why, hint string) {
+	pe, le := (*fs.PathError)(nil), (*os.LinkError)(nil)
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
 		return "the disk is full", "free space on the disk that holds the data folder, then try again"
@@ -46,9 +48,10 @@ func Why(err error) (why, hint string) {
 		return "the data folder is read-only", "put the data folder on a file system applink can write to"
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return "permission denied", "let the user applink runs as read and write the data folder (owner of it, mode 0700)"
-	}
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error(), "" // the path may hold a handshake's id: the message names the file
+	case errors.As(err, &pe): // the path may hold a handshake's id: the message names the file
+		return pe.Op + ": " + pe.Err.Error(), ""
+	case errors.As(err, &le): // a rename's paths too
+		return le.Op + ": " + le.Err.Error(), ""
 	}
 	return err.Error(), ""
 }

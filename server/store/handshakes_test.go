@@ -314,3 +314,20 @@ func TestLatestHandshake(t *testing.T) {
 		t.Errorf("LatestHandshake(prod) = %+v, %v; want the newer one %s", got, err, newer.ID)
 	}
 }
+
+// TestSaveHandshakeRenameErrorHidesID: a failed rename into the handshakes
+// folder (here onto a folder of the handshake's file name) names no
+// pending approval's id in the error.
+func TestSaveHandshakeRenameErrorHidesID(t *testing.T) {
+	s := openStore(t)
+	createLink(t, s, "prod")
+	h := newHandshake("prod", t0.Add(10*time.Minute))
+	if err := os.MkdirAll(filepath.Join(s.Dir(), "handshakes", h.ID+".json", "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	err := s.SaveHandshake(h)
+	wantCode(t, "SaveHandshake onto a folder", err, CodeIO)
+	if err != nil && strings.Contains(err.Error(), h.ID) {
+		t.Errorf("the error names the approval id: %v", err)
+	}
+}

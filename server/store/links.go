@@ -223,7 +223,7 @@ func (s *Store) EditLink(name string, f func(*Link) error) (*Link, error) {
 	if err != nil {
 		return nil, newError(CodeInvalid, err, "link %q cannot be encoded: %v", name, err)
 	}
-	return locked(s, func() (*Link, error) {
+	return onLink(s, name, func() (*Link, error) { // the folder checked again: f ran unlocked
 		if err := s.writeFile(linkPath(name, linkFile), data, false); err != nil {
 			return nil, ioError(err, "cannot save link %q: %v", name)
 		}

@@ -46,20 +46,17 @@ func sessionKey(id string) string {
 // is a problem, not a failure: no one is signed in, and the file is
 // replaced at the next sign-in. Called by Open.
 func (s *Store) loadSessions() {
-	s.sessions = map[string]Session{}
 	data, err := s.readFile(sessionsFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
 	if err == nil {
-		var sessions map[string]Session
-		if sessions, err = parseSessions(data); err == nil {
-			s.sessions = sessions
-			return
-		}
+		s.sessions, err = parseSessions(data) // nil on error
 	}
-	s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
-		"): everyone must sign in again, and it is replaced at the next sign-in")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.problems = append(s.problems, s.abs(sessionsFile)+" cannot be used ("+ioError(err, "%v").Message+
+			"): everyone must sign in again, and it is replaced at the next sign-in")
+	}
+	if s.sessions == nil {
+		s.sessions = map[string]Session{}
+	}
 }
 
 // parseSessions reads the sessions file, keeping the well-formed sessions
@@ -113,9 +110,9 @@ func (s *Store) AddSession(id string, x Session) error {
 	if s.closed {
 		return s.errClosed()
 	}
-	before := s.sessions
+	before, k := s.sessions, sessionKey(id)
 	s.sessions = maps.Clone(before)
-	maps.DeleteFunc(s.sessions, func(_ string, old Session) bool { return !old.ExpiresAt.After(x.CreatedAt) })
+	maps.DeleteFunc(s.sessions, func(key string, old Session) bool { return key == k || !old.ExpiresAt.After(x.CreatedAt) })
 	for len(s.sessions) >= maxSessions {
 		oldest := slices.MinFunc(slices.Collect(maps.Keys(s.sessions)), func(a, b string) int { // no one signed in ("who") first
 			x, y := s.sessions[a], s.sessions[b]
@@ -123,7 +120,7 @@ func (s *Store) AddSession(id string, x Session) error {
 		})
 		delete(s.sessions, oldest)
 	}
-	s.sessions[sessionKey(id)] = x
+	s.sessions[k] = x // its old record dropped above: replacing it ends no other
 	if err := s.saveSessionsLocked(); err != nil {
 		s.sessions = before
 		return err

@@ -206,3 +206,32 @@ func TestSessionsCapKeepsSignedIn(t *testing.T) {
 		t.Error("the oldest sign-in under way was kept past the cap")
 	}
 }
+
+// TestSessionsCapReplaceEndsNone: at maxSessions, saving again the session
+// of an id that has one (a sign-in completing) replaces it and ends no
+// other session.
+func TestSessionsCapReplaceEndsNone(t *testing.T) {
+	s := openAt(t, t.TempDir())
+	t0 := time.Unix(1_000_000, 0).UTC()
+	at := func(i int) Session {
+		return Session{TokenTag: "tag", CreatedAt: t0.Add(time.Duration(i) * time.Second), ExpiresAt: t0.Add(time.Hour)}
+	}
+	for i := range maxSessions {
+		if err := s.AddSession(fmt.Sprint("s-", i), at(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signedIn := at(maxSessions)
+	signedIn.Values = map[string]string{"who": "alice@example.com"}
+	if err := s.AddSession("s-5", signedIn); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxSessions {
+		if _, ok := s.Session(fmt.Sprint("s-", i)); !ok {
+			t.Errorf("session s-%d ended when s-5 was saved again", i)
+		}
+	}
+	if x, _ := s.Session("s-5"); x.Values["who"] != "alice@example.com" {
+		t.Errorf("s-5 = %+v; want the replacing record", x)
+	}
+}

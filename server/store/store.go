@@ -157,13 +157,13 @@ const (
 	CodeCorrupt fault.Code = "corrupt_record"
 )
 
-// OAuth returns the handshake's request token, whose Expired is the one
 // OAuth returns the access token and its secret, for signing calls as
 // its approver.
 func (t *Token) OAuth() oauth.Token {
 	return oauth.Token{Token: t.AccessToken, Secret: t.TokenSecret}
 }
 
+// OAuth returns the handshake's request token, whose Expired is the one
 // expiry rule of a pending approval.
 func (h *Handshake) OAuth() *oauth.RequestToken {
 	return &oauth.RequestToken{

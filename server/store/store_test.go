@@ -276,6 +276,18 @@ func TestEditLink(t *testing.T) {
 	}
 }
 
+// TestEditLinkDeletedMeanwhile: a link deleted while f runs (f runs
+// without the lock) is not written to: CodeNotFound, and no folder of it.
+func TestEditLinkDeletedMeanwhile(t *testing.T) {
+	s := openStore(t)
+	createLink(t, s, "prod")
+	_, err := s.EditLink("prod", func(*Link) error { return s.DeleteLink("prod") })
+	wantCode(t, "EditLink of a link deleted meanwhile", err, CodeNotFound)
+	if _, err := os.Lstat(filepath.Join(s.Dir(), "links", "prod")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the deleted link's folder: %v; want none", err)
+	}
+}
+
 // TestLoad: one call reads what is asked (the record always, the key and
 // the token when asked; no token yet is nil, not an error) with the codes
 // of GetLink, PrivateKey and Token, and a closed store refuses it.
