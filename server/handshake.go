@@ -105,7 +105,7 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		ExpiresAt:    rt.ExpiresAt.UTC(),
 	}
 	if _, err := s.updateLink(name, func(l *store.Link) error {
-		if l.LastError == nil || !isHealthCode(l.LastError.Code) {
+		if !isHealth(l.LastError) {
 			l.LastError = errNobodyApproved(l.ServiceAccount)
 		}
 		return s.store.SaveHandshake(h)
@@ -239,7 +239,7 @@ func (s *Server) keep(ctx context.Context, l *store.Link, res *oauth.Result) (e 
 		if err := s.store.SaveToken(l.Name, t); err != nil {
 			return err
 		}
-		if saved = true; verified == nil || r.LastError != nil && !isHealthCode(r.LastError.Code) {
+		if saved = true; verified == nil || !isHealth(r.LastError) {
 			r.LastError = nil
 		}
 		if id := res.Approver.ImmutableID(); verified == nil && res.Verdict == oauth.VerdictMatch && id != "" {

@@ -249,7 +249,7 @@ func (s *Server) EditLink(ctx context.Context, name string, e LinkEdit) (*LinkVi
 			if err := s.checkConsumerKeyFree(l); err != nil {
 				return err
 			}
-			if l.LastError != nil && isHealthCode(l.LastError.Code) {
+			if isHealth(l.LastError) {
 				l.LastError = nil
 			}
 			l.Audit, l.AuditedAt = nil, time.Time{}

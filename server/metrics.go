@@ -134,7 +134,7 @@ func (s *Server) healthChecked(l *store.Link, h *HealthView) {
 // healthCode is the token health a link's last error tells: its code when
 // a health check found it, else "ok".
 func healthCode(e *Error) string {
-	if e == nil || !isHealthCode(e.Code) {
+	if !isHealth(e) {
 		return "ok"
 	}
 	return string(e.Code)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/applink/applink/fault"
 	"github.com/applink/applink/oauth"
 	"github.com/applink/applink/server/store"
 )
@@ -115,8 +114,8 @@ func (s *Server) postPermissions(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/links/"+url.PathEscape(name)+"#permissions", http.StatusSeeOther)
 }
 
-// isHealthCode reports whether a link's last error comes from a token
-// health check.
-func isHealthCode(c fault.Code) bool {
-	return c == CodeTokenNotWorking || c == CodeTokenAccountChanged
+// isHealth reports whether a link's last error (nil for none) comes from a
+// token health check.
+func isHealth(e *Error) bool {
+	return e != nil && (e.Code == CodeTokenNotWorking || e.Code == CodeTokenAccountChanged)
 }

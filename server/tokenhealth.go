@@ -72,9 +72,9 @@ func (s *Server) CheckHealth(ctx context.Context, name string) (*HealthView, err
 			Hint:    "Revoke the token in Jira (" + oauth.WhereToRevoke + "), then click " + oauth.StartApproval + " and have " + l.ServiceAccount + " approve it."}
 	}
 	h.OK = h.Problem == nil
-	if h.Problem != nil || (l.LastError != nil && isHealthCode(l.LastError.Code)) {
+	if h.Problem != nil || isHealth(l.LastError) {
 		if _, err := s.updateLink(name, func(l *store.Link) error {
-			if h.Problem != nil || (l.LastError != nil && isHealthCode(l.LastError.Code)) {
+			if h.Problem != nil || isHealth(l.LastError) {
 				l.LastError = h.Problem
 			}
 			return nil

@@ -229,7 +229,7 @@ func (s *Server) notices(f linkFacts, lastErr *Error) []oauth.Notice {
 	}
 	if lastErr != nil {
 		n := oauth.Notice{Code: lastErr.Code, Severity: oauth.SeverityDanger, Message: lastErr.Message, Hint: lastErr.Hint}
-		if f.token != nil && !isHealthCode(lastErr.Code) {
+		if f.token != nil && !isHealth(lastErr) {
 			n.Severity = oauth.SeverityInfo
 			n.Message = "A later approval did not replace the token approved earlier: " + lastErr.Message
 		}
@@ -280,7 +280,7 @@ type Badge struct {
 // Badge derives the link's badge: from the verdict while it keeps a
 // token, from its state before.
 func (v *LinkView) Badge() Badge {
-	if v.Verdict != nil && v.LastError != nil && isHealthCode(v.LastError.Code) {
+	if v.Verdict != nil && isHealth(v.LastError) {
 		return Badge{"Token not working", "danger"}
 	}
 	if v.Verdict != nil {
