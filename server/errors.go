@@ -37,6 +37,7 @@ const (
 	CodeConsumerKeyTaken fault.Code = "consumer_key_taken"   // 409: another link uses that consumer key on the same Jira
 	CodeNotApproved      fault.Code = "not_approved"         // 409: no access token to export yet
 	CodeApprovalChanged  fault.Code = "approval_changed"     // 409: an export's confirmation names another approval than the kept one
+	CodeLinkEdited       fault.Code = "link_edited"          // 409: the link's Jira URL was edited while its Jira was asked for an approval
 	CodeHandshakeExpired fault.Code = "handshake_expired"    // 410: a handshake older than 10 minutes
 	CodeApprovalDropped  fault.Code = "approval_dropped"     // 410: Jira refused too many callbacks of a handshake, which applink dropped
 	CodeTooManyPending   fault.Code = "too_many_pending"     // 429: a link has the most pending approvals already
@@ -66,7 +67,7 @@ func Status(code fault.Code) int {
 		return http.StatusForbidden
 	case store.CodeNotFound, CodeLinkNotFound, CodeHandshakeUnknown:
 		return http.StatusNotFound
-	case store.CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged:
+	case store.CodeExists, CodeConsumerKeyTaken, CodeNotApproved, oauth.CodeApproverNotConfirmed, CodeApprovalChanged, CodeLinkEdited:
 		return http.StatusConflict
 	case CodeHandshakeExpired, CodeApprovalDropped, oauth.CodeRequestExpired:
 		return http.StatusGone

@@ -104,9 +104,13 @@ func (s *Server) StartHandshake(ctx context.Context, name string) (*HandshakeVie
 		CreatedAt:    rt.IssuedAt.UTC(),
 		ExpiresAt:    rt.ExpiresAt.UTC(),
 	}
-	if _, err := s.updateLink(name, func(l *store.Link) error {
-		if !isHealth(l.LastError) {
-			l.LastError = errNobodyApproved(l.ServiceAccount)
+	if _, err := s.updateLink(name, func(r *store.Link) error {
+		if r.JiraURL != l.JiraURL { // edited while Jira was asked: the request token is the old address's
+			return &Error{Code: CodeLinkEdited, Message: "Link " + name + "'s Jira URL was edited while its Jira was asked for a request token, so that approval was dropped.",
+				Hint: "Click " + oauth.StartApproval + " again: the new approval goes to " + r.JiraURL + "."}
+		}
+		if !isHealth(r.LastError) {
+			r.LastError = errNobodyApproved(r.ServiceAccount)
 		}
 		return s.store.SaveHandshake(h)
 	}); err != nil {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/applink/applink/oauth"
+	"github.com/applink/applink/oauth/jiratest"
 )
 
 // TestTokenSavedUnderLinkLock: every save of a link's token happens with
@@ -65,16 +68,17 @@ func TestTokenSavedUnderLinkLock(t *testing.T) {
 	}
 }
 
-// editWhileAsked is a transport to Jira that runs edit once, as the
-// callback asks Jira who approved: between the callback's read of the link
-// and its save.
+// editWhileAsked is a transport to Jira that runs edit once, as a request
+// asks Jira for path (the callback's myself by default): between the
+// request's read of the link and its save.
 type editWhileAsked struct {
 	once sync.Once
+	path string
 	edit func()
 }
 
 func (e *editWhileAsked) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Path == oauth.MyselfPath {
+	if r.URL.Path == cmp.Or(e.path, oauth.MyselfPath) {
 		e.once.Do(e.edit)
 	}
 	return http.DefaultTransport.RoundTrip(r)
@@ -108,5 +112,25 @@ func TestEditDuringCallbackJudged(t *testing.T) {
 		t.Fatal(err)
 	} else if l.ServiceAccount != adminName || l.ServiceAccountID != "" {
 		t.Errorf("link's service account %q, pin %q (%v): want %s, no pin", l.ServiceAccount, l.ServiceAccountID, err, adminName)
+	}
+}
+
+// TestEditDuringStartDropsIt: a Jira URL edited while Start approval asks
+// the old Jira for a request token drops that approval (409 link_edited):
+// no approval of the old address is left pending behind the edit.
+func TestEditDuringStartDropsIt(t *testing.T) {
+	tr := &editWhileAsked{path: jiratest.PathRequestToken}
+	f := newFixture(t, options{client: &http.Client{Transport: tr, Timeout: 10 * time.Second}})
+	f.createLink("prod")
+	tr.edit = func() {
+		u := strings.Replace(f.jiraSrv.URL, "127.0.0.1", "localhost", 1)
+		if _, err := f.srv.EditLink(context.Background(), "prod", LinkEdit{JiraURL: &u}); err != nil {
+			t.Errorf("the edit during the start: %v", err)
+		}
+	}
+	resp, body := f.api(http.MethodPost, "/api/links/prod/handshakes", nil)
+	wantError(t, resp, body, http.StatusConflict, CodeLinkEdited)
+	if n := f.store.PendingHandshakes("prod", f.clock.Now()); n != 0 {
+		t.Errorf("%d approvals of the old Jira URL pending after the edit", n)
 	}
 }
