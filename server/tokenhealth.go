@@ -108,7 +108,7 @@ func (s *Server) healthLoop(ctx context.Context, ticks <-chan time.Time) {
 		}
 		for _, l := range links {
 			if _, err := s.CheckHealth(ctx, l.Name); err != nil && !fault.Is(err, CodeNotApproved) {
-				logOAuthError(s.log.Warn().Str("link", l.Name), err).Msg("token health: Jira did not answer")
+				logOAuthError(s.log.Warn().Str("link", l.Name), err).Msg("token health: the check did not complete")
 			}
 		}
 	}

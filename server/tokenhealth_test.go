@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -176,4 +178,18 @@ func TestNoticesAcrossLinks(t *testing.T) {
 	b.signIn()
 	_, page := b.get("/")
 	wantContains(t, page, `data-notice="service_account_shared"`, `data-notice="key_pair_shared"`, `data-notice="token_expiring"`)
+}
+
+// TestHealthWithoutTokenReadsNoKey: the health check of a link that has no
+// token yet answers not_approved without reading its key pair, so a
+// damaged key is not reported as a failed health check.
+func TestHealthWithoutTokenReadsNoKey(t *testing.T) {
+	f := newFixture(t, options{})
+	f.createLink("prod")
+	if err := os.WriteFile(filepath.Join(f.dir, "links", "prod", "private.pem"), []byte("-----BEGIN PRIVATE KEY-----\ncut"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.restart() // no configuration cached
+	resp, body := f.api(http.MethodPost, "/api/links/prod/health", nil)
+	wantError(t, resp, body, http.StatusConflict, CodeNotApproved)
 }

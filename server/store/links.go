@@ -153,17 +153,18 @@ func onLink[T any](s *Store, name string, f func() (T, error)) (T, error) {
 }
 
 // Load reads a link after one check of its name and folder: its record,
-// with key its private key, with token its access token (nil if none), with
-// the codes of GetLink, PrivateKey and Token.
+// with token its access token (nil if none), with key its private key
+// (unless the token was asked for and there is none: nothing can be signed
+// as its approver then), with the codes of GetLink, PrivateKey and Token.
 func (s *Store) Load(name string, key, token bool) (l *Link, k *rsa.PrivateKey, t *Token, err error) {
 	l, err = onLink(s, name, func() (l *Link, err error) {
-		if l, err = s.readLink(name); err == nil && key {
-			k, err = s.privateKey(name)
-		}
-		if err == nil && token {
+		if l, err = s.readLink(name); err == nil && token {
 			if t, err = s.token(name); fault.Is(err, CodeNotFound) {
 				err = nil // no token yet
 			}
+		}
+		if err == nil && key && (t != nil || !token) {
+			k, err = s.privateKey(name)
 		}
 		return l, err
 	})

@@ -295,12 +295,12 @@ func TestLoad(t *testing.T) {
 	s := openStore(t)
 	want := createLink(t, s, "prod")
 	l, k, tok, err := s.Load("prod", true, true)
-	if err != nil || k == nil || tok != nil {
-		t.Fatalf("Load before approval = key %v, token %+v, %v; want the key, no token, no error", k != nil, tok, err)
+	if err != nil || k != nil || tok != nil {
+		t.Fatalf("Load of key and token before approval = key %v, token %+v, %v; want no key (nothing to sign as), no token, no error", k != nil, tok, err)
 	}
 	sameLink(t, l, want)
-	if !k.Equal(testKey()) {
-		t.Error("Load returned another key")
+	if _, k, _, err = s.Load("prod", true, false); err != nil || k == nil || !k.Equal(testKey()) {
+		t.Errorf("Load of the key = %v, %v; want the link's key", k != nil, err)
 	}
 	if err := s.SaveToken("prod", &Token{AccessToken: "at", Approval: okApproval}); err != nil {
 		t.Fatal(err)
