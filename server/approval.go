@@ -151,7 +151,7 @@ func (s *Server) takeHandshake(ctx context.Context, token string) (*store.Handsh
 		s.logger(ctx).Warn().Str("link", h.Link).Msg("callback for an expired handshake")
 		return nil, &Error{Code: CodeHandshakeExpired,
 			Message: "This approval came back more than 10 minutes after it started, and Jira no longer accepts it.",
-			Hint:    "Ask the applink admin to start a new approval, then approve it right away."}
+			Hint:    "Ask the applink admin for a new approval link, then approve it right away."}
 	}
 	if err == nil {
 		h, err = s.store.TakeHandshake(token)

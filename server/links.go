@@ -351,7 +351,7 @@ func (s *Server) load(name string, consumer, token bool) (l *store.Link, c *oaut
 	}
 	if err == nil && token && tok == nil {
 		err = &Error{Code: CodeNotApproved, Message: "Link " + name + " has no access token yet.",
-			Hint: "Start an approval and have the service account approve it in Jira first."}
+			Hint: "Click " + oauth.StartApproval + " and have the service account approve it in Jira first."}
 	}
 	if err == nil && consumer {
 		c, err = s.consumer(l, key)
